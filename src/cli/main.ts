@@ -1,0 +1,187 @@
+/**
+ * `confidant`: the operator's command. Reads the server's configuration, opens and migrates
+ * the database, creates organisations, channels and one-time invites, and closes it again.
+ * Exit codes: 0 done, 1 failed (unknown name, duplicate, database), 2 usage or configuration.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../server/config.js';
+import { openDatabase, type DatabaseHandle } from '../server/db/connection.js';
+import { AppError } from '../server/errors.js';
+import { createAdministration } from '../server/services/administration.js';
+import { parse, UsageError, wantsHelp } from './args.js';
+import { checkInput, commands, groups, optionSpecs, usage, type Command } from './commands.js';
+import { table } from './output.js';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  /** For tests: an open database to use instead of the configured one; it is migrated, not closed. */
+  database?: DatabaseHandle;
+}
+
+const SLUG_NOTE = 'A <slug> is 1 to 64 lower-case letters, digits or hyphens, for example gemeente-utrecht.';
+
+function mainHelp(): string[] {
+  return [
+    'Usage: confidant <command> [options]',
+    '',
+    'Sets up Confidant from the server: organisations, reporting channels and one-time invites.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${usage(c)}`),
+    '',
+    SLUG_NOTE,
+    'Run "confidant <command> --help" for what a command does and its options.',
+    '',
+    'Options:',
+    '  -h, --help     Show this help.',
+    '  -V, --version  Show the version.',
+    '',
+    'Environment, the same as the server reads:',
+    ...table(
+      ['', ''],
+      [
+        ['  DATABASE_URL', 'postgres://… for PostgreSQL; unset: the embedded database in DATA_DIR'],
+        ['  DATA_DIR', 'folder of the embedded database (default ./data)'],
+        ['  PUBLIC_URL', 'the address people open, used in printed links'],
+        ['  POW_DIFFICULTY', 'default proof-of-work difficulty of new channels (default 16)'],
+      ],
+    ).slice(1),
+    'The embedded database serves one process at a time: stop the server before using it here.',
+  ];
+}
+
+function groupHelp(group: string, members: Command[]): string[] {
+  return [
+    `Usage: confidant ${group} <${members.map((c) => c.name).join('|')}>`,
+    '',
+    ...members.flatMap((c) => [`  ${usage(c)}`, `      ${c.summary}`]),
+    '',
+    `Run "confidant ${group} <command> --help" for its options.`,
+  ];
+}
+
+function commandHelp(c: Command): string[] {
+  const options = Object.entries(c.options).map(([name, o]) => [`  --${name}${o.value ? ` ${o.value}` : ''}`, o.help]);
+  return [
+    `Usage: ${usage(c)}`,
+    '',
+    c.summary,
+    ...(c.args.includes('<slug>') ? [SLUG_NOTE] : []),
+    '',
+    'Options:',
+    ...table(['', ''], [...options, ['  -h, --help', 'Show this help.']]).slice(1),
+  ];
+}
+
+function version(): string {
+  // src/cli and dist/cli both sit two folders below the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `confidant ${pkg.version}`;
+}
+
+/** Runs one command line (without `node` and the script) and returns the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    const [group, name, ...rest] = argv;
+    if (group === undefined) throw new UsageError('missing command; run "confidant --help" for usage');
+    if (group === '--help' || group === '-h') return print(io, mainHelp());
+    if (group === '--version' || group === '-V') return print(io, [version()]);
+    if (group === 'help') return run([...argv.slice(1), '--help'], io);
+    if (group.startsWith('-')) throw new UsageError(`unknown option ${group}; run "confidant --help" for usage`);
+
+    const members = commands.filter((c) => c.group === group);
+    if (members.length === 0) {
+      throw new UsageError(`unknown command "${group}"; the commands are ${groups.join(', ')}; run "confidant --help" for usage`);
+    }
+    const names = members.map((c) => c.name).join(', ');
+    if (name === undefined) throw new UsageError(`missing ${group} command (${names}); run "confidant ${group} --help"`);
+    if (name === '--help' || name === '-h') return print(io, groupHelp(group, members));
+    const command = members.find((c) => c.name === name);
+    if (!command) throw new UsageError(`unknown ${group} command "${name}" (${names}); run "confidant ${group} --help"`);
+    if (wantsHelp(rest)) return print(io, commandHelp(command));
+
+    const input = parse(rest, optionSpecs(command), `${group} ${name}`);
+    checkInput(command, input);
+    const work = command.plan(input);
+
+    const config = loadConfig(io.env);
+    const database = io.database ?? (await openOrExplain(() => openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })));
+    try {
+      await openOrExplain(() => database.migrate());
+      await work({ admin: createAdministration(database.db, { powDifficulty: config.powDifficulty }), config, out: io.out });
+    } finally {
+      if (!io.database) await database.close().catch(() => {});
+    }
+    return 0;
+  } catch (error) {
+    return fail(io, error);
+  }
+}
+
+function print(io: Io, lines: string[]): number {
+  lines.forEach((line) => io.out(line));
+  return 0;
+}
+
+class DatabaseUnavailable extends Error {}
+
+async function openOrExplain<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot open the database: ${describe(error)}`);
+  }
+}
+
+/** One line for any error; AggregateError (several addresses refused) has an empty message. */
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describe))].join('; ');
+  }
+  if (error instanceof Error) {
+    return (error.message || (error as { code?: string }).code || error.name).split('\n')[0]!;
+  }
+  return String(error);
+}
+
+function fail(io: Io, error: unknown): number {
+  if (error instanceof UsageError) {
+    io.err(`confidant: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof ConfigError) {
+    io.err(`confidant: configuration error: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof AppError) {
+    io.err(`confidant: ${error.message}`);
+    // Malformed input (a bad slug or name) is a usage error; unknown names and duplicates are failures.
+    return error.status === 400 ? 2 : 1;
+  }
+  io.err(`confidant: ${describe(error)}`);
+  return 1;
+}
+
+/** The process entry: bin/confidant.js calls this; so does running this file directly. */
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+  });
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await main();

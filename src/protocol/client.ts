@@ -1,0 +1,129 @@
+/**
+ * The typed client for the reporter routes of protocol-v1 §6: one method a route, no
+ * cryptography (see reporter.ts for the flows). Any non-2xx answer throws ApiError.
+ */
+import { ApiError } from './errors.js';
+import type {
+  ChannelInfo, ConsentDecision, Envelope, MailboxChallengeResponse, MailboxSessionRequest,
+  MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
+  SubmitReportRequest, SubmitReportResponse
+} from './wire.js';
+
+/** The part of a fetch Response the client reads. */
+export interface FetchResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  text(): Promise<string>;
+}
+
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  credentials: 'omit';
+  cache: 'no-store';
+  referrerPolicy: 'no-referrer';
+}
+
+/** The part of `fetch` the client needs; the global fetch (browser, Node) fits. */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
+export interface ConfidantClientOptions {
+  /** Where the API lives: `''` for the same origin in a browser, or `https://host`. */
+  baseUrl: string;
+  fetch?: FetchLike;
+}
+
+function globalFetch(): FetchLike {
+  // Typed structurally so this module needs neither the DOM lib nor @types/node.
+  const f = (globalThis as { fetch?: FetchLike }).fetch;
+  if (f === undefined) throw new TypeError('no global fetch: pass one to ConfidantClient');
+  return f.bind(globalThis);
+}
+
+function parseErrorBody(status: number, statusText: string, text: string): ApiError {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null) {
+      const { error, message } = body as Record<string, unknown>;
+      if (typeof error === 'string') {
+        return new ApiError(status, error, typeof message === 'string' ? message : error);
+      }
+    }
+  } catch {}
+  return new ApiError(status, `http_${status}`, statusText === '' ? `HTTP ${status}` : statusText);
+}
+
+export class ConfidantClient {
+  readonly baseUrl: string;
+  readonly #fetch: FetchLike;
+
+  constructor({ baseUrl, fetch }: ConfidantClientOptions) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#fetch = fetch ?? globalFetch();
+  }
+
+  /**
+   * One request. The answer is trusted to have the route's shape (the server is trusted for
+   * shapes, not content): bytes in it are still checked where they are decoded.
+   */
+  async #request<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const init: FetchInit = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(options.body);
+    }
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const response = await this.#fetch(this.baseUrl + path, init);
+    const text = await response.text();
+    if (!response.ok) throw parseErrorBody(response.status, response.statusText, text);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(response.status, 'bad_response', 'the answer is not JSON');
+    }
+  }
+
+  getChannel(slug: string): Promise<ChannelInfo> {
+    return this.#request('GET', `/api/v1/channels/${encodeURIComponent(slug)}`);
+  }
+
+  getPow(): Promise<PowChallenge> {
+    return this.#request('GET', '/api/v1/pow');
+  }
+
+  submitReport(slug: string, body: SubmitReportRequest): Promise<SubmitReportResponse> {
+    return this.#request('POST', `/api/v1/channels/${encodeURIComponent(slug)}/reports`, { body });
+  }
+
+  mailboxChallenge(mailboxId: string): Promise<MailboxChallengeResponse> {
+    return this.#request('POST', '/api/v1/mailbox/challenge', { body: { mailboxId } });
+  }
+
+  openMailboxSession(body: MailboxSessionRequest): Promise<MailboxSessionResponse> {
+    return this.#request('POST', '/api/v1/mailbox/session', { body });
+  }
+
+  getMailbox(token: string): Promise<MailboxView> {
+    return this.#request('GET', '/api/v1/mailbox', { token });
+  }
+
+  postMailboxMessage(token: string, envelope: Envelope): Promise<PostMessageResponse> {
+    return this.#request('POST', '/api/v1/mailbox/messages', { token, body: { nonce: envelope.nonce, ciphertext: envelope.ciphertext } });
+  }
+
+  async consentRelay(token: string, relayId: string, decision: ConsentDecision): Promise<void> {
+    await this.#request('POST', `/api/v1/mailbox/relays/${encodeURIComponent(relayId)}/consent`, { token, body: { decision } });
+  }
+
+  async rotateMailbox(token: string, body: RotateMailboxRequest): Promise<void> {
+    await this.#request('POST', '/api/v1/mailbox/rotate', { token, body });
+  }
+
+  async closeMailboxSession(token: string): Promise<void> {
+    await this.#request('DELETE', '/api/v1/mailbox/session', { token });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Confidant protocol v1 (shared/protocol-v1.md), for the browser, the server, the tests and
+ * the CLI. `await ready()` once before the synchronous functions.
+ */
+export { ready, sodium } from './sodium.js';
+export type { Sodium } from './sodium.js';
+export { ProtocolError, ApiError } from './errors.js';
+export type { ProtocolErrorCode } from './errors.js';
+export * from './constants.js';
+export { toBase64url, fromBase64url, isBase64url, base64urlByteLength } from './base64url.js';
+export {
+  generateCode, checkSymbols, formatCode, readBack, normaliseCrockford, isCodeBody, codeSalt, deriveMailboxKeys
+} from './code.js';
+export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
+export { pad, unpad, paddedLength } from './padding.js';
+export {
+  reportAd, messageAd, registrationAd, fileAd, relayAd, relayCopyAd, relayMessageAd, keysAd, recoveryAd
+} from './associated-data.js';
+export type { MessageAuthor, RelayMessageAuthor } from './associated-data.js';
+export {
+  encryptRecord, decryptRecord, encryptBytes, decryptBytes, sealKey, unsealKey,
+  isPaddedCiphertextLength, isEnvelope, isSealedKey
+} from './envelope.js';
+export { isReportPlaintext, isMessagePlaintext } from './plaintexts.js';
+export type { ReportPlaintext, MessagePlaintext } from './plaintexts.js';
+export { powHash, leadingZeroBits, solvePow, verifyPow } from './pow.js';
+export { mailboxLoginMessage, signMailboxLogin, verifyMailboxLogin } from './mailbox-login.js';
+export {
+  deriveStaffMaster, newKdfParams, isStrongKdfParams, makeStaffKeys, sealKeyBundle, openKeyBundle,
+  generateRecoveryKey, formatRecoveryKey, parseRecoveryKey, sealRecoveryBundle, openRecoveryBundle
+} from './staff-keys.js';
+export type { StaffMaster, StaffSecretKeys, StaffKeys, RecoveryKey, DeriveOptions } from './staff-keys.js';
+export type * from './wire.js';
+export { ConfidantClient } from './client.js';
+export type { ConfidantClientOptions, FetchLike, FetchInit, FetchResponse } from './client.js';
+export { submitNewReport, openMailbox, Mailbox } from './reporter.js';
+export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';

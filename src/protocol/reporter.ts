@@ -1,0 +1,269 @@
+/**
+ * The reporter's two flows over ConfidantClient: submit a new report (§2, §4, §6) and open
+ * the mailbox with the code. The session token and the case key live only in memory, in
+ * the Mailbox object.
+ */
+import { fromBase64url, toBase64url } from './base64url.js';
+import { messageAd, relayCopyAd, reportAd } from './associated-data.js';
+import type { MessageAuthor } from './associated-data.js';
+import type { ConfidantClient } from './client.js';
+import { deriveMailboxKeys, generateCode, readBack } from './code.js';
+import type { MailboxKeys } from './code.js';
+import {
+  BOX_PUBLIC_KEY_BYTES, CASE_ID_BYTES, KEY_BYTES, MESSAGE_BLOCK, PROTOCOL_VERSION, RELAY_BLOCK, REPORT_BLOCK
+} from './constants.js';
+import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
+import { ProtocolError } from './errors.js';
+import { signMailboxLogin } from './mailbox-login.js';
+import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
+import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
+import { solvePow } from './pow.js';
+import { ready } from './sodium.js';
+import type {
+  CaseStatus, ConsentDecision, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
+  SubmitReportRequest
+} from './wire.js';
+
+export interface NewReport {
+  slug: string;
+  report: ReportPlaintext;
+  /** The advisers who receive the report (default: all the channel's advisers). */
+  adviserKeyIds?: string[];
+}
+
+export interface SubmittedReport {
+  /** The code to show once: the only key to the mailbox. */
+  code: string;
+  caseId: string;
+  receivedAt: IsoTime;
+  acknowledgeBy: IsoTime;
+}
+
+export type OpenedMessage =
+  | { ok: true; id: string; author: MessageAuthor; sentAt: IsoTime; message: MessagePlaintext }
+  | { ok: false; id: string; author: string; sentAt: IsoTime; error: 'decrypt_failed' | 'bad_plaintext' };
+
+export type OpenedRelay =
+  | { ok: true; relayId: string; state: RelayState; copy: unknown }
+  | { ok: false; relayId: string; state: RelayState; error: 'decrypt_failed' | 'bad_plaintext' };
+
+/** The mailbox as the reporter reads it: everything the server keeps, opened. */
+export interface OpenedMailbox {
+  caseId: string;
+  status: CaseStatus;
+  receivedAt: IsoTime;
+  acknowledgedAt: IsoTime | null;
+  feedbackBy: IsoTime;
+  report: ReportPlaintext;
+  /** In server order; one that does not open is listed with its error, not dropped. */
+  messages: OpenedMessage[];
+  relays: OpenedRelay[];
+  /** Still encrypted: file headers and bodies are opened on demand. */
+  files: MailboxFile[];
+}
+
+/** Overwrites the secret parts of derived keys once they are no longer needed. */
+function wipe(keys: MailboxKeys): void {
+  keys.seed.fill(0);
+  keys.signSecretKey.fill(0);
+  keys.boxSecretKey.fill(0);
+}
+
+/**
+ * Submits a new report: fetches the channel, makes a code, a case id and a case key, seals
+ * the key to the chosen advisers and to the reporter, encrypts the report, solves the proof
+ * of work when the channel asks for one, and submits. Returns the code to show once.
+ */
+export async function submitNewReport(client: ConfidantClient, { slug, report, adviserKeyIds }: NewReport): Promise<SubmittedReport> {
+  const s = await ready();
+  if (!isReportPlaintext(report)) {
+    throw new ProtocolError('bad_report', 'a report is { v: 1, lang, answers, anonymity }, with identity only when confidential');
+  }
+  const channel = await client.getChannel(slug);
+  const advisers = adviserKeyIds === undefined
+    ? channel.advisers
+    : [...new Set(adviserKeyIds)].map((keyId) => {
+      const adviser = channel.advisers.find((a) => a.keyId === keyId);
+      if (adviser === undefined) throw new ProtocolError('unknown_adviser', 'no adviser of this channel has that key id');
+      return adviser;
+    });
+  if (advisers.length === 0) throw new ProtocolError('no_advisers', 'the report must go to at least one adviser');
+
+  const code = generateCode();
+  const keys = await deriveMailboxKeys(code.body);
+  const caseId = toBase64url(s.randombytes_buf(CASE_ID_BYTES));
+  const caseKey = s.randombytes_buf(KEY_BYTES);
+  let body: SubmitReportRequest;
+  try {
+    body = {
+      v: PROTOCOL_VERSION,
+      caseId,
+      mailboxId: keys.mailboxId,
+      reporterSignPublicKey: toBase64url(keys.signPublicKey),
+      reporterBoxPublicKey: toBase64url(keys.boxPublicKey),
+      wraps: advisers.map((a) => ({ keyId: a.keyId, wrap: sealKey(caseKey, fromBase64url(a.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) })),
+      reporterWrap: sealKey(caseKey, keys.boxPublicKey),
+      report: encryptRecord(caseKey, report, reportAd(caseId), REPORT_BLOCK)
+    };
+  } finally {
+    caseKey.fill(0);
+    wipe(keys);
+  }
+  if (channel.pow.difficulty > 0) {
+    // Fetched last: the challenge is single-use and expires.
+    const pow = await client.getPow();
+    body.pow = { challenge: pow.challenge, nonce: solvePow(pow.challenge, pow.difficulty) };
+  }
+  const answer = await client.submitReport(slug, body);
+  // The report is stored from here on: return the code whatever else the answer says.
+  return { code: code.display, caseId, receivedAt: answer.receivedAt, acknowledgeBy: answer.acknowledgeBy };
+}
+
+function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messages'][number]): OpenedMessage {
+  const { id, author, sentAt } = m;
+  if (author !== 'reporter' && author !== 'adviser') return { ok: false, id, author, sentAt, error: 'decrypt_failed' };
+  try {
+    const message = decryptRecord(caseKey, m, messageAd(caseId, author), MESSAGE_BLOCK);
+    if (!isMessagePlaintext(message)) return { ok: false, id, author, sentAt, error: 'bad_plaintext' };
+    return { ok: true, id, author, sentAt, message };
+  } catch (error) {
+    return { ok: false, id, author, sentAt, error: error instanceof ProtocolError && error.code === 'bad_plaintext' ? 'bad_plaintext' : 'decrypt_failed' };
+  }
+}
+
+function openRelay(caseKey: Uint8Array, caseId: string, r: MailboxView['relays'][number]): OpenedRelay {
+  const { relayId, state } = r;
+  try {
+    return { ok: true, relayId, state, copy: decryptRecord(caseKey, r.copy, relayCopyAd(caseId, relayId), RELAY_BLOCK) };
+  } catch (error) {
+    return { ok: false, relayId, state, error: error instanceof ProtocolError && error.code === 'bad_plaintext' ? 'bad_plaintext' : 'decrypt_failed' };
+  }
+}
+
+function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
+  const report = decryptRecord(caseKey, view.report, reportAd(view.caseId), REPORT_BLOCK);
+  if (!isReportPlaintext(report)) throw new ProtocolError('bad_plaintext', 'the report does not have the shape of a report');
+  return {
+    caseId: view.caseId,
+    status: view.status,
+    receivedAt: view.receivedAt,
+    acknowledgedAt: view.acknowledgedAt,
+    feedbackBy: view.feedbackBy,
+    report,
+    messages: view.messages.map((m) => openMessage(caseKey, view.caseId, m)),
+    relays: view.relays.map((r) => openRelay(caseKey, view.caseId, r)),
+    files: view.files
+  };
+}
+
+/**
+ * An open mailbox session. Holds the token and the case key in memory only; `close()`
+ * ends the session on the server and forgets both.
+ */
+export class Mailbox {
+  readonly #client: ConfidantClient;
+  #token: string | undefined;
+  #caseKey: Uint8Array;
+  #view: OpenedMailbox;
+
+  /** @internal use openMailbox() */
+  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: OpenedMailbox) {
+    this.#client = client;
+    this.#token = token;
+    this.#caseKey = caseKey;
+    this.#view = view;
+  }
+
+  get view(): OpenedMailbox {
+    return this.#view;
+  }
+
+  get caseId(): string {
+    return this.#view.caseId;
+  }
+
+  #session(): string {
+    if (this.#token === undefined) throw new ProtocolError('session_closed', 'the mailbox session is closed');
+    return this.#token;
+  }
+
+  /** Fetches the mailbox again and opens it. */
+  async refresh(): Promise<OpenedMailbox> {
+    const view = await this.#client.getMailbox(this.#session());
+    if (view.caseId !== this.#view.caseId) throw new ProtocolError('decrypt_failed', 'the server answered with another case');
+    this.#view = openView(this.#caseKey, view);
+    return this.#view;
+  }
+
+  /** Sends `{ v: 1, body, sentAt }` as the reporter. */
+  async postMessage(body: string): Promise<PostMessageResponse> {
+    const token = this.#session();
+    const plaintext: MessagePlaintext = { v: 1, body, sentAt: new Date().toISOString() };
+    const envelope = encryptRecord(this.#caseKey, plaintext, messageAd(this.caseId, 'reporter'), MESSAGE_BLOCK);
+    return await this.#client.postMailboxMessage(token, envelope);
+  }
+
+  async consent(relayId: string, decision: ConsentDecision): Promise<void> {
+    await this.#client.consentRelay(this.#session(), relayId, decision);
+  }
+
+  /**
+   * Replaces the code: new code, new mailbox keys, a new reporterWrap of the same case key.
+   * Returns the new code to show once; the old one stops working.
+   */
+  async rotate(): Promise<string> {
+    const token = this.#session();
+    const code = generateCode();
+    const keys = await deriveMailboxKeys(code.body);
+    try {
+      await this.#client.rotateMailbox(token, {
+        mailboxId: keys.mailboxId,
+        reporterSignPublicKey: toBase64url(keys.signPublicKey),
+        reporterBoxPublicKey: toBase64url(keys.boxPublicKey),
+        reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey)
+      });
+    } finally {
+      wipe(keys);
+    }
+    return code.display;
+  }
+
+  /** Ends the session on the server (best effort) and forgets the token and the case key. */
+  async close(): Promise<void> {
+    const token = this.#token;
+    this.#token = undefined;
+    this.#caseKey.fill(0);
+    if (token !== undefined) await this.#client.closeMailboxSession(token);
+  }
+}
+
+/**
+ * Opens the mailbox with a typed code: reads it back (a typing error throws ProtocolError
+ * 'invalid_symbol', 'wrong_length' or 'wrong_check' before any derivation or request),
+ * derives the keys, signs the login challenge, and opens everything the mailbox holds.
+ */
+export async function openMailbox(client: ConfidantClient, codeInput: string): Promise<Mailbox> {
+  const read = readBack(codeInput);
+  if (!read.ok) throw new ProtocolError(read.error, 'the code has a typing error');
+  const keys = await deriveMailboxKeys(read.body);
+  try {
+    const { challenge } = await client.mailboxChallenge(keys.mailboxId);
+    const signature = signMailboxLogin(fromBase64url(challenge), keys.signSecretKey);
+    const { token } = await client.openMailboxSession({ mailboxId: keys.mailboxId, challenge, signature: toBase64url(signature) });
+    try {
+      const view = await client.getMailbox(token);
+      const caseKey = unsealKey(view.reporterWrap, keys.boxPublicKey, keys.boxSecretKey);
+      try {
+        return new Mailbox(client, token, caseKey, openView(caseKey, view));
+      } catch (error) {
+        caseKey.fill(0);
+        throw error;
+      }
+    } catch (error) {
+      await client.closeMailboxSession(token).catch(() => {});
+      throw error;
+    }
+  } finally {
+    wipe(keys);
+  }
+}

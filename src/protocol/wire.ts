@@ -1,0 +1,163 @@
+/**
+ * JSON bodies and answers of the HTTP API, protocol-v1 §6 (reporter side), plus the shapes
+ * shared with the staff side that the protocol code itself produces. Bytes are base64url
+ * strings without padding, times ISO 8601 UTC strings.
+ */
+import type { MessageAuthor } from './associated-data.js';
+
+/** base64url without padding (§1). */
+export type Base64url = string;
+/** ISO 8601 UTC time. */
+export type IsoTime = string;
+
+/** An aead ciphertext with its 24-byte nonce. */
+export interface Envelope {
+  nonce: Base64url;
+  ciphertext: Base64url;
+}
+
+/** A case key (or relay key) sealed to one staff account's box key. */
+export interface KeyWrap {
+  keyId: string;
+  wrap: Base64url;
+}
+
+export type CaseStatus = 'received' | 'acknowledged' | 'in_progress' | 'closed';
+export type RelayState = 'awaiting_consent' | 'approved' | 'declined' | 'sent';
+export type ConsentDecision = 'approve' | 'decline';
+
+// GET /api/v1/channels/{slug}
+export interface ChannelAdviser {
+  keyId: string;
+  name: string;
+  boxPublicKey: Base64url;
+  signPublicKey: Base64url;
+}
+
+export interface ChannelInfo {
+  slug: string;
+  name: string;
+  advisers: ChannelAdviser[];
+  consentRequired: boolean;
+  pow: { difficulty: number };
+  maxFileBytes: number;
+}
+
+// GET /api/v1/pow
+export interface PowChallenge {
+  challenge: string;
+  difficulty: number;
+  expiresAt: IsoTime;
+}
+
+export interface PowSolution {
+  challenge: string;
+  nonce: number;
+}
+
+// POST /api/v1/channels/{slug}/reports
+export interface SubmitReportRequest {
+  v: 1;
+  caseId: Base64url;
+  mailboxId: Base64url;
+  reporterSignPublicKey: Base64url;
+  reporterBoxPublicKey: Base64url;
+  wraps: KeyWrap[];
+  reporterWrap: Base64url;
+  report: Envelope;
+  pow?: PowSolution;
+}
+
+export interface SubmitReportResponse {
+  caseId: Base64url;
+  receivedAt: IsoTime;
+  acknowledgeBy: IsoTime;
+}
+
+// POST /api/v1/mailbox/challenge
+export interface MailboxChallengeRequest {
+  mailboxId: Base64url;
+}
+
+export interface MailboxChallengeResponse {
+  /** base64url; the bytes are what the login signature covers. */
+  challenge: Base64url;
+}
+
+// POST /api/v1/mailbox/session
+export interface MailboxSessionRequest {
+  mailboxId: Base64url;
+  challenge: Base64url;
+  signature: Base64url;
+}
+
+export interface MailboxSessionResponse {
+  token: string;
+  expiresAt: IsoTime;
+}
+
+// GET /api/v1/mailbox
+export interface MailboxMessage extends Envelope {
+  id: string;
+  author: MessageAuthor;
+  sentAt: IsoTime;
+}
+
+export interface MailboxRelay {
+  relayId: string;
+  state: RelayState;
+  copy: Envelope;
+}
+
+export interface MailboxFile {
+  fileId: string;
+  header: Envelope;
+  bytes: number;
+}
+
+export interface MailboxView {
+  caseId: Base64url;
+  status: CaseStatus;
+  receivedAt: IsoTime;
+  acknowledgedAt: IsoTime | null;
+  feedbackBy: IsoTime;
+  reporterWrap: Base64url;
+  report: Envelope;
+  messages: MailboxMessage[];
+  relays: MailboxRelay[];
+  files: MailboxFile[];
+}
+
+// POST /api/v1/mailbox/messages (body: Envelope)
+export type PostMessageRequest = Envelope;
+
+export interface PostMessageResponse {
+  id: string;
+  sentAt: IsoTime;
+}
+
+// POST /api/v1/mailbox/relays/{relayId}/consent
+export interface ConsentRequest {
+  decision: ConsentDecision;
+}
+
+// POST /api/v1/mailbox/rotate
+export interface RotateMailboxRequest {
+  mailboxId: Base64url;
+  reporterSignPublicKey: Base64url;
+  reporterBoxPublicKey: Base64url;
+  reporterWrap: Base64url;
+}
+
+/** Staff Argon2id parameters as they travel (§3, invites/accept and prelogin). */
+export interface KdfParams {
+  salt: Base64url;
+  ops: number;
+  mem: number;
+}
+
+/** Every error answer (§6). */
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+}

@@ -1,0 +1,85 @@
+import './types.js';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/connection.js';
+import { securityHeaders } from './plugins/security-headers.js';
+import { loggerOptions } from './plugins/logging.js';
+import { errorHandling } from './plugins/errors.js';
+import { createServices } from './services/index.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { reporterRoutes } from './routes/reporter-routes.js';
+import { mailboxRoutes } from './routes/mailbox-routes.js';
+import { errorBody } from './schemas/common.js';
+
+export const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
+
+export interface AppOptions {
+  /** Where log lines go; standard output when absent (tests capture them). */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * The Fastify app, plugins in a fixed order: platform plugins (headers, logging, errors,
+ * OpenAPI), then the application's services, then routes, then static files.
+ */
+export async function buildApp(config: Config, database: DatabaseHandle, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...loggerOptions(config.logLevel, options.logStream),
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+  });
+
+  // The API speaks JSON only (and octet streams for files): text bodies get a 415, not a parse.
+  app.removeContentTypeParser('text/plain');
+  await app.register(fp(securityHeaders));
+  await app.register(fp(errorHandling));
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Confidant API',
+        version: '1',
+        description: 'Protocol v1: the server stores and forwards ciphertext only. See docs/protocol.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.addSchema(errorBody);
+
+  app.decorate('config', config);
+  app.decorate('database', database);
+  app.decorate('services', await createServices(config, database));
+
+  await app.register(healthRoutes);
+  await app.register(reporterRoutes);
+  await app.register(mailboxRoutes);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(fastifyStatic, {
+    root: publicDir,
+    cacheControl: false,
+    etag: false,
+    lastModified: false,
+    wildcard: false,
+  });
+
+  const pageShell = existsSync(`${publicDir}/index.html`);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // The web app routes pages itself: every other GET of a page answers with its shell.
+    if ((request.method === 'GET' || request.method === 'HEAD') && !path.startsWith('/api/') && pageShell && !/\.[a-z0-9]+$/i.test(path)) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: 'not_found', message: 'There is nothing at this address.' });
+  });
+
+  await app.ready();
+  return app;
+}

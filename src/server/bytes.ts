@@ -1,0 +1,38 @@
+/**
+ * Request fields that carry bytes arrive as base64url strings. The schemas check the alphabet
+ * and exact lengths; these helpers check canonical encoding and padded sizes with the protocol
+ * module's rules, and turn the text into bytes for storage. Each failure names its field.
+ */
+import { AEAD_TAG_BYTES, base64urlByteLength, isBase64url, isPaddedCiphertextLength } from '../protocol/index.js';
+import { badRequest, tooLarge } from './errors.js';
+
+export function decodeBytes(value: string, field: string, byteLength?: number): Buffer {
+  if (!isBase64url(value, byteLength)) {
+    const size = byteLength === undefined ? '' : ` of ${byteLength} bytes`;
+    throw badRequest(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding${size}.`);
+  }
+  return Buffer.from(value, 'base64url');
+}
+
+/** Ciphertext of a padded plaintext: a positive multiple of `block` plus the 16-byte tag, at most `maxPlaintext`. */
+export function decodeCiphertext(value: string, field: string, block: number, maxPlaintext: number): Buffer {
+  if (!isBase64url(value)) {
+    throw badRequest(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding.`);
+  }
+  const length = base64urlByteLength(value);
+  if (length - AEAD_TAG_BYTES > maxPlaintext) {
+    throw tooLarge(`${field}_too_large`, `The field "${field}" is larger than this server accepts (${maxPlaintext} bytes padded).`);
+  }
+  if (!isPaddedCiphertextLength(length, block)) {
+    throw badRequest(`invalid_${field}`, `The field "${field}" must be a plaintext padded to a multiple of ${block} bytes, plus the 16-byte tag.`);
+  }
+  return Buffer.from(value, 'base64url');
+}
+
+export const encodeBytes = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+
+/** An id that travels and is stored as text, but must be canonical base64url of `byteLength` bytes. */
+export function checkId(value: string, field: string, byteLength: number): string {
+  decodeBytes(value, field, byteLength);
+  return value;
+}

@@ -1,0 +1,158 @@
+import path from 'node:path';
+
+/** Validated service configuration, read once at start from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  /** Absent: the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** The address people open; used in printed links. */
+  publicUrl: string;
+  logLevel: LogLevel;
+  /** Off unless configured: only then may a proxy's forwarding headers be read. */
+  trustProxy: boolean | string;
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimit: number;
+  limits: Limits;
+  /** Default proof-of-work difficulty for new channels (leading zero bits). */
+  powDifficulty: number;
+  /** Operators may make TOTP mandatory for advisers. */
+  requireTotp: boolean;
+}
+
+export interface Limits {
+  /** Largest report plaintext after padding, in bytes. */
+  reportBytes: number;
+  /** Largest message, registration or relay plaintext after padding, in bytes. */
+  messageBytes: number;
+  /** Reporter messages a mailbox may post per hour. */
+  messagesPerHour: number;
+  /** Largest file a reporter may upload, in bytes. */
+  fileBytes: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A configuration mistake: one line naming the variable and what it accepts. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    accepts: string,
+  ) {
+    super(`${variable}: ${accepts}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function host(env: Env): string {
+  const raw = text(env, 'HOST') ?? '127.0.0.1';
+  // A host name, an IPv4 address or an IPv6 address; nothing with a scheme, port or path.
+  if (!/^[A-Za-z0-9.\-:]+$/.test(raw)) {
+    throw new ConfigError('HOST', `must be a host name or an IP address such as 127.0.0.1 or 0.0.0.0, got "${raw}"`);
+  }
+  return raw;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = text(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL, or unset for the embedded database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL, or unset for the embedded database');
+  }
+  return raw;
+}
+
+function publicUrl(env: Env, hostName: string, port: number): string {
+  const raw = text(env, 'PUBLIC_URL');
+  if (raw === undefined) {
+    const shown = hostName === '0.0.0.0' || hostName === '::' ? 'localhost' : hostName.includes(':') ? `[${hostName}]` : hostName;
+    return `http://${shown}:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an http:// or https:// address such as https://meldpunt.example.nl, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('PUBLIC_URL', `must be an http:// or https:// address without query or fragment, got "${raw}"`);
+  }
+  return url.toString().replace(/\/$/, '');
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = text(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function trustProxy(env: Env): boolean | string {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  // A comma-separated list of proxy addresses or CIDR ranges, as Fastify accepts.
+  if (/^[0-9A-Fa-f.:/,\s]+$/.test(raw)) return raw;
+  throw new ConfigError('TRUST_PROXY', `must be false, true or a comma-separated list of proxy addresses, got "${raw}"`);
+}
+
+const MiB = 1024 * 1024;
+
+/** Reads and validates the configuration; throws ConfigError on the first wrong value. */
+export function loadConfig(env: Env = process.env): Config {
+  const hostName = host(env);
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const limits: Limits = {
+    reportBytes: integer(env, 'MAX_REPORT_BYTES', 256 * 1024, 4096, 16 * MiB),
+    messageBytes: integer(env, 'MAX_MESSAGE_BYTES', 64 * 1024, 1024, 4 * MiB),
+    messagesPerHour: integer(env, 'MESSAGES_PER_HOUR', 30, 1, 10_000),
+    fileBytes: integer(env, 'MAX_FILE_BYTES', 25 * MiB, 0, 2048 * MiB),
+  };
+  return {
+    host: hostName,
+    port,
+    databaseUrl: databaseUrl(env),
+    dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
+    publicUrl: publicUrl(env, hostName, port),
+    logLevel: logLevel(env),
+    trustProxy: trustProxy(env),
+    // Room for the largest report plus its base64url encoding and the JSON around it.
+    bodyLimit: Math.ceil(limits.reportBytes * 1.4) + 64 * 1024,
+    limits,
+    powDifficulty: integer(env, 'POW_DIFFICULTY', 16, 0, 32),
+    requireTotp: boolean(env, 'REQUIRE_TOTP', false),
+  };
+}

@@ -1,0 +1,341 @@
+/**
+ * The whole database of protocol v1. Every column holds only what protocol-v1.md §8 lets the
+ * server see: ids, times, states, public keys, wraps and ciphertext. No plaintext, no code,
+ * no passphrase, no secret key, no address or user agent.
+ */
+import {
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Raw bytes. node-postgres answers with a Buffer, PGlite with a Uint8Array: both are Uint8Arrays. */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Instance-wide values made at first start (server secret, pepper, proof-of-work key, flags). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: bytea('value').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export const channels = pgTable('channels', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  organisationId: text('organisation_id')
+    .notNull()
+    .references(() => organisations.id),
+  /** When false, an approved relay is not needed: the reporter is told so before submitting. */
+  consentRequired: boolean('consent_required').notNull().default(true),
+  powDifficulty: integer('pow_difficulty').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+/** Advisers and organisation recipients. Holds only public keys and client-sealed bundles. */
+export const staffAccounts = pgTable('staff_accounts', {
+  id: text('id').primaryKey(),
+  role: text('role', { enum: ['adviser', 'recipient'] }).notNull(),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  /** Set for organisation recipients; advisers serve channels through adviserChannels. */
+  organisationId: text('organisation_id').references(() => organisations.id),
+  kdfSalt: bytea('kdf_salt').notNull(),
+  kdfOps: integer('kdf_ops').notNull(),
+  kdfMem: integer('kdf_mem').notNull(),
+  /** hash(32, authKey ‖ pepper): the passphrase itself never arrives. */
+  verifier: bytea('verifier').notNull(),
+  boxPublicKey: bytea('box_public_key').notNull(),
+  signPublicKey: bytea('sign_public_key').notNull(),
+  keyBundleNonce: bytea('key_bundle_nonce').notNull(),
+  keyBundle: bytea('key_bundle').notNull(),
+  recoveryBundleNonce: bytea('recovery_bundle_nonce').notNull(),
+  recoveryBundle: bytea('recovery_bundle').notNull(),
+  totpSecret: bytea('totp_secret'),
+  totpEnabledAt: at('totp_enabled_at'),
+  /** The last TOTP time step accepted, so a code is refused the second time. */
+  totpLastStep: integer('totp_last_step'),
+  failedLogins: integer('failed_logins').notNull().default(0),
+  lockedUntil: at('locked_until'),
+  createdAt: at('created_at').notNull().defaultNow(),
+  disabledAt: at('disabled_at'),
+});
+
+export const adviserChannels = pgTable(
+  'adviser_channels',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => channels.id),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.channelId] }), index('adviser_channels_channel').on(table.channelId)],
+);
+
+/** One-time invites: the token travels in a link fragment; only its hash is kept. */
+export const invites = pgTable('invites', {
+  id: text('id').primaryKey(),
+  tokenHash: bytea('token_hash').notNull().unique(),
+  role: text('role', { enum: ['adviser', 'recipient'] }).notNull(),
+  channelId: text('channel_id').references(() => channels.id),
+  organisationId: text('organisation_id').references(() => organisations.id),
+  createdAt: at('created_at').notNull().defaultNow(),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
+  accountId: text('account_id').references(() => staffAccounts.id),
+});
+
+export const caseStatuses = ['received', 'acknowledged', 'in_progress', 'closed'] as const;
+export type CaseStatus = (typeof caseStatuses)[number];
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: text('id').primaryKey(),
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => channels.id),
+    /** Finds the mailbox; grants nothing without a signature by the reporter's key. */
+    mailboxId: text('mailbox_id').notNull().unique(),
+    reporterSignPublicKey: bytea('reporter_sign_public_key').notNull(),
+    reporterBoxPublicKey: bytea('reporter_box_public_key').notNull(),
+    reporterWrap: bytea('reporter_wrap').notNull(),
+    reportNonce: bytea('report_nonce').notNull(),
+    reportCiphertext: bytea('report_ciphertext').notNull(),
+    status: text('status', { enum: caseStatuses }).notNull().default('received'),
+    receivedAt: at('received_at').notNull(),
+    acknowledgedAt: at('acknowledged_at'),
+    /** Latest adviser message, for the feedback deadline. */
+    lastAdviserMessageAt: at('last_adviser_message_at'),
+    /** Latest reporter activity (report or message), for the advisers' unread marker. */
+    lastReporterActivityAt: at('last_reporter_activity_at').notNull(),
+  },
+  (table) => [
+    index('cases_channel_received').on(table.channelId, table.receivedAt, table.id),
+    index('cases_received').on(table.receivedAt, table.id),
+  ],
+);
+
+/** The case key sealed to one adviser (keyId = the adviser's account id). */
+export const caseWraps = pgTable(
+  'case_wraps',
+  {
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    wrap: bytea('wrap').notNull(),
+    /** The adviser who granted it; null when the reporter made it at submission. */
+    grantedBy: text('granted_by').references(() => staffAccounts.id),
+    createdAt: at('created_at').notNull().defaultNow(),
+    /** When this adviser last opened the case, for the unread marker. */
+    lastReadAt: at('last_read_at'),
+  },
+  (table) => [primaryKey({ columns: [table.caseId, table.accountId] }), index('case_wraps_account').on(table.accountId, table.caseId)],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    author: text('author', { enum: ['reporter', 'adviser'] }).notNull(),
+    /** The adviser who wrote it; null for the reporter. */
+    accountId: text('account_id').references(() => staffAccounts.id),
+    nonce: bytea('nonce').notNull(),
+    ciphertext: bytea('ciphertext').notNull(),
+    sentAt: at('sent_at').notNull(),
+  },
+  (table) => [index('messages_case_sent').on(table.caseId, table.sentAt)],
+);
+
+/** The adviser's encrypted record of the case. */
+export const registrations = pgTable('registrations', {
+  caseId: text('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  nonce: bytea('nonce').notNull(),
+  ciphertext: bytea('ciphertext').notNull(),
+  updatedAt: at('updated_at').notNull(),
+  updatedBy: text('updated_by')
+    .notNull()
+    .references(() => staffAccounts.id),
+});
+
+export const relayStates = ['awaiting_consent', 'approved', 'declined', 'sent'] as const;
+export type RelayState = (typeof relayStates)[number];
+
+export const relays = pgTable(
+  'relays',
+  {
+    id: text('id').primaryKey(),
+    /** Never shown to the organisation: the link between a relay and its case stays here. */
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    state: text('state', { enum: relayStates }).notNull(),
+    textNonce: bytea('text_nonce').notNull(),
+    textCiphertext: bytea('text_ciphertext').notNull(),
+    copyNonce: bytea('copy_nonce').notNull(),
+    copyCiphertext: bytea('copy_ciphertext').notNull(),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => staffAccounts.id),
+    createdAt: at('created_at').notNull(),
+    decidedAt: at('decided_at'),
+    sentAt: at('sent_at'),
+  },
+  (table) => [index('relays_case').on(table.caseId), index('relays_organisation_sent').on(table.organisationId, table.sentAt)],
+);
+
+export const relayWraps = pgTable(
+  'relay_wraps',
+  {
+    relayId: text('relay_id')
+      .notNull()
+      .references(() => relays.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    wrap: bytea('wrap').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.relayId, table.accountId] })],
+);
+
+export const relayMessages = pgTable(
+  'relay_messages',
+  {
+    id: text('id').primaryKey(),
+    relayId: text('relay_id')
+      .notNull()
+      .references(() => relays.id),
+    author: text('author', { enum: ['adviser', 'organisation'] }).notNull(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    nonce: bytea('nonce').notNull(),
+    ciphertext: bytea('ciphertext').notNull(),
+    sentAt: at('sent_at').notNull(),
+  },
+  (table) => [index('relay_messages_relay_sent').on(table.relayId, table.sentAt)],
+);
+
+/** A file's encrypted header; the body lives in fileChunks and counts only once complete. */
+export const files = pgTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    author: text('author', { enum: ['reporter', 'adviser'] }).notNull(),
+    headerNonce: bytea('header_nonce').notNull(),
+    headerCiphertext: bytea('header_ciphertext').notNull(),
+    bytes: integer('bytes').notNull().default(0),
+    /** A file becomes visible only when its last chunk is committed. */
+    completedAt: at('completed_at'),
+    createdAt: at('created_at').notNull(),
+  },
+  (table) => [index('files_case').on(table.caseId)],
+);
+
+export const fileChunks = pgTable(
+  'file_chunks',
+  {
+    fileId: text('file_id')
+      .notNull()
+      .references(() => files.id),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.fileId, table.seq] })],
+);
+
+/** Reporter sessions: random 256-bit tokens, stored hashed. */
+export const mailboxSessions = pgTable(
+  'mailbox_sessions',
+  {
+    tokenHash: bytea('token_hash').primaryKey(),
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    lastUsedAt: at('last_used_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (table) => [index('mailbox_sessions_case').on(table.caseId)],
+);
+
+/** Single-use login challenges, also issued for unknown mailboxes so both look alike. */
+export const mailboxChallenges = pgTable('mailbox_challenges', {
+  challenge: bytea('challenge').primaryKey(),
+  mailboxId: text('mailbox_id').notNull(),
+  expiresAt: at('expires_at').notNull(),
+});
+
+/** Staff sessions: random 256-bit tokens, stored hashed, with idle and absolute expiry. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenHash: bytea('token_hash').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    createdAt: at('created_at').notNull(),
+    lastUsedAt: at('last_used_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (table) => [index('staff_sessions_account').on(table.accountId)],
+);
+
+/**
+ * Proof-of-work challenges are signed by the server, so issuing one writes nothing; a spent
+ * challenge is recorded here until it expires, which makes each single-use.
+ */
+export const spentPowChallenges = pgTable('spent_pow_challenges', {
+  challengeHash: bytea('challenge_hash').primaryKey(),
+  expiresAt: at('expires_at').notNull(),
+});
+
+/** Append-only, hash-chained record of what staff did and what happened to cases. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull(),
+    /** A staff account id, or 'reporter' / 'system': never anything identifying a reporter. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject'),
+    prevHash: bytea('prev_hash').notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (table) => [uniqueIndex('audit_log_prev_hash').on(table.prevHash)],
+);

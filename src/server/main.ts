@@ -1,0 +1,57 @@
+/** `npm start`: configuration, database, migrations, first start, listen, graceful shutdown. */
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/connection.js';
+import { firstStart } from './services/first-start.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await database.migrate();
+  const app = await buildApp(config, database);
+  const welcome = await firstStart(database.db, config.publicUrl, config.powDifficulty);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    // close() stops accepting, waits for requests in flight, then we close the pool.
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.host, port: config.port });
+  const where = config.databaseUrl ? 'PostgreSQL' : `the embedded database in ${config.dataDir}`;
+  const lines = [``, `Confidant is running on ${where}.`, `Open ${config.publicUrl}/`];
+  if (welcome) {
+    lines.push(
+      ``,
+      `First start: a demo organisation and channel were created.`,
+      `  Reporters use:            ${welcome.channelUrl}`,
+      `  Set up the first adviser: ${welcome.setupLink}`,
+      `This link works once, for 7 days, and is not shown again. More invites: npx confidant invite --help`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Confidant could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+/**
+ * protocol-v1 §7, from the EU whistleblowing directive (art. 9) and the Wet bescherming
+ * klokkenluiders: acknowledge within 7 days of receipt, give feedback within 3 months of the
+ * acknowledgement (or of the end of those 7 days when none was sent).
+ */
+const DAY = 24 * 3600 * 1000;
+export const ACKNOWLEDGE_DAYS = 7;
+export const FEEDBACK_MONTHS = 3;
+
+/** Adds calendar months in UTC; a day the target month lacks becomes its last day (31 Jan + 1 month = 28/29 Feb). */
+export function addCalendarMonths(from: Date, months: number): Date {
+  const target = new Date(from.getTime());
+  const day = from.getUTCDate();
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(day, lastDay));
+  return target;
+}
+
+export function acknowledgeBy(receivedAt: Date): Date {
+  return new Date(receivedAt.getTime() + ACKNOWLEDGE_DAYS * DAY);
+}
+
+export function feedbackBy(receivedAt: Date, acknowledgedAt: Date | null): Date {
+  return addCalendarMonths(acknowledgedAt ?? acknowledgeBy(receivedAt), FEEDBACK_MONTHS);
+}
+
+export interface CaseTimes {
+  receivedAt: Date;
+  acknowledgedAt: Date | null;
+  lastAdviserMessageAt: Date | null;
+}
+
+export interface Deadlines {
+  acknowledgeBy: Date;
+  feedbackBy: Date;
+  /** A deadline has passed with its step not done. */
+  overdue: boolean;
+}
+
+export function deadlines(times: CaseTimes, now: Date = new Date()): Deadlines {
+  const ackBy = acknowledgeBy(times.receivedAt);
+  const fbBy = feedbackBy(times.receivedAt, times.acknowledgedAt);
+  const acknowledgeMissed = times.acknowledgedAt === null && now > ackBy;
+  // Feedback is an adviser message after the acknowledgement (or after receipt when none was sent).
+  const feedbackFrom = times.acknowledgedAt ?? times.receivedAt;
+  const feedbackGiven = times.lastAdviserMessageAt !== null && times.lastAdviserMessageAt > feedbackFrom;
+  const feedbackMissed = !feedbackGiven && now > fbBy;
+  return { acknowledgeBy: ackBy, feedbackBy: fbBy, overdue: acknowledgeMissed || feedbackMissed };
+}

@@ -1,0 +1,27 @@
+import type { Database } from '../db/connection.js';
+import { organisations } from '../db/schema.js';
+import { claimFlag } from './settings.js';
+import { createAdministration, inviteLink } from './administration.js';
+
+export interface FirstStart {
+  channelUrl: string;
+  setupLink: string;
+}
+
+/**
+ * On an empty database: a demo organisation and channel, and a one-time invite for the first
+ * adviser, in one transaction. Returns null on every later start, so the link is printed once.
+ */
+export async function firstStart(db: Database, publicUrl: string, powDifficulty: number): Promise<FirstStart | null> {
+  return db.transaction(async (tx) => {
+    if (!(await claimFlag(tx, 'first_start_done'))) return null;
+    const existing = await tx.select({ id: organisations.id }).from(organisations).limit(1);
+    // An operator who created organisations with the CLI before the first start needs no demo.
+    if (existing.length > 0) return null;
+    const admin = createAdministration(tx, { powDifficulty });
+    await admin.createOrganisation({ slug: 'demo', name: 'Demo-organisatie' });
+    const channel = await admin.createChannel({ slug: 'demo', name: 'Meldpunt integriteit (demo)', organisation: 'demo' });
+    const invite = await admin.createInvite({ role: 'adviser', channel: channel.slug });
+    return { channelUrl: `${publicUrl}/c/${channel.slug}`, setupLink: inviteLink(publicUrl, invite.token) };
+  });
+}

@@ -1,0 +1,29 @@
+import { ready } from '../../protocol/index.js';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { createAdministration } from './administration.js';
+import { createChannels } from './channels.js';
+import { createMailbox } from './mailbox.js';
+import { createProofOfWork } from './proof-of-work.js';
+import { createReports } from './reports.js';
+import { loadSecrets } from './settings.js';
+
+/** Every service, built once per app from the configuration and the database. */
+export async function createServices(config: Config, database: DatabaseHandle) {
+  // Signature and proof-of-work checks use libsodium through the protocol module.
+  await ready();
+  const { db } = database;
+  const secrets = await loadSecrets(db);
+  const channels = createChannels(db);
+  const proofOfWork = createProofOfWork(db, secrets.powKey);
+  return {
+    secrets,
+    administration: createAdministration(db, { powDifficulty: config.powDifficulty }),
+    channels,
+    proofOfWork,
+    reports: createReports(db, channels, proofOfWork),
+    mailbox: createMailbox(db, config.limits),
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,64 @@
+/**
+ * Proof-of-work challenges (protocol-v1 §6). A challenge is `<expiry>.<random>.<mac>`,
+ * signed with the instance's pow key, so issuing one writes nothing; spending one records
+ * its hash inside the submission's transaction, so each works once.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { lt } from 'drizzle-orm';
+import { verifyPow } from '../../protocol/index.js';
+import type { Database, Transaction } from '../db/connection.js';
+import { spentPowChallenges } from '../db/schema.js';
+import { powRequired } from '../errors.js';
+import { sameBytes } from '../tokens.js';
+
+export const POW_TTL_SECONDS = 300;
+
+export interface IssuedChallenge {
+  challenge: string;
+  difficulty: number;
+  expiresAt: Date;
+}
+
+export function createProofOfWork(db: Database, powKey: Uint8Array) {
+  const mac = (text: string) => createHmac('sha256', powKey).update(text, 'ascii').digest();
+
+  return {
+    issue(difficulty: number, now = new Date()): IssuedChallenge {
+      const expiresAt = new Date(now.getTime() + POW_TTL_SECONDS * 1000);
+      const body = `${Math.floor(expiresAt.getTime() / 1000)}.${randomBytes(16).toString('base64url')}`;
+      return { challenge: `${body}.${mac(body).toString('base64url')}`, difficulty, expiresAt };
+    },
+
+    /** Checks a solution and spends its challenge inside `tx`; throws a 428 when it does not hold. */
+    async spend(tx: Transaction, solution: { challenge: string; nonce: number } | undefined, difficulty: number, now = new Date()): Promise<void> {
+      if (difficulty === 0) return;
+      if (!solution) throw powRequired('pow_required', 'This channel needs a proof of work: fetch /api/v1/pow and solve it.');
+      const parts = solution.challenge.split('.');
+      const [expiry, random, tag] = parts;
+      if (parts.length !== 3 || !expiry || !random || !tag || !/^\d+$/.test(expiry)) {
+        throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
+      }
+      if (!sameBytes(mac(`${expiry}.${random}`), Buffer.from(tag, 'base64url'))) {
+        throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
+      }
+      const expiresAt = new Date(Number(expiry) * 1000);
+      if (expiresAt <= now) throw powRequired('pow_expired', 'The proof-of-work challenge has expired: fetch a new one.');
+      if (!verifyPow(solution.challenge, difficulty, solution.nonce)) {
+        throw powRequired('pow_wrong', `The proof-of-work nonce does not give ${difficulty} leading zero bits.`);
+      }
+      const spent = await tx
+        .insert(spentPowChallenges)
+        .values({ challengeHash: createHash('sha256').update(solution.challenge).digest(), expiresAt })
+        .onConflictDoNothing()
+        .returning({ expiresAt: spentPowChallenges.expiresAt });
+      if (spent.length === 0) throw powRequired('pow_reused', 'This proof-of-work challenge was used already: fetch a new one.');
+    },
+
+    /** Forgets spent challenges that can no longer be presented. */
+    async sweep(now = new Date()): Promise<void> {
+      await db.delete(spentPowChallenges).where(lt(spentPowChallenges.expiresAt, now));
+    },
+  };
+}
+
+export type ProofOfWork = ReturnType<typeof createProofOfWork>;

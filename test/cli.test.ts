@@ -1,0 +1,303 @@
+/**
+ * The `confidant` operator command, run in-process against the test database (in-memory
+ * PGlite handed in, or PostgreSQL through DATABASE_URL when TEST_DATABASE_URL is set), plus a
+ * fresh embedded database in a temporary DATA_DIR and one real child process.
+ */
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { run, type Io } from '../src/cli/main.js';
+import { invites } from '../src/server/db/schema.js';
+import { tokenHash } from '../src/server/tokens.js';
+import { openTestDatabase } from './helper.js';
+
+type Env = Record<string, string>;
+
+interface Result {
+  code: number;
+  out: string[];
+  err: string[];
+  stdout: string;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PUBLIC_URL = 'https://meldpunt.example.nl';
+const LINK = /^ {2}https:\/\/meldpunt\.example\.nl\/invite#([A-Za-z0-9_-]{43})$/;
+
+async function capture(args: string[], io: Omit<Io, 'out' | 'err'>): Promise<Result> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { ...io, out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err, stdout: out.join('\n') };
+}
+
+/** A migrated test database and a `cli` that runs command lines against it. */
+async function setup(t: Test) {
+  const database = await openTestDatabase(t);
+  const cli = (args: string[], env: Env = {}) => {
+    const fullEnv: Env = { PUBLIC_URL, POW_DIFFICULTY: '12', ...(database.url ? { DATABASE_URL: database.url } : {}), ...env };
+    // In-memory PGlite lives in this process only: hand it in, unless the test names its own database.
+    const inject = !database.url && !('DATABASE_URL' in env) && !('DATA_DIR' in env);
+    return capture(args, inject ? { env: fullEnv, database } : { env: fullEnv });
+  };
+  return { database, cli };
+}
+
+function succeeded(t: Test, result: Result, what: string): void {
+  t.equal(result.code, 0, `${what}: exit code 0`);
+  t.same(result.err, [], `${what}: nothing on stderr`);
+}
+
+t.test('--help, <group> --help, <command> --help, help <command> and --version', async (t) => {
+  const env: Env = { DATABASE_URL: 'mysql://not-needed-for-help' };
+  const help = await capture(['--help'], { env });
+  succeeded(t, help, '--help');
+  t.equal(help.out[0], 'Usage: confidant <command> [options]');
+  for (const line of [
+    '  confidant org create <slug> --name <name>',
+    '  confidant org list',
+    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>]',
+    '  confidant channel list',
+    '  confidant invite adviser --channel <slug>',
+    '  confidant invite recipient --org <slug>',
+    '  confidant invite list',
+  ]) {
+    t.ok(help.out.includes(line), `the help lists: ${line.trim()}`);
+  }
+  t.match(help.stdout, /DATABASE_URL/);
+  t.match(help.stdout, /PUBLIC_URL/);
+  t.same((await capture(['-h'], { env })).out, help.out, '-h is --help');
+  t.same((await capture(['help'], { env })).out, help.out, 'help is --help');
+
+  const invite = await capture(['invite', '--help'], { env });
+  succeeded(t, invite, 'invite --help');
+  t.equal(invite.out[0], 'Usage: confidant invite <adviser|recipient|list>');
+  t.match(invite.stdout, /one-time link for an adviser/);
+  t.notMatch(invite.stdout, /org create/, 'only the invite commands');
+
+  const create = await capture(['channel', 'create', '--help'], { env });
+  succeeded(t, create, 'channel create --help');
+  t.equal(create.out[0], 'Usage: confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>]');
+  for (const option of ['--name <name>', '--org <org-slug>', '--no-consent', '--pow-difficulty <n>', '-h, --help']) {
+    t.ok(create.out.some((line) => line.startsWith(`  ${option} `)), `channel create --help explains ${option}`);
+  }
+  t.same((await capture(['help', 'channel', 'create'], { env })).out, create.out, 'help channel create');
+  t.same((await capture(['channel', 'create', 'x', '--bogus', '-h'], { env })).out, create.out, '--help wins over other mistakes');
+
+  const version = await capture(['--version'], { env });
+  succeeded(t, version, '--version');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  t.same(version.out, [`confidant ${pkg.version}`]);
+});
+
+t.test('organisations: create and list', async (t) => {
+  const { cli } = await setup(t);
+  const empty = await cli(['org', 'list']);
+  succeeded(t, empty, 'org list on an empty database');
+  t.same(empty.out, ['No organisations yet.']);
+
+  const created = await cli(['org', 'create', 'gemeente-utrecht', '--name', '  Gemeente Utrecht ']);
+  succeeded(t, created, 'org create');
+  t.equal(created.out[0], 'Created organisation "gemeente-utrecht" (Gemeente Utrecht).', 'the name is trimmed');
+  t.match(created.out[1], /^Next: confidant channel create .* --org gemeente-utrecht$/);
+  succeeded(t, await cli(['org', 'create', 'acme', '--name=Acme B.V.']), 'org create with --name=');
+
+  const list = await cli(['org', 'list']);
+  succeeded(t, list, 'org list');
+  t.equal(list.out.length, 3, 'a header and two rows');
+  t.match(list.out[0], /^SLUG +NAME +CREATED$/);
+  t.match(list.out[1], /^acme +Acme B\.V\. +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/, 'sorted by slug');
+  t.match(list.out[2], /^gemeente-utrecht +Gemeente Utrecht +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  const column = (line: string | undefined, cell: string) => line?.indexOf(cell);
+  t.equal(column(list.out[1], 'Acme'), column(list.out[0], 'NAME'), 'columns are aligned');
+  t.equal(column(list.out[2], 'Gemeente'), column(list.out[0], 'NAME'), 'columns are aligned');
+});
+
+t.test('channels: create with defaults and with options, and list', async (t) => {
+  const { cli } = await setup(t);
+  await cli(['org', 'create', 'acme', '--name', 'Acme']);
+  t.same((await cli(['channel', 'list'])).out, ['No channels yet.']);
+
+  const defaults = await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt integriteit', '--org', 'acme']);
+  succeeded(t, defaults, 'channel create');
+  t.same(defaults.out, [
+    'Created channel "meldpunt" (Meldpunt integriteit) of organisation "acme".',
+    `Reporters use: ${PUBLIC_URL}/c/meldpunt`,
+    'Relays: the reporter approves each relay text before it is sent.',
+    'Proof-of-work difficulty: 12.',
+    'Next: confidant invite adviser --channel meldpunt',
+  ]);
+
+  const options = await cli(['channel', 'create', 'open', '--org', 'acme', '--name', 'Open lijn', '--no-consent', '--pow-difficulty', '0']);
+  succeeded(t, options, 'channel create --no-consent --pow-difficulty 0');
+  t.ok(options.out.includes('Relays: sent without asking the reporter for approval.'));
+  t.ok(options.out.includes('Proof-of-work difficulty: 0.'));
+  const max = await cli(['channel', 'create', 'hard', '--org', 'acme', '--name', 'Hard', '--pow-difficulty=32']);
+  succeeded(t, max, '--pow-difficulty=32');
+
+  const list = await cli(['channel', 'list']);
+  succeeded(t, list, 'channel list');
+  t.match(list.out[0], /^SLUG +NAME +ORGANISATION +CONSENT +POW$/);
+  t.match(list.out[1], /^hard +Hard +acme +required +32$/);
+  t.match(list.out[2], /^meldpunt +Meldpunt integriteit +acme +required +12$/);
+  t.match(list.out[3], /^open +Open lijn +acme +no +0$/);
+  t.equal(list.out.length, 4);
+});
+
+t.test('invites: one-time links that store only the token hash, and the pending list', async (t) => {
+  const { cli, database } = await setup(t);
+  await cli(['org', 'create', 'acme', '--name', 'Acme']);
+  await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']);
+  t.same((await cli(['invite', 'list'])).out, ['No pending invites.']);
+
+  const before = Date.now();
+  const adviser = await cli(['invite', 'adviser', '--channel', 'meldpunt']);
+  succeeded(t, adviser, 'invite adviser');
+  t.equal(adviser.out[0], 'One-time invite for an adviser of channel "meldpunt":');
+  const linkLine = adviser.out.find((line) => LINK.test(line));
+  t.ok(linkLine, `the link has the shape ${PUBLIC_URL}/invite#<43-character base64url token>`);
+  const token = LINK.exec(linkLine ?? '')?.[1] ?? '';
+  const expiry = /^It expires (\d{4}-\d\d-\d\d \d\d:\d\d) UTC \(in 7 days\)\.$/.exec(adviser.out.find((l) => l.startsWith('It expires')) ?? '');
+  t.ok(expiry, 'the expiry is printed');
+  const expires = Date.parse(`${expiry?.[1]}Z`);
+  const week = 7 * 24 * 3600 * 1000;
+  t.ok(expires > before + week - 120_000 && expires <= Date.now() + week, 'it expires in 7 days');
+  t.match(adviser.stdout, /shown only now/, 'one sentence says the link is shown once');
+
+  const rows = await database.db.select().from(invites);
+  t.equal(rows.length, 1);
+  const row = rows[0]!;
+  t.same(Buffer.from(row.tokenHash), tokenHash(token), 'the invites table holds the SHA-256 of the token');
+  t.notMatch(JSON.stringify(rows), token, 'and not the token itself');
+  t.equal(row.role, 'adviser');
+  t.equal(row.organisationId, null);
+  t.ok(row.channelId);
+
+  const recipient = await cli(['invite', 'recipient', '--org', 'acme']);
+  succeeded(t, recipient, 'invite recipient');
+  t.equal(recipient.out[0], 'One-time invite for a recipient of organisation "acme":');
+  const second = LINK.exec(recipient.out.find((line) => LINK.test(line)) ?? '')?.[1];
+  t.ok(second, 'a link of the same shape');
+  t.not(second, token, 'every invite has its own token');
+
+  const list = await cli(['invite', 'list']);
+  succeeded(t, list, 'invite list');
+  t.match(list.out[0], /^ID +ROLE +TARGET +EXPIRES$/);
+  t.match(list.out[1], new RegExp(`^${row.id} +adviser +channel meldpunt +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
+  t.match(list.out[2], /^[A-Za-z0-9_-]{22} +recipient +organisation acme +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  t.notMatch(list.stdout, token, 'the list never shows a token');
+
+  await database.db.update(invites).set({ usedAt: new Date() }).where(eq(invites.id, row.id));
+  const after = await cli(['invite', 'list']);
+  t.equal(after.out.length, 2, 'a used invite is no longer pending');
+  t.match(after.out[1], /recipient/);
+});
+
+t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1', async (t) => {
+  const { cli } = await setup(t);
+  await cli(['org', 'create', 'acme', '--name', 'Acme']);
+  await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']);
+  const channel = ['channel', 'create', 'nieuw', '--name', 'Nieuw', '--org', 'acme'];
+
+  const cases: Array<[string, string[], Env, number, RegExp]> = [
+    ['no command', [], {}, 2, /missing command; run "confidant --help"/],
+    ['unknown command', ['frob'], {}, 2, /unknown command "frob"/],
+    ['unknown top-level option', ['--frob'], {}, 2, /unknown option --frob/],
+    ['group without command', ['org'], {}, 2, /missing org command \(create, list\)/],
+    ['unknown command of a group', ['invite', 'owner'], {}, 2, /unknown invite command "owner" \(adviser, recipient, list\)/],
+    ['missing slug', ['org', 'create', '--name', 'X'], {}, 2, /missing <slug>; usage: confidant org create <slug> --name <name>$/],
+    ['missing --name', ['org', 'create', 'x'], {}, 2, /missing --name; usage: confidant org create/],
+    ['option without value', ['org', 'create', 'x', '--name'], {}, 2, /option --name needs a value/],
+    ['option followed by an option', ['channel', 'create', 'x', '--name', '--org', 'acme'], {}, 2, /option --name needs a value/],
+    ['unknown option', ['org', 'create', 'x', '--name', 'X', '--bogus'], {}, 2, /unknown option --bogus for "org create"/],
+    ['unknown short option', ['org', 'list', '-x'], {}, 2, /unknown option -x for "org list"/],
+    ['option of another command', ['invite', 'recipient', '--channel', 'meldpunt'], {}, 2, /unknown option --channel for "invite recipient"/],
+    ['extra argument', ['org', 'create', 'x', 'y', '--name', 'X'], {}, 2, /unexpected argument "y"/],
+    ['extra argument to a list', ['channel', 'list', 'all'], {}, 2, /unexpected argument "all"; usage: confidant channel list$/],
+    ['missing --org', ['channel', 'create', 'x', '--name', 'X'], {}, 2, /missing --org/],
+    ['missing --channel', ['invite', 'adviser'], {}, 2, /missing --channel; usage: confidant invite adviser --channel <slug>$/],
+    ['missing --org of a recipient', ['invite', 'recipient'], {}, 2, /missing --org/],
+    ['a value for --no-consent', [...channel, '--no-consent=yes'], {}, 2, /option --no-consent takes no value/],
+    ['--pow-difficulty not a number', [...channel, '--pow-difficulty', 'hard'], {}, 2, /--pow-difficulty must be a whole number from 0 to 32, got "hard"/],
+    ['--pow-difficulty too large', [...channel, '--pow-difficulty', '33'], {}, 2, /got "33"/],
+    ['--pow-difficulty negative', [...channel, '--pow-difficulty=-1'], {}, 2, /got "-1"/],
+    ['--pow-difficulty fraction', [...channel, '--pow-difficulty', '1.5'], {}, 2, /got "1\.5"/],
+    ['--pow-difficulty empty', [...channel, '--pow-difficulty='], {}, 2, /got ""/],
+    ['upper-case slug', ['org', 'create', 'Acme', '--name', 'X'], {}, 2, /organisation slug must be 1 to 64 lower-case letters, digits or hyphens, got "Acme"/],
+    ['slug ending in a hyphen', ['channel', 'create', 'lijn-', '--name', 'X', '--org', 'acme'], {}, 2, /channel slug must be/],
+    ['slug too long', ['org', 'create', 'a'.repeat(65), '--name', 'X'], {}, 2, /organisation slug must be/],
+    ['empty name', ['org', 'create', 'leeg', '--name', '   '], {}, 2, /organisation name must be 1 to 200 characters/],
+    ['unknown organisation', ['channel', 'create', 'x', '--name', 'X', '--org', 'nope'], {}, 1, /There is no organisation "nope"\./],
+    ['unknown channel', ['invite', 'adviser', '--channel', 'nope'], {}, 1, /There is no channel "nope"\./],
+    ['unknown organisation of a recipient', ['invite', 'recipient', '--org', 'nope'], {}, 1, /There is no organisation "nope"\./],
+    ['duplicate organisation', ['org', 'create', 'acme', '--name', 'Acme again'], {}, 1, /An organisation "acme" exists already\./],
+    ['duplicate channel', ['channel', 'create', 'meldpunt', '--name', 'Again', '--org', 'acme'], {}, 1, /A channel "meldpunt" exists already\./],
+    ['a non-PostgreSQL DATABASE_URL', ['org', 'list'], { DATABASE_URL: 'mysql://x' }, 2, /^confidant: configuration error: DATABASE_URL: must be a postgres:\/\//],
+    ['a bad POW_DIFFICULTY', ['org', 'list'], { POW_DIFFICULTY: '99' }, 2, /configuration error: POW_DIFFICULTY: must be a whole number/],
+    ['an unreachable database', ['org', 'list'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 1, /^confidant: cannot open the database: .*ECONNREFUSED/],
+  ];
+  for (const [what, args, env, code, message] of cases) {
+    const result = await cli(args, env);
+    t.equal(result.code, code, `${what}: exit code ${code}`);
+    t.equal(result.err.length, 1, `${what}: exactly one line on stderr`);
+    t.match(result.err[0], /^confidant: /, `${what}: the line starts with "confidant: "`);
+    t.match(result.err[0], message, `${what}: ${result.err[0]}`);
+    t.notMatch(result.err[0], /\n|\bat .*:\d+:\d+/, `${what}: no stack trace`);
+    t.same(result.out, [], `${what}: nothing on stdout`);
+  }
+
+  const orgs = await cli(['org', 'list']);
+  t.equal(orgs.out.length, 2, 'the mistakes created no organisation');
+  const channels = await cli(['channel', 'list']);
+  t.equal(channels.out.length, 2, 'and no channel');
+  t.same((await cli(['invite', 'list'])).out, ['No pending invites.'], 'and no invite');
+});
+
+t.test('a fresh install: the embedded database in DATA_DIR is created, migrated and kept', async (t) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'confidant-cli-'));
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const env: Env = { DATA_DIR: path.join(dataDir, 'data'), PUBLIC_URL };
+  const cli = (args: string[]) => capture(args, { env });
+
+  succeeded(t, await cli(['org', 'create', 'acme', '--name', 'Acme']), 'org create on a fresh DATA_DIR');
+  succeeded(t, await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']), 'channel create');
+  const invite = await cli(['invite', 'adviser', '--channel', 'meldpunt']);
+  succeeded(t, invite, 'invite adviser');
+  t.ok(invite.out.some((line) => LINK.test(line)), 'prints the link');
+  const list = await cli(['channel', 'list']);
+  t.match(list.out[1], /^meldpunt +Meldpunt +acme +required +16$/, 'a later run sees the data; POW_DIFFICULTY defaults to 16');
+  t.equal((await cli(['invite', 'list'])).out.length, 2, 'one pending invite');
+  t.ok(fs.existsSync(path.join(dataDir, 'data', 'PG_VERSION')), 'the database lives in DATA_DIR');
+});
+
+t.test('the real process: node src/cli/main.ts', async (t) => {
+  const spawn = (args: string[], env: Env = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args],
+        { cwd: root, timeout: 60_000, env: { ...process.env, ...env } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  const help = await spawn(['--help']);
+  t.equal(help.code, 0, '--help exits 0');
+  t.match(help.stdout, /^Usage: confidant <command> \[options\]\n/);
+  t.match(help.stdout, /confidant invite adviser --channel <slug>/);
+  t.equal(help.stderr, '');
+
+  const wrong = await spawn(['org', 'create']);
+  t.equal(wrong.code, 2, 'a usage error exits 2');
+  t.equal(wrong.stdout, '');
+  t.equal(wrong.stderr, 'confidant: missing <slug>; usage: confidant org create <slug> --name <name>\n', 'one line, no stack trace');
+
+  const config = await spawn(['org', 'list'], { DATABASE_URL: 'mysql://x' });
+  t.equal(config.code, 2, 'a configuration error exits 2');
+  t.equal(config.stdout, '');
+  t.match(config.stderr, /^confidant: configuration error: DATABASE_URL: [^\n]*\n$/, 'one line, no stack trace');
+});

@@ -1,0 +1,65 @@
+import t from 'tap';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/server/config.js';
+
+t.test('defaults give a safe local service', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.host, '127.0.0.1');
+  t.equal(config.port, 3000);
+  t.equal(config.databaseUrl, undefined, 'no DATABASE_URL means the embedded database');
+  t.equal(config.dataDir, path.resolve('./data'));
+  t.equal(config.publicUrl, 'http://127.0.0.1:3000');
+  t.equal(config.logLevel, 'info');
+  t.equal(config.trustProxy, false, 'proxy headers are not trusted unless configured');
+});
+
+t.test('values are read and normalised', async (t) => {
+  const config = loadConfig({
+    HOST: '0.0.0.0',
+    PORT: '8080',
+    DATABASE_URL: 'postgres://user@db.internal:5432/confidant',
+    DATA_DIR: '/var/lib/confidant',
+    PUBLIC_URL: 'https://meldpunt.example.nl/',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: '10.0.0.1,10.0.0.2',
+  });
+  t.equal(config.host, '0.0.0.0');
+  t.equal(config.port, 8080);
+  t.equal(config.databaseUrl, 'postgres://user@db.internal:5432/confidant');
+  t.equal(config.dataDir, '/var/lib/confidant');
+  t.equal(config.publicUrl, 'https://meldpunt.example.nl', 'trailing slash dropped');
+  t.equal(config.logLevel, 'warn');
+  t.equal(config.trustProxy, '10.0.0.1,10.0.0.2');
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  t.equal(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false);
+  t.equal(loadConfig({ HOST: '0.0.0.0', PORT: '81' }).publicUrl, 'http://localhost:81', 'a wildcard host prints as localhost');
+});
+
+const mistakes: Array<[string, string, RegExp]> = [
+  ['PORT', 'eighty', /PORT: must be a whole number from 0 to 65535/],
+  ['PORT', '70000', /PORT: must be a whole number/],
+  ['PORT', '-1', /PORT: must be a whole number/],
+  ['HOST', 'http://example.org', /HOST: must be a host name or an IP address/],
+  ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/],
+  ['DATABASE_URL', 'not a url', /DATABASE_URL: must be a postgres/],
+  ['PUBLIC_URL', 'meldpunt.example.nl', /PUBLIC_URL: must be an http:\/\/ or https:\/\/ address/],
+  ['PUBLIC_URL', 'ftp://example.org', /PUBLIC_URL: must be an http/],
+  ['PUBLIC_URL', 'https://example.org/?a=1', /PUBLIC_URL: .*without query or fragment/],
+  ['LOG_LEVEL', 'verbose', /LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
+  ['TRUST_PROXY', 'everyone', /TRUST_PROXY: must be false, true or a comma-separated list/],
+  ['POW_DIFFICULTY', '40', /POW_DIFFICULTY: must be a whole number from 0 to 32/],
+  ['REQUIRE_TOTP', 'maybe', /REQUIRE_TOTP: must be true or false/],
+];
+
+for (const [variable, value, message] of mistakes) {
+  t.test(`${variable}=${value} stops the start with one line naming it`, async (t) => {
+    t.throws(() => loadConfig({ [variable]: value }), ConfigError);
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      t.match((error as Error).message, message);
+      t.equal((error as ConfigError).variable, variable);
+      t.notMatch((error as Error).message, /\n/, 'one line');
+    }
+  });
+}

@@ -1,0 +1,34 @@
+import t from 'tap';
+import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from '../src/server/services/deadlines.js';
+
+const d = (iso: string) => new Date(iso);
+
+t.test('acknowledge within 7 days of receipt', async (t) => {
+  t.equal(acknowledgeBy(d('2026-03-01T10:00:00.000Z')).toISOString(), '2026-03-08T10:00:00.000Z');
+});
+
+t.test('feedback 3 calendar months after the acknowledgement, or after the 7 days', async (t) => {
+  t.equal(feedbackBy(d('2026-03-01T10:00:00Z'), d('2026-03-03T09:00:00Z')).toISOString(), '2026-06-03T09:00:00.000Z');
+  t.equal(feedbackBy(d('2026-03-01T10:00:00Z'), null).toISOString(), '2026-06-08T10:00:00.000Z', 'from acknowledgeBy when none was sent');
+});
+
+t.test('calendar months clamp to the last day of a shorter month', async (t) => {
+  t.equal(addCalendarMonths(d('2026-11-30T12:00:00Z'), 3).toISOString(), '2027-02-28T12:00:00.000Z');
+  t.equal(addCalendarMonths(d('2027-11-30T12:00:00Z'), 3).toISOString(), '2028-02-29T12:00:00.000Z', 'leap year');
+  t.equal(addCalendarMonths(d('2026-10-31T00:00:00Z'), 3).toISOString(), '2027-01-31T00:00:00.000Z');
+  t.equal(addCalendarMonths(d('2026-12-31T23:59:59Z'), 3).toISOString(), '2027-03-31T23:59:59.000Z', 'across the year');
+});
+
+t.test('overdue when a step is not done by its deadline', async (t) => {
+  const receivedAt = d('2026-03-01T10:00:00Z');
+  const none = { receivedAt, acknowledgedAt: null, lastAdviserMessageAt: null };
+  t.equal(deadlines(none, d('2026-03-08T09:59:59Z')).overdue, false, 'within the 7 days');
+  t.equal(deadlines(none, d('2026-03-08T10:00:01Z')).overdue, true, 'not acknowledged after 7 days');
+  const acknowledged = { receivedAt, acknowledgedAt: d('2026-03-02T10:00:00Z'), lastAdviserMessageAt: null };
+  t.equal(deadlines(acknowledged, d('2026-04-01T00:00:00Z')).overdue, false, 'acknowledged, feedback not yet due');
+  t.equal(deadlines(acknowledged, d('2026-06-02T10:00:01Z')).overdue, true, 'no feedback after three months');
+  const answered = { ...acknowledged, lastAdviserMessageAt: d('2026-05-01T10:00:00Z') };
+  t.equal(deadlines(answered, d('2026-07-01T00:00:00Z')).overdue, false, 'feedback given in time');
+  const answeredBeforeAck = { ...acknowledged, lastAdviserMessageAt: d('2026-03-02T09:00:00Z') };
+  t.equal(deadlines(answeredBeforeAck, d('2026-07-01T00:00:00Z')).overdue, true, 'a message before the acknowledgement is not feedback');
+});
