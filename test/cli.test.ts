@@ -35,22 +35,25 @@ async function capture(args: string[], io: Omit<Io, 'out' | 'err'>): Promise<Res
   return { code, out, err, stdout: out.join('\n') };
 }
 
-/** A migrated test database and a `cli` that runs command lines against it. */
-async function setup(t: Test) {
-  const database = await openTestDatabase(t);
-  const cli = (args: string[], env: Env = {}) => {
-    const fullEnv: Env = { PUBLIC_URL, POW_DIFFICULTY: '12', ...(database.url ? { DATABASE_URL: database.url } : {}), ...env };
-    // In-memory PGlite lives in this process only: hand it in, unless the test names its own database.
-    const inject = !database.url && !('DATABASE_URL' in env) && !('DATA_DIR' in env);
-    return capture(args, inject ? { env: fullEnv, database } : { env: fullEnv });
-  };
-  return { database, cli };
+// One database for the in-process tests (opening PGlite takes seconds); each test uses its own names.
+const database = await openTestDatabase(t);
+
+/** Runs a command line against the test database. */
+function cli(args: string[], env: Env = {}): Promise<Result> {
+  const fullEnv: Env = { PUBLIC_URL, POW_DIFFICULTY: '12', ...(database.url ? { DATABASE_URL: database.url } : {}), ...env };
+  // In-memory PGlite lives in this process only: hand it in, unless the test names its own database.
+  const inject = !database.url && !('DATABASE_URL' in env) && !('DATA_DIR' in env);
+  return capture(args, inject ? { env: fullEnv, database } : { env: fullEnv });
 }
 
 function succeeded(t: Test, result: Result, what: string): void {
   t.equal(result.code, 0, `${what}: exit code 0`);
   t.same(result.err, [], `${what}: nothing on stderr`);
 }
+
+/** The table row whose first column is `key`. */
+const row = (result: Result, key: string) => result.out.find((line) => line.startsWith(`${key} `));
+const DATE = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC';
 
 t.test('--help, <group> --help, <command> --help, help <command> and --version', async (t) => {
   const env: Env = { DATABASE_URL: 'mysql://not-needed-for-help' };
@@ -94,70 +97,72 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
   t.same(version.out, [`confidant ${pkg.version}`]);
 });
 
-t.test('organisations: create and list', async (t) => {
-  const { cli } = await setup(t);
-  const empty = await cli(['org', 'list']);
-  succeeded(t, empty, 'org list on an empty database');
-  t.same(empty.out, ['No organisations yet.']);
+t.test('on an empty database the lists say so', async (t) => {
+  for (const [group, message] of [
+    ['org', 'No organisations yet.'],
+    ['channel', 'No channels yet.'],
+    ['invite', 'No pending invites.'],
+  ] as const) {
+    const result = await cli([group, 'list']);
+    succeeded(t, result, `${group} list`);
+    t.same(result.out, [message]);
+  }
+});
 
+t.test('organisations: create and list', async (t) => {
   const created = await cli(['org', 'create', 'gemeente-utrecht', '--name', '  Gemeente Utrecht ']);
   succeeded(t, created, 'org create');
-  t.equal(created.out[0], 'Created organisation "gemeente-utrecht" (Gemeente Utrecht).', 'the name is trimmed');
-  t.match(created.out[1], /^Next: confidant channel create .* --org gemeente-utrecht$/);
+  t.same(created.out, [
+    'Created organisation "gemeente-utrecht" (Gemeente Utrecht).',
+    'Next: confidant channel create <slug> --name "<name>" --org gemeente-utrecht',
+  ], 'the name is trimmed');
   succeeded(t, await cli(['org', 'create', 'acme', '--name=Acme B.V.']), 'org create with --name=');
 
   const list = await cli(['org', 'list']);
   succeeded(t, list, 'org list');
-  t.equal(list.out.length, 3, 'a header and two rows');
   t.match(list.out[0], /^SLUG +NAME +CREATED$/);
-  t.match(list.out[1], /^acme +Acme B\.V\. +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/, 'sorted by slug');
-  t.match(list.out[2], /^gemeente-utrecht +Gemeente Utrecht +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
-  const column = (line: string | undefined, cell: string) => line?.indexOf(cell);
-  t.equal(column(list.out[1], 'Acme'), column(list.out[0], 'NAME'), 'columns are aligned');
-  t.equal(column(list.out[2], 'Gemeente'), column(list.out[0], 'NAME'), 'columns are aligned');
+  t.match(row(list, 'acme'), new RegExp(`^acme +Acme B\\.V\\. +${DATE}$`));
+  t.match(row(list, 'gemeente-utrecht'), new RegExp(`^gemeente-utrecht +Gemeente Utrecht +${DATE}$`));
+  t.ok(list.out.indexOf(row(list, 'acme')!) < list.out.indexOf(row(list, 'gemeente-utrecht')!), 'sorted by slug');
+  const nameColumn = list.out[0]!.indexOf('NAME');
+  t.equal(row(list, 'acme')!.indexOf('Acme'), nameColumn, 'columns are aligned');
+  t.equal(row(list, 'gemeente-utrecht')!.indexOf('Gemeente'), nameColumn, 'columns are aligned');
 });
 
 t.test('channels: create with defaults and with options, and list', async (t) => {
-  const { cli } = await setup(t);
-  await cli(['org', 'create', 'acme', '--name', 'Acme']);
-  t.same((await cli(['channel', 'list'])).out, ['No channels yet.']);
-
-  const defaults = await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt integriteit', '--org', 'acme']);
+  await cli(['org', 'create', 'kanaal-org', '--name', 'Kanaal']);
+  const defaults = await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt integriteit', '--org', 'kanaal-org']);
   succeeded(t, defaults, 'channel create');
   t.same(defaults.out, [
-    'Created channel "meldpunt" (Meldpunt integriteit) of organisation "acme".',
+    'Created channel "meldpunt" (Meldpunt integriteit) of organisation "kanaal-org".',
     `Reporters use: ${PUBLIC_URL}/c/meldpunt`,
     'Relays: the reporter approves each relay text before it is sent.',
     'Proof-of-work difficulty: 12.',
     'Next: confidant invite adviser --channel meldpunt',
   ]);
 
-  const options = await cli(['channel', 'create', 'open', '--org', 'acme', '--name', 'Open lijn', '--no-consent', '--pow-difficulty', '0']);
+  const options = await cli(['channel', 'create', 'open', '--org', 'kanaal-org', '--name', 'Open lijn', '--no-consent', '--pow-difficulty', '0']);
   succeeded(t, options, 'channel create --no-consent --pow-difficulty 0');
   t.ok(options.out.includes('Relays: sent without asking the reporter for approval.'));
   t.ok(options.out.includes('Proof-of-work difficulty: 0.'));
-  const max = await cli(['channel', 'create', 'hard', '--org', 'acme', '--name', 'Hard', '--pow-difficulty=32']);
-  succeeded(t, max, '--pow-difficulty=32');
+  succeeded(t, await cli(['channel', 'create', 'hard', '--org', 'kanaal-org', '--name', 'Hard', '--pow-difficulty=32']), '--pow-difficulty=32');
 
   const list = await cli(['channel', 'list']);
   succeeded(t, list, 'channel list');
   t.match(list.out[0], /^SLUG +NAME +ORGANISATION +CONSENT +POW$/);
-  t.match(list.out[1], /^hard +Hard +acme +required +32$/);
-  t.match(list.out[2], /^meldpunt +Meldpunt integriteit +acme +required +12$/);
-  t.match(list.out[3], /^open +Open lijn +acme +no +0$/);
-  t.equal(list.out.length, 4);
+  t.match(row(list, 'hard'), /^hard +Hard +kanaal-org +required +32$/);
+  t.match(row(list, 'meldpunt'), /^meldpunt +Meldpunt integriteit +kanaal-org +required +12$/);
+  t.match(row(list, 'open'), /^open +Open lijn +kanaal-org +no +0$/);
 });
 
 t.test('invites: one-time links that store only the token hash, and the pending list', async (t) => {
-  const { cli, database } = await setup(t);
-  await cli(['org', 'create', 'acme', '--name', 'Acme']);
-  await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']);
-  t.same((await cli(['invite', 'list'])).out, ['No pending invites.']);
+  await cli(['org', 'create', 'uitnodiging', '--name', 'Uitnodiging']);
+  await cli(['channel', 'create', 'uitnodiging-lijn', '--name', 'Lijn', '--org', 'uitnodiging']);
 
   const before = Date.now();
-  const adviser = await cli(['invite', 'adviser', '--channel', 'meldpunt']);
+  const adviser = await cli(['invite', 'adviser', '--channel', 'uitnodiging-lijn']);
   succeeded(t, adviser, 'invite adviser');
-  t.equal(adviser.out[0], 'One-time invite for an adviser of channel "meldpunt":');
+  t.equal(adviser.out[0], 'One-time invite for an adviser of channel "uitnodiging-lijn":');
   const linkLine = adviser.out.find((line) => LINK.test(line));
   t.ok(linkLine, `the link has the shape ${PUBLIC_URL}/invite#<43-character base64url token>`);
   const token = LINK.exec(linkLine ?? '')?.[1] ?? '';
@@ -168,18 +173,16 @@ t.test('invites: one-time links that store only the token hash, and the pending 
   t.ok(expires > before + week - 120_000 && expires <= Date.now() + week, 'it expires in 7 days');
   t.match(adviser.stdout, /shown only now/, 'one sentence says the link is shown once');
 
-  const rows = await database.db.select().from(invites);
-  t.equal(rows.length, 1);
-  const row = rows[0]!;
-  t.same(Buffer.from(row.tokenHash), tokenHash(token), 'the invites table holds the SHA-256 of the token');
-  t.notMatch(JSON.stringify(rows), token, 'and not the token itself');
-  t.equal(row.role, 'adviser');
-  t.equal(row.organisationId, null);
-  t.ok(row.channelId);
+  const [stored] = await database.db.select().from(invites).where(eq(invites.tokenHash, tokenHash(token)));
+  t.ok(stored, 'the invites table holds the SHA-256 of the token');
+  t.equal(stored?.role, 'adviser');
+  t.equal(stored?.organisationId, null);
+  t.ok(stored?.channelId);
+  t.notMatch(JSON.stringify(await database.db.select().from(invites)), token, 'and not the token itself');
 
-  const recipient = await cli(['invite', 'recipient', '--org', 'acme']);
+  const recipient = await cli(['invite', 'recipient', '--org', 'uitnodiging']);
   succeeded(t, recipient, 'invite recipient');
-  t.equal(recipient.out[0], 'One-time invite for a recipient of organisation "acme":');
+  t.equal(recipient.out[0], 'One-time invite for a recipient of organisation "uitnodiging":');
   const second = LINK.exec(recipient.out.find((line) => LINK.test(line)) ?? '')?.[1];
   t.ok(second, 'a link of the same shape');
   t.not(second, token, 'every invite has its own token');
@@ -187,21 +190,22 @@ t.test('invites: one-time links that store only the token hash, and the pending 
   const list = await cli(['invite', 'list']);
   succeeded(t, list, 'invite list');
   t.match(list.out[0], /^ID +ROLE +TARGET +EXPIRES$/);
-  t.match(list.out[1], new RegExp(`^${row.id} +adviser +channel meldpunt +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
-  t.match(list.out[2], /^[A-Za-z0-9_-]{22} +recipient +organisation acme +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  t.match(row(list, stored!.id), new RegExp(`^${stored!.id} +adviser +channel uitnodiging-lijn +${DATE}$`));
+  t.ok(list.out.some((line) => new RegExp(`^[A-Za-z0-9_-]{22} +recipient +organisation uitnodiging +${DATE}$`).test(line)), 'the recipient invite');
   t.notMatch(list.stdout, token, 'the list never shows a token');
 
-  await database.db.update(invites).set({ usedAt: new Date() }).where(eq(invites.id, row.id));
+  await database.db.update(invites).set({ usedAt: new Date() }).where(eq(invites.id, stored!.id));
   const after = await cli(['invite', 'list']);
-  t.equal(after.out.length, 2, 'a used invite is no longer pending');
-  t.match(after.out[1], /recipient/);
+  t.equal(row(after, stored!.id), undefined, 'a used invite is no longer pending');
+  t.ok(after.out.some((line) => / recipient +organisation uitnodiging /.test(line)), 'the other one still is');
 });
 
 t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1', async (t) => {
-  const { cli } = await setup(t);
-  await cli(['org', 'create', 'acme', '--name', 'Acme']);
-  await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']);
-  const channel = ['channel', 'create', 'nieuw', '--name', 'Nieuw', '--org', 'acme'];
+  await cli(['org', 'create', 'fout', '--name', 'Fout']);
+  await cli(['channel', 'create', 'fout-lijn', '--name', 'Fout', '--org', 'fout']);
+  const lists = async () => Promise.all(['org', 'channel', 'invite'].map(async (group) => (await cli([group, 'list'])).out));
+  const before = await lists();
+  const channel = ['channel', 'create', 'nieuw', '--name', 'Nieuw', '--org', 'fout'];
 
   const cases: Array<[string, string[], Env, number, RegExp]> = [
     ['no command', [], {}, 2, /missing command; run "confidant --help"/],
@@ -212,10 +216,10 @@ t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1',
     ['missing slug', ['org', 'create', '--name', 'X'], {}, 2, /missing <slug>; usage: confidant org create <slug> --name <name>$/],
     ['missing --name', ['org', 'create', 'x'], {}, 2, /missing --name; usage: confidant org create/],
     ['option without value', ['org', 'create', 'x', '--name'], {}, 2, /option --name needs a value/],
-    ['option followed by an option', ['channel', 'create', 'x', '--name', '--org', 'acme'], {}, 2, /option --name needs a value/],
+    ['option followed by an option', ['channel', 'create', 'x', '--name', '--org', 'fout'], {}, 2, /option --name needs a value/],
     ['unknown option', ['org', 'create', 'x', '--name', 'X', '--bogus'], {}, 2, /unknown option --bogus for "org create"/],
     ['unknown short option', ['org', 'list', '-x'], {}, 2, /unknown option -x for "org list"/],
-    ['option of another command', ['invite', 'recipient', '--channel', 'meldpunt'], {}, 2, /unknown option --channel for "invite recipient"/],
+    ['option of another command', ['invite', 'recipient', '--channel', 'fout-lijn'], {}, 2, /unknown option --channel for "invite recipient"/],
     ['extra argument', ['org', 'create', 'x', 'y', '--name', 'X'], {}, 2, /unexpected argument "y"/],
     ['extra argument to a list', ['channel', 'list', 'all'], {}, 2, /unexpected argument "all"; usage: confidant channel list$/],
     ['missing --org', ['channel', 'create', 'x', '--name', 'X'], {}, 2, /missing --org/],
@@ -228,14 +232,14 @@ t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1',
     ['--pow-difficulty fraction', [...channel, '--pow-difficulty', '1.5'], {}, 2, /got "1\.5"/],
     ['--pow-difficulty empty', [...channel, '--pow-difficulty='], {}, 2, /got ""/],
     ['upper-case slug', ['org', 'create', 'Acme', '--name', 'X'], {}, 2, /organisation slug must be 1 to 64 lower-case letters, digits or hyphens, got "Acme"/],
-    ['slug ending in a hyphen', ['channel', 'create', 'lijn-', '--name', 'X', '--org', 'acme'], {}, 2, /channel slug must be/],
+    ['slug ending in a hyphen', ['channel', 'create', 'lijn-', '--name', 'X', '--org', 'fout'], {}, 2, /channel slug must be/],
     ['slug too long', ['org', 'create', 'a'.repeat(65), '--name', 'X'], {}, 2, /organisation slug must be/],
     ['empty name', ['org', 'create', 'leeg', '--name', '   '], {}, 2, /organisation name must be 1 to 200 characters/],
     ['unknown organisation', ['channel', 'create', 'x', '--name', 'X', '--org', 'nope'], {}, 1, /There is no organisation "nope"\./],
     ['unknown channel', ['invite', 'adviser', '--channel', 'nope'], {}, 1, /There is no channel "nope"\./],
     ['unknown organisation of a recipient', ['invite', 'recipient', '--org', 'nope'], {}, 1, /There is no organisation "nope"\./],
-    ['duplicate organisation', ['org', 'create', 'acme', '--name', 'Acme again'], {}, 1, /An organisation "acme" exists already\./],
-    ['duplicate channel', ['channel', 'create', 'meldpunt', '--name', 'Again', '--org', 'acme'], {}, 1, /A channel "meldpunt" exists already\./],
+    ['duplicate organisation', ['org', 'create', 'fout', '--name', 'Fout again'], {}, 1, /An organisation "fout" exists already\./],
+    ['duplicate channel', ['channel', 'create', 'fout-lijn', '--name', 'Again', '--org', 'fout'], {}, 1, /A channel "fout-lijn" exists already\./],
     ['a non-PostgreSQL DATABASE_URL', ['org', 'list'], { DATABASE_URL: 'mysql://x' }, 2, /^confidant: configuration error: DATABASE_URL: must be a postgres:\/\//],
     ['a bad POW_DIFFICULTY', ['org', 'list'], { POW_DIFFICULTY: '99' }, 2, /configuration error: POW_DIFFICULTY: must be a whole number/],
     ['an unreachable database', ['org', 'list'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 1, /^confidant: cannot open the database: .*ECONNREFUSED/],
@@ -249,12 +253,7 @@ t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1',
     t.notMatch(result.err[0], /\n|\bat .*:\d+:\d+/, `${what}: no stack trace`);
     t.same(result.out, [], `${what}: nothing on stdout`);
   }
-
-  const orgs = await cli(['org', 'list']);
-  t.equal(orgs.out.length, 2, 'the mistakes created no organisation');
-  const channels = await cli(['channel', 'list']);
-  t.equal(channels.out.length, 2, 'and no channel');
-  t.same((await cli(['invite', 'list'])).out, ['No pending invites.'], 'and no invite');
+  t.same(await lists(), before, 'the mistakes created no organisation, channel or invite');
 });
 
 t.test('a fresh install: the embedded database in DATA_DIR is created, migrated and kept', async (t) => {
@@ -264,13 +263,10 @@ t.test('a fresh install: the embedded database in DATA_DIR is created, migrated 
   const cli = (args: string[]) => capture(args, { env });
 
   succeeded(t, await cli(['org', 'create', 'acme', '--name', 'Acme']), 'org create on a fresh DATA_DIR');
-  succeeded(t, await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']), 'channel create');
-  const invite = await cli(['invite', 'adviser', '--channel', 'meldpunt']);
-  succeeded(t, invite, 'invite adviser');
-  t.ok(invite.out.some((line) => LINK.test(line)), 'prints the link');
+  succeeded(t, await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']), 'a second run finds the organisation');
   const list = await cli(['channel', 'list']);
-  t.match(list.out[1], /^meldpunt +Meldpunt +acme +required +16$/, 'a later run sees the data; POW_DIFFICULTY defaults to 16');
-  t.equal((await cli(['invite', 'list'])).out.length, 2, 'one pending invite');
+  succeeded(t, list, 'channel list');
+  t.same(list.out.slice(1), ['meldpunt  Meldpunt  acme          required  16'], 'a third run sees the channel; POW_DIFFICULTY defaults to 16');
   t.ok(fs.existsSync(path.join(dataDir, 'data', 'PG_VERSION')), 'the database lives in DATA_DIR');
 });
 
@@ -295,9 +291,4 @@ t.test('the real process: node src/cli/main.ts', async (t) => {
   t.equal(wrong.code, 2, 'a usage error exits 2');
   t.equal(wrong.stdout, '');
   t.equal(wrong.stderr, 'confidant: missing <slug>; usage: confidant org create <slug> --name <name>\n', 'one line, no stack trace');
-
-  const config = await spawn(['org', 'list'], { DATABASE_URL: 'mysql://x' });
-  t.equal(config.code, 2, 'a configuration error exits 2');
-  t.equal(config.stdout, '');
-  t.match(config.stderr, /^confidant: configuration error: DATABASE_URL: [^\n]*\n$/, 'one line, no stack trace');
 });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../src/protocol/index.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type DatabaseHandle } from '../src/server/db/connection.js';
@@ -81,4 +82,15 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   // Keep only what requests write: the start-up line names the server's own address.
   logs.lines.length = 0;
   return { app, database, config, logs, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** The ApiError a client call fails with; throws when it succeeds or fails otherwise. */
+export async function apiFailure(call: Promise<unknown>): Promise<ApiError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
       `First start: a demo organisation and channel were created.`,
       `  Reporters use:            ${welcome.channelUrl}`,
       `  Set up the first adviser: ${welcome.setupLink}`,
-      `This link works once, for 7 days, and is not shown again. More invites: npx confidant invite --help`,
+      `This link works once, for 7 days, and is not shown again.`,
+      `More organisations, channels and invites: npx confidant --help (stop the service first when it runs on the embedded database).`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

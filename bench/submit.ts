@@ -1,0 +1,757 @@
+/**
+ * Submission benchmark (design.md "Performance expectations"): the real app against a bare
+ * Fastify + pg baseline, in one run, on a scratch PostgreSQL database.
+ *
+ *  - Submissions: autocannon POSTs realistic encrypted reports (made with the protocol module,
+ *    ~6 KB of JSON each, every one with its own caseId and mailboxId) to
+ *    `POST /api/v1/channels/:slug/reports` of the real app and of a baseline route that
+ *    JSON-parses the same bytes, decodes the same fields and inserts them in one transaction
+ *    into tables shaped like `cases` and `case_wraps`. Runs alternate baseline, app, baseline,
+ *    app…; the report gives per-round figures, their medians and the ratio app/baseline.
+ *  - Mailbox reads: reporters' sessions opened through the real challenge/session routes,
+ *    then `GET /api/v1/mailbox` at 50 connections on the app and on a baseline route doing
+ *    the same queries by hand.
+ *
+ * Both servers run in child processes (the same loader, the same pool size, one at a time
+ * under load); autocannon runs in this process. The figures go to bench/RESULTS.md between
+ * `<!-- submit:start -->` and `<!-- submit:end -->`. See bench/README.md.
+ *
+ * Settings (environment): BENCH_DATABASE_URL, BENCH_SECONDS, BENCH_ROUNDS,
+ * BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS, BENCH_READ_SECONDS, BENCH_MAILBOXES, BENCH_RESULTS, and
+ * BENCH_PROFILE=<folder> to have both servers write V8 CPU profiles there.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import pg from 'pg';
+import {
+  ConfidantClient,
+  MESSAGE_BLOCK,
+  REPORT_BLOCK,
+  decryptRecord,
+  encryptRecord,
+  fromBase64url,
+  isReportPlaintext,
+  messageAd,
+  ready,
+  reportAd,
+  sealKey,
+  signMailboxLogin,
+  toBase64url,
+  type MailboxView,
+  type ReportPlaintext,
+  type SubmitReportRequest,
+} from '../src/protocol/index.js';
+import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { openDatabase } from '../src/server/db/connection.js';
+import { acknowledgeBy, feedbackBy } from '../src/server/services/deadlines.js';
+import { addAdviser, addChannel } from '../test/fixtures.js';
+import {
+  busyShare,
+  cpuSample,
+  createScratchDatabase,
+  describeMachine,
+  fixed,
+  markdownTable,
+  median,
+  processCpuMicros,
+  runLoad,
+  serveInChild,
+  startChildServer,
+  summarise,
+  writeSection,
+  type ChildServer,
+  type LoadOptions,
+  type LoadSummary,
+  type Machine,
+} from './lib.js';
+
+const SLUG = 'bench';
+const SUBMIT_PATH = `/api/v1/channels/${SLUG}/reports`;
+const MAILBOX_PATH = '/api/v1/mailbox';
+/** The app's pool size (src/server/db/connection.ts); the baseline gets the same. */
+const POOL_SIZE = 10;
+/** Case keys and their wraps are sealed once per kit and shared by this many kits' worth of reports. */
+const KITS = 256;
+const TARGET = 0.8;
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+const settings = {
+  databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test',
+  seconds: setting('BENCH_SECONDS', 10),
+  rounds: setting('BENCH_ROUNDS', 3),
+  warmupSeconds: setting('BENCH_WARMUP_SECONDS', 3),
+  connections: setting('BENCH_CONNECTIONS', 50),
+  readSeconds: setting('BENCH_READ_SECONDS', 5),
+  mailboxes: setting('BENCH_MAILBOXES', 200),
+  results: process.env.BENCH_RESULTS?.trim() || fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
+  /** A folder: the servers write V8 CPU profiles to its app/ and baseline/ subfolders. */
+  profileDir: process.env.BENCH_PROFILE?.trim() || undefined,
+};
+
+// ---------------------------------------------------------------------------------------
+// The servers (child processes)
+
+/** The real app as production runs it: info-level request logs (to /dev/null here), helmet, schemas, services. */
+async function serveApp(url: string) {
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0' });
+  const database = await openDatabase({ url, poolSize: POOL_SIZE });
+  const app = await buildApp(config, database);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+const INSERT_CASE = `insert into baseline_cases
+  (id, channel_id, mailbox_id, reporter_sign_public_key, reporter_box_public_key, reporter_wrap, report_nonce, report_ciphertext, received_at, last_reporter_activity_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`;
+
+/**
+ * The baseline: bare Fastify (no logger, no plugins, no schemas) and a pg Pool of the app's
+ * size. The submission route parses the same JSON, decodes the same fields and inserts them
+ * in one transaction; the mailbox route runs the app's queries by hand.
+ */
+async function serveBaseline(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  pool.on('error', () => {});
+  const channels = await pool.query<{ slug: string; id: string }>('select slug, id from channels');
+  const channelIds = new Map(channels.rows.map((row) => [row.slug, row.id]));
+  const bytes = (text: string) => Buffer.from(text, 'base64url');
+  const text = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64url');
+  const app = Fastify({ logger: false });
+
+  app.post<{ Params: { slug: string }; Body: SubmitReportRequest }>('/api/v1/channels/:slug/reports', async (request, reply) => {
+    const body = request.body;
+    const channelId = channelIds.get(request.params.slug);
+    if (!channelId) return reply.status(404).send({ error: 'unknown_channel', message: 'No such channel.' });
+    const now = new Date();
+    const wrapValues: unknown[] = [body.caseId, now];
+    const wrapRows = body.wraps.map((wrap, i) => {
+      wrapValues.push(wrap.keyId, bytes(wrap.wrap));
+      return `($1, $${3 + 2 * i}, $${4 + 2 * i}, $2)`;
+    });
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(INSERT_CASE, [
+        body.caseId,
+        channelId,
+        body.mailboxId,
+        bytes(body.reporterSignPublicKey),
+        bytes(body.reporterBoxPublicKey),
+        bytes(body.reporterWrap),
+        bytes(body.report.nonce),
+        bytes(body.report.ciphertext),
+        now,
+      ]);
+      await client.query(`insert into baseline_case_wraps (case_id, account_id, wrap, created_at) values ${wrapRows.join(', ')}`, wrapValues);
+      await client.query('commit');
+      client.release();
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      client.release(true);
+      throw error;
+    }
+    return reply.status(201).send({ caseId: body.caseId, receivedAt: now.toISOString(), acknowledgeBy: acknowledgeBy(now).toISOString() });
+  });
+
+  app.get('/api/v1/mailbox', async (request, reply) => {
+    const token = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(request.headers.authorization ?? '')?.[1];
+    const denied = () => reply.status(401).send({ error: 'not_signed_in', message: 'Open the mailbox with your code first.' });
+    if (!token) return denied();
+    const hash = createHash('sha256').update(token, 'utf8').digest();
+    const session = await pool.query<{ case_id: string }>('select * from mailbox_sessions where token_hash = $1 and expires_at > $2', [hash, new Date()]);
+    const caseId = session.rows[0]?.case_id;
+    if (!caseId) return denied();
+    const found = await pool.query('select * from cases where id = $1', [caseId]);
+    const row = found.rows[0] as
+      | { id: string; status: string; received_at: Date; acknowledged_at: Date | null; reporter_wrap: Buffer; report_nonce: Buffer; report_ciphertext: Buffer }
+      | undefined;
+    if (!row) return denied();
+    const [messages, relays, files] = await Promise.all([
+      pool.query<{ id: string; author: string; sent_at: Date; nonce: Buffer; ciphertext: Buffer }>(
+        'select id, author, sent_at, nonce, ciphertext from messages where case_id = $1 order by sent_at, id',
+        [caseId],
+      ),
+      pool.query<{ id: string; state: string; copy_nonce: Buffer; copy_ciphertext: Buffer }>(
+        'select id, state, copy_nonce, copy_ciphertext from relays where case_id = $1 order by created_at, id',
+        [caseId],
+      ),
+      pool.query<{ id: string; header_nonce: Buffer; header_ciphertext: Buffer; bytes: number; completed_at: Date | null }>(
+        'select id, header_nonce, header_ciphertext, bytes, completed_at from files where case_id = $1 order by created_at, id',
+        [caseId],
+      ),
+    ]);
+    return {
+      caseId: row.id,
+      status: row.status,
+      receivedAt: row.received_at.toISOString(),
+      acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+      feedbackBy: feedbackBy(row.received_at, row.acknowledged_at).toISOString(),
+      reporterWrap: text(row.reporter_wrap),
+      report: { nonce: text(row.report_nonce), ciphertext: text(row.report_ciphertext) },
+      messages: messages.rows.map((m) => ({ id: m.id, author: m.author, sentAt: m.sent_at.toISOString(), nonce: text(m.nonce), ciphertext: text(m.ciphertext) })),
+      relays: relays.rows.map((r) => ({ relayId: r.id, state: r.state, copy: { nonce: text(r.copy_nonce), ciphertext: text(r.copy_ciphertext) } })),
+      files: files.rows
+        .filter((f) => f.completed_at !== null)
+        .map((f) => ({ fileId: f.id, header: { nonce: text(f.header_nonce), ciphertext: text(f.header_ciphertext) }, bytes: f.bytes })),
+    };
+  });
+
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Realistic reports
+
+interface Adviser {
+  keyId: string;
+  boxPublicKey: Uint8Array;
+}
+
+interface Reporter {
+  signPublicKey: Uint8Array;
+  boxPublicKey: Uint8Array;
+}
+
+/** A case key with its wraps: what sealing costs the reporter's browser once per report. */
+interface Kit {
+  caseKey: Uint8Array;
+  wraps: Array<{ keyId: string; wrap: string }>;
+  reporterWrap: string;
+}
+
+function makeKit(advisers: readonly Adviser[], reporter: Reporter): Kit {
+  const caseKey = new Uint8Array(randomBytes(32));
+  return {
+    caseKey,
+    wraps: advisers.map((a) => ({ keyId: a.keyId, wrap: sealKey(caseKey, a.boxPublicKey) })),
+    reporterWrap: sealKey(caseKey, reporter.boxPublicKey),
+  };
+}
+
+const paragraph = (n: number) =>
+  `Sinds maart ${2020 + (n % 6)} zie ik op de afdeling inkoop dat opdrachten boven de aanbestedingsgrens worden opgeknipt in ` +
+  `kleinere bestellingen bij hetzelfde bureau, telkens net onder de drempel. De facturen worden goedgekeurd door dezelfde ` +
+  `persoon die de opdracht geeft. Toen ik er in een teamoverleg naar vroeg, werd gezegd dat ik me er niet mee moest bemoeien. `;
+
+/** A report as the web app's form would produce it: about 1.5 KB of answers. */
+function reportPlaintext(n: number): ReportPlaintext {
+  return {
+    v: 1,
+    lang: 'nl',
+    anonymity: 'anonymous',
+    answers: {
+      what: paragraph(n) + paragraph(n + 1).slice(0, 300),
+      when: `Het begon rond het voorjaar en het gebeurt nog steeds, ongeveer eens per maand (melding ${n}).`,
+      where: 'Afdeling inkoop en financiële administratie, hoofdkantoor, tweede verdieping.',
+      who: 'Een teamleider inkoop en een externe adviseur van een communicatiebureau; de controller weet ervan.',
+      evidence: 'Ik heb de bestelnummers en data genoteerd. De offertes staan in het inkoopsysteem onder hetzelfde projectnummer.',
+      reportedBefore: 'Ik heb het mondeling gemeld bij mijn leidinggevende; daar is niets mee gedaan.',
+      impact: 'Ik ben bang dat het bekend wordt dat ik dit meld en dat mijn contract dan niet wordt verlengd.',
+    },
+  };
+}
+
+/** A submission body made as the reporter's browser makes it, with this kit's case key and wraps. */
+function makeSubmission(kit: Kit, reporter: Reporter, n: number, mailboxId = randomBytes(16).toString('base64url')): SubmitReportRequest {
+  const caseId = randomBytes(16).toString('base64url');
+  return {
+    v: 1,
+    caseId,
+    mailboxId,
+    reporterSignPublicKey: toBase64url(reporter.signPublicKey),
+    reporterBoxPublicKey: toBase64url(reporter.boxPublicKey),
+    wraps: kit.wraps,
+    reporterWrap: kit.reporterWrap,
+    report: encryptRecord(kit.caseKey, reportPlaintext(n), reportAd(caseId), REPORT_BLOCK, new Uint8Array(randomBytes(24))),
+  };
+}
+
+/**
+ * Submission bodies, made before the runs and handed out in order; the app and the baseline
+ * each walk the same list, so they receive the same bytes. A run that outruns the list makes
+ * more on the spot (counted, and reported).
+ */
+class Bodies {
+  readonly items: Buffer[] = [];
+  madeDuringRuns = 0;
+  constructor(private readonly make: (n: number) => Buffer) {}
+
+  ensure(count: number): void {
+    while (this.items.length < count) this.items.push(this.make(this.items.length));
+  }
+
+  at(index: number): Buffer {
+    if (index >= this.items.length) {
+      this.madeDuringRuns += index + 1 - this.items.length;
+      this.ensure(index + 1);
+    }
+    return this.items[index] as Buffer;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs
+
+type SideName = 'baseline' | 'app';
+
+interface Side {
+  name: SideName;
+  server: ChildServer;
+  url: string;
+  /** Next body this side sends. */
+  cursor: number;
+}
+
+interface RunFigures extends LoadSummary {
+  /** Server process CPU per completed request, µs. */
+  serverCpu: number;
+  /** PostgreSQL processes' CPU per completed request, µs (NaN where /proc is missing). */
+  postgresCpu: number;
+  /** Share of all cores busy during the run. */
+  machineBusy: number;
+}
+
+async function measure(side: Side, options: LoadOptions): Promise<RunFigures> {
+  const server0 = await side.server.cpuMicros();
+  const postgres0 = processCpuMicros('postgres');
+  const machine0 = cpuSample();
+  const result = await runLoad(options);
+  const machine1 = cpuSample();
+  const postgres1 = processCpuMicros('postgres');
+  const server1 = await side.server.cpuMicros();
+  const summary = summarise(result);
+  const completed = Math.max(1, summary.completed);
+  let postgres = 0;
+  for (const [pid, micros] of postgres1) postgres += micros - (postgres0.get(pid) ?? 0);
+  return {
+    ...summary,
+    serverCpu: (server1 - server0) / completed,
+    postgresCpu: postgres1.size === 0 ? Number.NaN : postgres / completed,
+    machineBusy: busyShare(machine0, machine1),
+  };
+}
+
+function submitOptions(side: Side, bodies: Bodies, seconds: number): LoadOptions {
+  return {
+    url: side.url,
+    connections: settings.connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: SUBMIT_PATH,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          request.body = bodies.at(side.cursor++);
+          return request;
+        },
+      },
+    ],
+  };
+}
+
+function readOptions(side: Side, tokens: readonly string[], seconds: number): LoadOptions {
+  let next = 0;
+  return {
+    url: side.url,
+    connections: settings.connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'GET',
+        path: MAILBOX_PATH,
+        setupRequest: (request) => {
+          request.headers = { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` };
+          return request;
+        },
+      },
+    ],
+  };
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const brief = (name: string, f: RunFigures) =>
+  `  ${name.padEnd(9)} ${fixed(f.rps).padStart(7)} req/s  p50 ${fixed(f.p50).padStart(6)} ms  p99 ${fixed(f.p99).padStart(6)} ms  ` +
+  `2xx ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  server ${fixed(f.serverCpu, 0)} µs/req  pg ${fixed(f.postgresCpu, 0)} µs/req  busy ${fixed(f.machineBusy * 100, 0)}%`;
+
+/** Creates baseline_cases and baseline_case_wraps shaped like cases and case_wraps: columns, defaults, keys, indexes, foreign keys. */
+async function createBaselineTables(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const pairs = [
+      ['cases', 'baseline_cases'],
+      ['case_wraps', 'baseline_case_wraps'],
+    ] as const;
+    for (const [source, target] of pairs) {
+      await client.query(`create table ${target} (like ${source} including all)`);
+      const keys = await client.query<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f' order by conname`, [source]);
+      for (const { def } of keys.rows) {
+        await client.query(`alter table ${target} add ${def.replace(/REFERENCES (public\.)?cases\(/, 'REFERENCES baseline_cases(')}`);
+      }
+    }
+    // Check the copy: the same number of columns, indexes and constraints of each kind.
+    const shape = async (table: string) => {
+      const { rows } = await client.query<{ columns: string; indexes: string; constraints: string }>(
+        `select (select count(*) from information_schema.columns where table_name = $1) as columns,
+                (select count(*) from pg_indexes where tablename = $1) as indexes,
+                (select string_agg(contype::text, '' order by contype) from pg_constraint where conrelid = $1::regclass) as constraints`,
+        [table],
+      );
+      const row = rows[0];
+      return `${row?.columns} columns, ${row?.indexes} indexes, constraints ${row?.constraints}`;
+    };
+    const lines: string[] = [];
+    for (const [source, target] of pairs) {
+      const [a, b] = [await shape(source), await shape(target)];
+      if (a !== b) throw new Error(`${target} is not shaped like ${source}: ${b} against ${a}`);
+      lines.push(`\`${target}\` like \`${source}\` (${a})`);
+    }
+    return lines.join('; ');
+  } finally {
+    await client.end();
+  }
+}
+
+interface MailboxCase {
+  caseId: string;
+  caseKey: Uint8Array;
+  token: string;
+  messages: number;
+}
+
+/** Reporters who submitted through the app, logged in through the challenge/session routes; every other one posted 3 messages. */
+async function openMailboxes(appUrl: string, advisers: readonly Adviser[], count: number): Promise<MailboxCase[]> {
+  const s = await ready();
+  const client = new ConfidantClient({ baseUrl: appUrl });
+  const opened: MailboxCase[] = [];
+  const one = async (i: number): Promise<MailboxCase> => {
+    const sign = s.crypto_sign_keypair();
+    const box = s.crypto_box_keypair();
+    const reporter = { signPublicKey: sign.publicKey, boxPublicKey: box.publicKey };
+    const kit = makeKit(advisers, reporter);
+    const body = makeSubmission(kit, reporter, i);
+    await client.submitReport(SLUG, body);
+    const { challenge } = await client.mailboxChallenge(body.mailboxId);
+    const signature = signMailboxLogin(fromBase64url(challenge), sign.privateKey);
+    const { token } = await client.openMailboxSession({ mailboxId: body.mailboxId, challenge, signature: toBase64url(signature) });
+    const messages = i % 2 === 0 ? 3 : 0;
+    for (let m = 0; m < messages; m++) {
+      const envelope = encryptRecord(
+        kit.caseKey,
+        { v: 1, body: `Aanvulling ${m + 1}: ik heb nog twee bestelnummers gevonden die in hetzelfde patroon passen.`, sentAt: new Date().toISOString() },
+        messageAd(body.caseId, 'reporter'),
+        MESSAGE_BLOCK,
+      );
+      await client.postMailboxMessage(token, envelope);
+    }
+    return { caseId: body.caseId, caseKey: kit.caseKey, token, messages };
+  };
+  for (let i = 0; i < count; i += 10) {
+    opened.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => one(i + j)))));
+  }
+  return opened;
+}
+
+// ---------------------------------------------------------------------------------------
+// The run
+
+interface Round {
+  baseline: RunFigures;
+  app: RunFigures;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const t0 = performance.now();
+  const elapsed = () => `${fixed((performance.now() - t0) / 1000, 0)} s`;
+  const s = await ready();
+  const scratch = await createScratchDatabase(settings.databaseUrl, 'confidant_bench');
+  log(`scratch database ${scratch.name}`);
+  const children: ChildServer[] = [];
+  try {
+    const machine = await describeMachine(scratch.url);
+    const database = await openDatabase({ url: scratch.url });
+    let advisers: Adviser[];
+    let tableShape: string;
+    try {
+      await database.migrate();
+      await addChannel(database.db, SLUG, { powDifficulty: 0 });
+      advisers = (await Promise.all([addAdviser(database.db, SLUG, 'Adviser A'), addAdviser(database.db, SLUG, 'Adviser B')])).map((a) => ({
+        keyId: a.id,
+        boxPublicKey: a.boxPublicKey,
+      }));
+      tableShape = await createBaselineTables(scratch.url);
+    } finally {
+      await database.close();
+    }
+
+    const env = { BENCH_CHILD_DATABASE_URL: scratch.url };
+    const baselineServer = await startChildServer('baseline', fileURLToPath(import.meta.url), ['serve', 'baseline'], env, { profileDir: settings.profileDir });
+    children.push(baselineServer);
+    const appServer = await startChildServer('app', fileURLToPath(import.meta.url), ['serve', 'app'], env, { profileDir: settings.profileDir });
+    children.push(appServer);
+    const baseline: Side = { name: 'baseline', server: baselineServer, url: `http://127.0.0.1:${baselineServer.port}`, cursor: 0 };
+    const app: Side = { name: 'app', server: appServer, url: `http://127.0.0.1:${appServer.port}`, cursor: 0 };
+    log(`servers up: baseline :${baselineServer.port}, app :${appServer.port} (${elapsed()})`);
+
+    // One reporter key pair for the throughput bodies (the server checks only its length); case keys and wraps from kits.
+    const sign = s.crypto_sign_keypair();
+    const box = s.crypto_box_keypair();
+    const reporter: Reporter = { signPublicKey: sign.publicKey, boxPublicKey: box.publicKey };
+    const kits = Array.from({ length: KITS }, () => makeKit(advisers, reporter));
+    const bodies = new Bodies((n) => Buffer.from(JSON.stringify(makeSubmission(kits[n % KITS] as Kit, reporter, n))));
+
+    // The same bytes must be accepted by both: one body to each, checked by hand.
+    bodies.ensure(3000);
+    log(`${bodies.items.length} bodies of ~${Math.round((bodies.items[0]?.length ?? 0) / 100) / 10} KB made (${elapsed()})`);
+    for (const side of [baseline, app]) {
+      const response = await fetch(side.url + SUBMIT_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.at(side.cursor++).toString('utf8') });
+      const answer = (await response.json()) as Record<string, unknown>;
+      if (response.status !== 201 || Object.keys(answer).sort().join() !== 'acknowledgeBy,caseId,receivedAt') {
+        throw new Error(`${side.name} did not accept a submission: ${response.status} ${JSON.stringify(answer)}`);
+      }
+    }
+
+    // Warm-up, then rounds; the body list is topped up between runs from the rate seen so far.
+    const rate: Record<SideName, number> = { baseline: 0, app: 0 };
+    const submitted: Record<SideName, number> = { baseline: 1, app: 1 };
+    const topUp = (side: Side, seconds: number) => bodies.ensure(side.cursor + Math.ceil(Math.max(rate.baseline, rate.app, 100) * seconds * 1.5) + 2 * settings.connections);
+    const run = async (side: Side, seconds: number) => {
+      topUp(side, seconds);
+      const figures = await measure(side, submitOptions(side, bodies, seconds));
+      rate[side.name] = Math.max(rate[side.name], figures.rps);
+      submitted[side.name] += figures.ok;
+      return figures;
+    };
+    log(`warm-up ${settings.warmupSeconds} s each`);
+    for (const side of [baseline, app]) log(brief(side.name, await run(side, settings.warmupSeconds)));
+    const madeBeforeRounds = bodies.madeDuringRuns;
+    const rounds: Round[] = [];
+    for (let r = 0; r < settings.rounds; r++) {
+      log(`round ${r + 1}/${settings.rounds} (${elapsed()})`);
+      const b = await run(baseline, settings.seconds);
+      log(brief('baseline', b));
+      const a = await run(app, settings.seconds);
+      log(brief('app', a));
+      rounds.push({ baseline: b, app: a });
+    }
+    const madeDuringRounds = bodies.madeDuringRuns - madeBeforeRounds;
+
+    // Mailbox reads.
+    log(`opening ${settings.mailboxes} mailboxes (${elapsed()})`);
+    const mailboxes = await openMailboxes(app.url, advisers, settings.mailboxes);
+    const tokens = mailboxes.map((m) => m.token);
+    const sample = mailboxes.find((m) => m.messages > 0) as MailboxCase;
+    const views: Record<SideName, MailboxView> = {} as Record<SideName, MailboxView>;
+    for (const side of [baseline, app]) {
+      const response = await fetch(side.url + MAILBOX_PATH, { headers: { authorization: `Bearer ${sample.token}` } });
+      if (response.status !== 200) throw new Error(`${side.name} mailbox read answered ${response.status}`);
+      views[side.name] = (await response.json()) as MailboxView;
+    }
+    if (!isDeepStrictEqual(views.app, views.baseline)) throw new Error('the baseline mailbox answer differs from the app');
+    const opened = decryptRecord(sample.caseKey, views.app.report, reportAd(sample.caseId), REPORT_BLOCK);
+    if (!isReportPlaintext(opened) || views.app.messages.length !== sample.messages) throw new Error('the mailbox does not give back what was sent');
+    for (const m of views.app.messages) decryptRecord(sample.caseKey, m, messageAd(sample.caseId, 'reporter'), MESSAGE_BLOCK);
+    const readBytes = JSON.stringify(views.app).length;
+
+    log(`mailbox reads: warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s (${elapsed()})`);
+    for (const side of [baseline, app]) await measure(side, readOptions(side, tokens, 2));
+    const reads: Round[] = [];
+    for (let r = 0; r < settings.rounds; r++) {
+      const b = await measure(baseline, readOptions(baseline, tokens, settings.readSeconds));
+      log(brief('baseline', b));
+      const a = await measure(app, readOptions(app, tokens, settings.readSeconds));
+      log(brief('app', a));
+      reads.push({ baseline: b, app: a });
+    }
+
+    // Every 201 is a committed row; rows beyond the 201s counted are requests in flight when a run stopped.
+    const counts = await countRows(scratch.url);
+    const rows = {
+      app: counts.cases - settings.mailboxes,
+      baseline: counts.baselineCases,
+      appWraps: counts.caseWraps - settings.mailboxes * advisers.length,
+      baselineWraps: counts.baselineCaseWraps,
+    };
+    log(`rows: app ${rows.app} (201s counted ${submitted.app}), baseline ${rows.baseline} (201s counted ${submitted.baseline}) (${elapsed()})`);
+
+    const markdown = report({
+      started,
+      machine,
+      tableShape,
+      bodyBytes: bodies.items[0]?.length ?? 0,
+      bodiesMade: bodies.items.length,
+      madeDuringRounds,
+      rounds,
+      reads,
+      readBytes,
+      mailboxes,
+      rows,
+      submitted,
+      wrapsPerCase: advisers.length,
+      seconds: (performance.now() - t0) / 1000,
+    });
+    await writeSection(settings.results, 'submit', markdown);
+    log(`\n${markdown}\n\nwritten to ${settings.results} (${elapsed()})`);
+  } finally {
+    for (const child of children.reverse()) await child.stop().catch(() => {});
+    await scratch.drop();
+  }
+}
+
+async function countRows(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<Record<string, string>>(
+      `select (select count(*) from cases) as cases, (select count(*) from case_wraps) as case_wraps,
+              (select count(*) from baseline_cases) as baseline_cases, (select count(*) from baseline_case_wraps) as baseline_case_wraps`,
+    );
+    const row = rows[0] ?? {};
+    return {
+      cases: Number(row.cases),
+      caseWraps: Number(row.case_wraps),
+      baselineCases: Number(row.baseline_cases),
+      baselineCaseWraps: Number(row.baseline_case_wraps),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+interface ReportInput {
+  started: Date;
+  machine: Machine;
+  tableShape: string;
+  bodyBytes: number;
+  bodiesMade: number;
+  madeDuringRounds: number;
+  rounds: Round[];
+  reads: Round[];
+  readBytes: number;
+  mailboxes: MailboxCase[];
+  rows: { app: number; baseline: number; appWraps: number; baselineWraps: number };
+  submitted: Record<SideName, number>;
+  wrapsPerCase: number;
+  seconds: number;
+}
+
+function report(input: ReportInput): string {
+  const { rounds, reads, machine } = input;
+  const med = (list: Round[], side: SideName, key: 'rps' | 'p50' | 'p99' | 'serverCpu' | 'postgresCpu' | 'machineBusy') => median(list.map((r) => r[side][key]));
+  const ratio = med(rounds, 'app', 'rps') / med(rounds, 'baseline', 'rps');
+  const readRatio = med(reads, 'app', 'rps') / med(reads, 'baseline', 'rps');
+  const problems = (list: Round[]) =>
+    list.flatMap((r) => [r.baseline, r.app]).reduce((n, f) => n + f.non2xx + f.errors + f.timeouts, 0);
+  const statuses = (list: Round[], side: SideName) => {
+    const all: Record<string, number> = {};
+    for (const r of list) for (const [status, n] of Object.entries(r[side].statuses)) all[status] = (all[status] ?? 0) + n;
+    return Object.entries(all)
+      .map(([status, n]) => `${n} × ${status}`)
+      .join(', ');
+  };
+  const row = (label: string, f: RunFigures) => [
+    label,
+    fixed(f.rps),
+    fixed(f.p50),
+    fixed(f.p99),
+    String(f.ok),
+    String(f.non2xx + f.errors + f.timeouts),
+    fixed(f.serverCpu, 0),
+    fixed(f.postgresCpu, 0),
+    `${fixed(f.machineBusy * 100, 0)}%`,
+  ];
+  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx + errors', 'server CPU µs/req', 'PostgreSQL CPU µs/req', 'cores busy'];
+  const table = (list: Round[]) =>
+    markdownTable(header, [
+      ...list.flatMap((r, i) => [row(`${i + 1} baseline`, r.baseline), row(`${i + 1} app`, r.app)]),
+      ...(['baseline', 'app'] as const).map((side) => [
+        `**median ${side}**`,
+        `**${fixed(med(list, side, 'rps'))}**`,
+        `**${fixed(med(list, side, 'p50'))}**`,
+        `**${fixed(med(list, side, 'p99'))}**`,
+        '',
+        '',
+        fixed(med(list, side, 'serverCpu'), 0),
+        fixed(med(list, side, 'postgresCpu'), 0),
+        `${fixed(med(list, side, 'machineBusy') * 100, 0)}%`,
+      ]),
+    ]);
+  const met = ratio >= TARGET;
+  const withMessages = input.mailboxes.filter((m) => m.messages > 0).length;
+  const inFlight = { app: input.rows.app - input.submitted.app, baseline: input.rows.baseline - input.submitted.baseline };
+
+  return [
+    '## Report submission (bench/submit.ts)',
+    '',
+    `Run ${input.started.toISOString()} with \`npm run bench\`, ${fixed(input.seconds, 0)} s in all.`,
+    '',
+    `**Submissions: app/baseline = ${fixed(ratio, 2)}× the baseline's median throughput, target ≥ ${TARGET}×: ${met ? 'met' : 'NOT met'}.**`,
+    '',
+    '### Machine',
+    '',
+    `- ${machine.cores} cores (${machine.cpu}), ${machine.memory}, ${machine.os}`,
+    `- Node.js ${machine.node}; PostgreSQL ${machine.postgres ?? '?'} on 127.0.0.1 (${machine.postgresSettings ?? ''})`,
+    '',
+    '### Method',
+    '',
+    `- Both servers run in child processes of the load generator (autocannon, ${settings.connections} connections, no pipelining), one under load at a time, on a fresh scratch database that is dropped afterwards. The app and the baseline each have a pg pool of ${POOL_SIZE}.`,
+    '- **app**: `buildApp()` as production builds it: helmet headers, JSON schemas, services, info-level request logs written to /dev/null (formatting and writing included).',
+    `- **baseline**: bare Fastify (no logger, no plugins, no schemas) with one route that JSON-parses the same body, decodes the same base64url fields and inserts them in one transaction (BEGIN, case row, one multi-row insert of the wraps, COMMIT) into ${input.tableShape}, including the foreign keys. Channel id looked up once at start.`,
+    `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs; every one has its own caseId, mailboxId and report (a ~1.5 KB Dutch form, JSON, padded to 4096 bytes, XChaCha20-Poly1305 under its own report AD and nonce), with ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps are sealed once per kit of ${KITS} and shared (sealing costs ~4.5 ms of reporter CPU per report on this machine; the server stores a wrap as opaque bytes either way). The app and the baseline walk the same list, so they receive the same bytes.${input.madeDuringRounds > 0 ? ` **${input.madeDuringRounds} bodies had to be made during the measured rounds** (the list ran out), which takes load-generator CPU.` : ''}`,
+    '- **proof of work**: the channel has difficulty 0 for these runs. Proof of work is client work; with it on, the server adds one HMAC, one BLAKE2b hash and one insert of the spent challenge per submission.',
+    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx only). CPU per request: the server process (user + system), and all PostgreSQL processes, divided by completed requests; cores busy is the whole machine, load generator included.`,
+    '',
+    '### Submissions',
+    '',
+    table(rounds),
+    '',
+    `- Answers: app ${statuses(rounds, 'app')}; baseline ${statuses(rounds, 'baseline')}. Non-2xx, socket errors and timeouts over all rounds: ${problems(rounds)}.`,
+    `- Rows: the app's \`cases\` holds ${input.rows.app} rows from these runs (${input.rows.appWraps} wraps) for ${input.submitted.app} 201 answers counted; \`baseline_cases\` ${input.rows.baseline} (${input.rows.baselineWraps} wraps) for ${input.submitted.baseline}. The differences (${inFlight.app} and ${inFlight.baseline}) are requests in flight when a run stopped: autocannon closes its sockets and the server still commits them (at most ${settings.connections} per run).`,
+    '',
+    '### Mailbox reads',
+    '',
+    `${input.mailboxes.length} reporters submitted through the app, opened a session through \`POST /api/v1/mailbox/challenge\` and \`/session\` (Ed25519 signature with their own key pair), and ${withMessages} of them posted 3 encrypted messages. \`GET /api/v1/mailbox\` with ${settings.connections} connections, each request with the next bearer token; the answer is ~${fixed(input.readBytes / 1024, 1)} KB for a case with messages. The baseline route runs the app's queries by hand (session by token hash, case row, then messages, relays and files in parallel) and answers the same JSON (checked: deep-equal to the app's answer, and the report and messages decrypt with the case key). Warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s each.`,
+    '',
+    table(reads),
+    '',
+    `- **App mailbox reads: p50 ${fixed(med(reads, 'app', 'p50'))} ms, p99 ${fixed(med(reads, 'app', 'p99'))} ms, ${fixed(med(reads, 'app', 'rps'))} req/s** (medians of rounds); app/baseline throughput ${fixed(readRatio, 2)}×.`,
+    `- Answers: app ${statuses(reads, 'app')}; baseline ${statuses(reads, 'baseline')}. Non-2xx, socket errors and timeouts: ${problems(reads)}.`,
+  ].join('\n');
+}
+
+if (process.argv[2] === 'serve') {
+  const url = process.env.BENCH_CHILD_DATABASE_URL ?? '';
+  await serveInChild(process.argv[3] === 'app' ? () => serveApp(url) : () => serveBaseline(url));
+} else {
+  await main();
+}
