@@ -264,6 +264,7 @@ export async function serveInChild(start: () => Promise<{ port: number; close():
 // ---------------------------------------------------------------------------------------
 // CPU of the whole machine
 
+/** Busy and total CPU time of all cores since boot, in milliseconds. */
 export interface CpuSample {
   busy: number;
   total: number;
@@ -279,6 +280,9 @@ export function cpuSample(): CpuSample {
   }
   return { busy, total };
 }
+
+/** CPU time all cores were busy between two samples, in microseconds. */
+export const busyMicros = (from: CpuSample, to: CpuSample): number => (to.busy - from.busy) * 1000;
 
 /** Share of all cores that was busy between two samples, 0–1. */
 export const busyShare = (from: CpuSample, to: CpuSample): number => (to.busy - from.busy) / Math.max(1, to.total - from.total);
@@ -324,6 +328,8 @@ export interface Machine {
   memory: string;
   os: string;
   node: string;
+  /** 1, 5 and 15 minute load averages when the run started: other work on the machine skews figures. */
+  loadAverage: string;
   postgres?: string;
   postgresSettings?: string;
 }
@@ -335,6 +341,7 @@ export async function describeMachine(postgresUrl?: string): Promise<Machine> {
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     os: `${os.type()} ${os.release()}`,
     node: process.version,
+    loadAverage: os.loadavg().map((n) => n.toFixed(2)).join(', '),
   };
   if (postgresUrl) {
     const client = new pg.Client({ connectionString: postgresUrl });

@@ -21,6 +21,7 @@
  * BENCH_PROFILE=<folder> to have both servers write V8 CPU profiles there.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -49,6 +50,7 @@ import { openDatabase } from '../src/server/db/connection.js';
 import { acknowledgeBy, feedbackBy } from '../src/server/services/deadlines.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
 import {
+  busyMicros,
   busyShare,
   cpuSample,
   createScratchDatabase,
@@ -76,6 +78,7 @@ const POOL_SIZE = 10;
 /** Case keys and their wraps are sealed once per kit and shared by this many kits' worth of reports. */
 const KITS = 256;
 const TARGET = 0.8;
+const cores = availableParallelism();
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
@@ -334,13 +337,19 @@ interface RunFigures extends LoadSummary {
   postgresCpu: number;
   /** Share of all cores busy during the run. */
   machineBusy: number;
+  /** Share of all cores used by other processes than the server, PostgreSQL and the load generator. */
+  others: number;
 }
 
 async function measure(side: Side, options: LoadOptions): Promise<RunFigures> {
   const server0 = await side.server.cpuMicros();
   const postgres0 = processCpuMicros('postgres');
   const machine0 = cpuSample();
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
   const result = await runLoad(options);
+  const wall = (performance.now() - t0) * 1000;
+  const self = process.cpuUsage(self0);
   const machine1 = cpuSample();
   const postgres1 = processCpuMicros('postgres');
   const server1 = await side.server.cpuMicros();
@@ -348,11 +357,14 @@ async function measure(side: Side, options: LoadOptions): Promise<RunFigures> {
   const completed = Math.max(1, summary.completed);
   let postgres = 0;
   for (const [pid, micros] of postgres1) postgres += micros - (postgres0.get(pid) ?? 0);
+  const server = server1 - server0;
+  const others = busyMicros(machine0, machine1) - server - postgres - self.user - self.system;
   return {
     ...summary,
-    serverCpu: (server1 - server0) / completed,
+    serverCpu: server / completed,
     postgresCpu: postgres1.size === 0 ? Number.NaN : postgres / completed,
     machineBusy: busyShare(machine0, machine1),
+    others: postgres1.size === 0 ? Number.NaN : Math.max(0, others) / (wall * cores),
   };
 }
 
@@ -397,7 +409,8 @@ function readOptions(side: Side, tokens: readonly string[], seconds: number): Lo
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const brief = (name: string, f: RunFigures) =>
   `  ${name.padEnd(9)} ${fixed(f.rps).padStart(7)} req/s  p50 ${fixed(f.p50).padStart(6)} ms  p99 ${fixed(f.p99).padStart(6)} ms  ` +
-  `2xx ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  server ${fixed(f.serverCpu, 0)} µs/req  pg ${fixed(f.postgresCpu, 0)} µs/req  busy ${fixed(f.machineBusy * 100, 0)}%`;
+  `2xx ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  server ${fixed(f.serverCpu, 0)} µs/req  pg ${fixed(f.postgresCpu, 0)} µs/req  ` +
+  `busy ${fixed(f.machineBusy * 100, 0)}% (others ${fixed(f.others * 100, 0)}%)`;
 
 /** Creates baseline_cases and baseline_case_wraps shaped like cases and case_wraps: columns, defaults, keys, indexes, foreign keys. */
 async function createBaselineTables(url: string): Promise<string> {
@@ -528,7 +541,7 @@ async function main(): Promise<void> {
     const bodies = new Bodies((n) => Buffer.from(JSON.stringify(makeSubmission(kits[n % KITS] as Kit, reporter, n))));
 
     // The same bytes must be accepted by both: one body to each, checked by hand.
-    bodies.ensure(3000);
+    bodies.ensure(5000);
     log(`${bodies.items.length} bodies of ~${Math.round((bodies.items[0]?.length ?? 0) / 100) / 10} KB made (${elapsed()})`);
     for (const side of [baseline, app]) {
       const response = await fetch(side.url + SUBMIT_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.at(side.cursor++).toString('utf8') });
@@ -538,14 +551,14 @@ async function main(): Promise<void> {
       }
     }
 
-    // Warm-up, then rounds; the body list is topped up between runs from the rate seen so far.
-    const rate: Record<SideName, number> = { baseline: 0, app: 0 };
+    // Warm-up, then rounds. Between runs the body list is topped up to twice the fastest rate
+    // seen so far (warm-up runs are slower than warm ones), so that none is made during a run.
+    let fastest = 0;
     const submitted: Record<SideName, number> = { baseline: 1, app: 1 };
-    const topUp = (side: Side, seconds: number) => bodies.ensure(side.cursor + Math.ceil(Math.max(rate.baseline, rate.app, 100) * seconds * 1.5) + 2 * settings.connections);
     const run = async (side: Side, seconds: number) => {
-      topUp(side, seconds);
+      bodies.ensure(side.cursor + Math.ceil(Math.max(fastest, 100) * seconds * 2) + 2 * settings.connections);
       const figures = await measure(side, submitOptions(side, bodies, seconds));
-      rate[side.name] = Math.max(rate[side.name], figures.rps);
+      fastest = Math.max(fastest, figures.rps);
       submitted[side.name] += figures.ok;
       return figures;
     };
@@ -667,7 +680,9 @@ interface ReportInput {
 
 function report(input: ReportInput): string {
   const { rounds, reads, machine } = input;
-  const med = (list: Round[], side: SideName, key: 'rps' | 'p50' | 'p99' | 'serverCpu' | 'postgresCpu' | 'machineBusy') => median(list.map((r) => r[side][key]));
+  const med = (list: Round[], side: SideName, key: 'rps' | 'p50' | 'p99' | 'serverCpu' | 'postgresCpu' | 'machineBusy' | 'others') =>
+    median(list.map((r) => r[side][key]));
+  const busiest = Math.max(...[...rounds, ...reads].flatMap((r) => [r.baseline.others, r.app.others]).filter(Number.isFinite), 0);
   const ratio = med(rounds, 'app', 'rps') / med(rounds, 'baseline', 'rps');
   const readRatio = med(reads, 'app', 'rps') / med(reads, 'baseline', 'rps');
   const problems = (list: Round[]) =>
@@ -688,9 +703,9 @@ function report(input: ReportInput): string {
     String(f.non2xx + f.errors + f.timeouts),
     fixed(f.serverCpu, 0),
     fixed(f.postgresCpu, 0),
-    `${fixed(f.machineBusy * 100, 0)}%`,
+    `${fixed(f.machineBusy * 100, 0)}% (${fixed(f.others * 100, 0)}%)`,
   ];
-  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx + errors', 'server CPU µs/req', 'PostgreSQL CPU µs/req', 'cores busy'];
+  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx + errors', 'server CPU µs/req', 'PostgreSQL CPU µs/req', 'cores busy (other processes)'];
   const table = (list: Round[]) =>
     markdownTable(header, [
       ...list.flatMap((r, i) => [row(`${i + 1} baseline`, r.baseline), row(`${i + 1} app`, r.app)]),
@@ -703,7 +718,7 @@ function report(input: ReportInput): string {
         '',
         fixed(med(list, side, 'serverCpu'), 0),
         fixed(med(list, side, 'postgresCpu'), 0),
-        `${fixed(med(list, side, 'machineBusy') * 100, 0)}%`,
+        `${fixed(med(list, side, 'machineBusy') * 100, 0)}% (${fixed(med(list, side, 'others') * 100, 0)}%)`,
       ]),
     ]);
   const met = ratio >= TARGET;
@@ -721,6 +736,11 @@ function report(input: ReportInput): string {
     '',
     `- ${machine.cores} cores (${machine.cpu}), ${machine.memory}, ${machine.os}`,
     `- Node.js ${machine.node}; PostgreSQL ${machine.postgres ?? '?'} on 127.0.0.1 (${machine.postgresSettings ?? ''})`,
+    `- Load average at the start: ${machine.loadAverage}. Other processes used up to ${fixed(busiest * 100, 0)}% of the cores during a run.${
+      busiest > 0.15
+        ? ' **Other work was running on this machine during the benchmark: absolute figures are lower and noisier than on a quiet machine. The ratio compares runs interleaved under the same conditions, but read it with that in mind.**'
+        : ''
+    }`,
     '',
     '### Method',
     '',
@@ -729,7 +749,7 @@ function report(input: ReportInput): string {
     `- **baseline**: bare Fastify (no logger, no plugins, no schemas) with one route that JSON-parses the same body, decodes the same base64url fields and inserts them in one transaction (BEGIN, case row, one multi-row insert of the wraps, COMMIT) into ${input.tableShape}, including the foreign keys. Channel id looked up once at start.`,
     `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs; every one has its own caseId, mailboxId and report (a ~1.5 KB Dutch form, JSON, padded to 4096 bytes, XChaCha20-Poly1305 under its own report AD and nonce), with ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps are sealed once per kit of ${KITS} and shared (sealing costs ~4.5 ms of reporter CPU per report on this machine; the server stores a wrap as opaque bytes either way). The app and the baseline walk the same list, so they receive the same bytes.${input.madeDuringRounds > 0 ? ` **${input.madeDuringRounds} bodies had to be made during the measured rounds** (the list ran out), which takes load-generator CPU.` : ''}`,
     '- **proof of work**: the channel has difficulty 0 for these runs. Proof of work is client work; with it on, the server adds one HMAC, one BLAKE2b hash and one insert of the spent challenge per submission.',
-    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx only). CPU per request: the server process (user + system), and all PostgreSQL processes, divided by completed requests; cores busy is the whole machine, load generator included.`,
+    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx only). CPU per request: the server process (user + system), and all PostgreSQL processes, divided by completed requests; cores busy is the whole machine, load generator included, and in brackets the share taken by other processes than the server, PostgreSQL and the load generator.`,
     '',
     '### Submissions',
     '',

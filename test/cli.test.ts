@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eq } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import { run, type Io } from '../src/cli/main.js';
-import { invites } from '../src/server/db/schema.js';
+import { auditEvents, auditLog, invites } from '../src/server/db/schema.js';
+import { recordAudit } from '../src/server/services/audit.js';
 import { tokenHash } from '../src/server/tokens.js';
 import { openTestDatabase } from './helper.js';
 
@@ -291,4 +292,46 @@ t.test('the real process: node src/cli/main.ts', async (t) => {
   t.equal(wrong.code, 2, 'a usage error exits 2');
   t.equal(wrong.stdout, '');
   t.equal(wrong.stderr, 'confidant: missing <slug>; usage: confidant org create <slug> --name <name>\n', 'one line, no stack trace');
+});
+
+t.test('audit verify: help, an intact chain, and a chain broken on purpose', async (t) => {
+  const env: Env = { DATABASE_URL: 'mysql://not-needed-for-help' };
+  const help = await capture(['--help'], { env });
+  t.ok(help.out.includes('  confidant audit verify'), 'the main help lists audit verify');
+  const group = await capture(['audit', '--help'], { env });
+  succeeded(t, group, 'audit --help');
+  t.equal(group.out[0], 'Usage: confidant audit <verify>');
+  const verifyHelp = await capture(['audit', 'verify', '--help'], { env });
+  succeeded(t, verifyHelp, 'audit verify --help');
+  t.equal(verifyHelp.out[0], 'Usage: confidant audit verify');
+  t.match(verifyHelp.stdout, /hash chain/);
+
+  const extra = await cli(['audit', 'verify', 'now']);
+  t.equal(extra.code, 2, 'an extra argument is a usage error');
+  t.same(extra.err, ['confidant: unexpected argument "now"; usage: confidant audit verify']);
+
+  await recordAudit(database.db, { actor: 'system', action: 'account_created', subject: 'acc_cli_1' });
+  await recordAudit(database.db, { actor: 'acc_cli_1', action: 'login' });
+  await recordAudit(database.db, { actor: 'reporter', action: 'submitted', subject: 'case_cli_1' });
+  const intact = await cli(['audit', 'verify']);
+  succeeded(t, intact, 'audit verify');
+  const entries = (await database.db.select({ n: count() }).from(auditLog))[0]!.n;
+  t.ok(entries >= 3, 'the pending events were sealed first');
+  t.equal((await database.db.select({ n: count() }).from(auditEvents))[0]!.n, 0, 'none is left pending');
+  t.same(intact.out, [`Audit log intact: ${entries} entries.`]);
+
+  const chain = await database.db.select().from(auditLog).orderBy(asc(auditLog.seq));
+  const target = chain[chain.length - 2]!;
+  const trigger = (on: boolean) => database.db.execute(sql.raw(`alter table audit_log ${on ? 'enable' : 'disable'} trigger audit_log_no_update_or_delete`));
+  t.teardown(() => trigger(true));
+  await trigger(false);
+  await database.db.update(auditLog).set({ subject: 'case_cli_other' }).where(eq(auditLog.seq, target.seq));
+  const broken = await cli(['audit', 'verify']);
+  t.equal(broken.code, 1, 'a broken chain exits 1');
+  t.same(broken.out, [], 'nothing on stdout');
+  t.same(broken.err, [`confidant: audit log broken at entry ${target.seq}: hash does not match its content`], 'one line naming the entry');
+
+  await database.db.update(auditLog).set({ subject: target.subject }).where(eq(auditLog.seq, target.seq));
+  await trigger(true);
+  succeeded(t, await cli(['audit', 'verify']), 'restored, the chain is intact again');
 });

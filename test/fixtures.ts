@@ -49,3 +49,20 @@ export async function addAdviser(db: Database, channelSlug: string, name = 'Advi
   await db.insert(adviserChannels).values({ accountId: id, channelId: channel.id });
   return { ...keys, id, username };
 }
+
+/** RFC 4648 base32 as authenticator apps read it from the otpauth:// URI. */
+export function fromBase32(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const char of text) {
+    value = (value << 5) | alphabet.indexOf(char);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}

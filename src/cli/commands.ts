@@ -1,12 +1,14 @@
 /** The command table of `confidant`: what each command takes, its help, and its work. */
 import type { Config } from '../server/config.js';
 import { INVITE_DAYS, inviteLink, type Administration, type CreatedInvite } from '../server/services/administration.js';
+import type { Audit } from '../server/services/audit.js';
 import { UsageError, wholeNumber, type OptionSpecs, type Parsed } from './args.js';
 import { formatDate, table } from './output.js';
 
 /** What a command's work receives once the configuration is read and the database is open. */
 export interface Context {
   admin: Administration;
+  audit: Audit;
   config: Config;
   out(line: string): void;
 }
@@ -22,7 +24,7 @@ interface Option {
 }
 
 export interface Command {
-  group: 'org' | 'channel' | 'invite';
+  group: 'org' | 'channel' | 'invite' | 'audit';
   name: string;
   /** Positional arguments in usage form, all required: `<slug>`. */
   args: string[];
@@ -155,7 +157,25 @@ export const commands: Command[] = [
       ).forEach(out);
     },
   },
+  {
+    group: 'audit',
+    name: 'verify',
+    args: [],
+    options: {},
+    summary: 'Seal pending audit events, then check the hash chain of the audit log; exit 1 naming the first broken entry.',
+    plan: () => async ({ audit, out }) => {
+      await audit.seal();
+      const result = await audit.verify();
+      if (!result.ok) throw new AuditBroken(`audit log broken at entry ${result.brokenAt}: ${result.reason}`);
+      out(`Audit log intact: ${result.entries} entries.`);
+    },
+  },
 ];
+
+/** A verified audit log that is not intact: exit code 1, one line on stderr. */
+export class AuditBroken extends Error {
+  override name = 'AuditBroken';
+}
 
 function printInvite(out: (line: string) => void, config: Config, invite: CreatedInvite, who: string): void {
   out(`One-time invite for ${who}:`);
@@ -166,7 +186,7 @@ function printInvite(out: (line: string) => void, config: Config, invite: Create
   out('This link is shown only now and cannot be looked up later: pass it on over a safe route.');
 }
 
-export const groups = ['org', 'channel', 'invite'] as const;
+export const groups = ['org', 'channel', 'invite', 'audit'] as const;
 
 export const usage = (c: Command): string =>
   [

@@ -1,7 +1,9 @@
 /**
  * `confidant`: the operator's command. Reads the server's configuration, opens and migrates
- * the database, creates organisations, channels and one-time invites, and closes it again.
- * Exit codes: 0 done, 1 failed (unknown name, duplicate, database), 2 usage or configuration.
+ * the database, creates organisations, channels and one-time invites, verifies the audit
+ * log, and closes it again.
+ * Exit codes: 0 done, 1 failed (unknown name, duplicate, database, broken audit log), 2 usage
+ * or configuration.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { openDatabase, type DatabaseHandle } from '../server/db/connection.js';
 import { AppError } from '../server/errors.js';
 import { createAdministration } from '../server/services/administration.js';
+import { createAudit } from '../server/services/audit.js';
 import { parse, UsageError, wantsHelp } from './args.js';
 import { checkInput, commands, groups, optionSpecs, usage, type Command } from './commands.js';
 import { table } from './output.js';
@@ -28,6 +31,7 @@ function mainHelp(): string[] {
     'Usage: confidant <command> [options]',
     '',
     'Sets up Confidant from the server: organisations, reporting channels and one-time invites.',
+    'Checks that the audit log is intact.',
     '',
     'Commands:',
     ...commands.map((c) => `  ${usage(c)}`),
@@ -111,7 +115,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const database = io.database ?? (await openOrExplain(() => openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })));
     try {
       await openOrExplain(() => database.migrate());
-      await work({ admin: createAdministration(database.db, { powDifficulty: config.powDifficulty }), config, out: io.out });
+      await work({
+        admin: createAdministration(database.db, { powDifficulty: config.powDifficulty }),
+        audit: createAudit(database.db),
+        config,
+        out: io.out,
+      });
     } finally {
       if (!io.database) await database.close().catch(() => {});
     }

@@ -6,7 +6,9 @@ import { ApiError } from './errors.js';
 import type {
   ChannelInfo, ConsentDecision, Envelope, MailboxChallengeResponse, MailboxSessionRequest,
   MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
-  SubmitReportRequest, SubmitReportResponse
+  SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
+  KdfParams, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
+  CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap
 } from './wire.js';
 
 /** The part of a fetch Response the client reads. */
@@ -91,8 +93,9 @@ export class ConfidantClient {
     return this.#request('GET', `/api/v1/channels/${encodeURIComponent(slug)}`);
   }
 
-  getPow(): Promise<PowChallenge> {
-    return this.#request('GET', '/api/v1/pow');
+  /** A proof-of-work challenge at the difficulty of `channel` (the instance default without it). */
+  getPow(channel?: string): Promise<PowChallenge> {
+    return this.#request('GET', `/api/v1/pow${channel === undefined ? '' : `?channel=${encodeURIComponent(channel)}`}`);
   }
 
   submitReport(slug: string, body: SubmitReportRequest): Promise<SubmitReportResponse> {
@@ -125,5 +128,76 @@ export class ConfidantClient {
 
   async closeMailboxSession(token: string): Promise<void> {
     await this.#request('DELETE', '/api/v1/mailbox/session', { token });
+  }
+
+  // Staff accounts (§3, §6 staff side).
+
+  acceptInvite(body: AcceptInviteRequest): Promise<AcceptInviteResponse> {
+    return this.#request('POST', '/api/v1/invites/accept', { body });
+  }
+
+  joinChannel(token: string, inviteToken: string): Promise<{ channel: string }> {
+    return this.#request('POST', '/api/v1/invites/join', { token, body: { token: inviteToken } });
+  }
+
+  async prelogin(username: string): Promise<KdfParams> {
+    return (await this.#request<{ kdf: KdfParams }>('POST', '/api/v1/auth/prelogin', { body: { username } })).kdf;
+  }
+
+  login(body: LoginRequest): Promise<LoginResponse> {
+    return this.#request('POST', '/api/v1/auth/login', { body });
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.#request('POST', '/api/v1/auth/logout', { token });
+  }
+
+  startTotp(token: string): Promise<TotpStartResponse> {
+    return this.#request('POST', '/api/v1/auth/totp', { token });
+  }
+
+  async confirmTotp(token: string, code: string): Promise<void> {
+    await this.#request('POST', '/api/v1/auth/totp/confirm', { token, body: { code } });
+  }
+
+  async changePassphrase(token: string, body: PassphraseChangeRequest): Promise<void> {
+    await this.#request('POST', '/api/v1/auth/passphrase', { token, body });
+  }
+
+  recoveryChallenge(username: string): Promise<RecoveryChallengeResponse> {
+    return this.#request('POST', '/api/v1/auth/recovery/challenge', { body: { username } });
+  }
+
+  async recover(body: RecoveryRequest): Promise<void> {
+    await this.#request('POST', '/api/v1/auth/recovery', { body });
+  }
+
+  // Cases (adviser).
+
+  listCases(token: string, query: CaseListQuery = {}): Promise<CaseList> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return this.#request('GET', `/api/v1/cases${search ? `?${search}` : ''}`, { token });
+  }
+
+  getCase(token: string, caseId: string): Promise<CaseDetail> {
+    return this.#request('GET', `/api/v1/cases/${encodeURIComponent(caseId)}`, { token });
+  }
+
+  postCaseMessage(token: string, caseId: string, envelope: Envelope): Promise<PostMessageResponse> {
+    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/messages`, { token, body: envelope });
+  }
+
+  setCaseStatus(token: string, caseId: string, status: CaseStatus): Promise<StatusChangeResponse> {
+    return this.#request('PATCH', `/api/v1/cases/${encodeURIComponent(caseId)}`, { token, body: { status } });
+  }
+
+  putRegistration(token: string, caseId: string, envelope: Envelope): Promise<{ updatedAt: string }> {
+    return this.#request('PUT', `/api/v1/cases/${encodeURIComponent(caseId)}/registration`, { token, body: envelope });
+  }
+
+  grantCase(token: string, caseId: string, grant: KeyWrap): Promise<{ keyId: string }> {
+    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/grants`, { token, body: grant });
   }
 }

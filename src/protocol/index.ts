@@ -35,3 +35,6 @@ export { ConfidantClient } from './client.js';
 export type { ConfidantClientOptions, FetchLike, FetchInit, FetchResponse } from './client.js';
 export { submitNewReport, openMailbox, Mailbox } from './reporter.js';
 export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';
+export { staffVerifier, fakeStaffSalt, signStaffRecovery, verifyStaffRecovery, STAFF_RECOVERY_PREFIX } from './staff-auth.js';
+export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
+export type { AccountSetup, CreatedAccount, SignIn, OpenedCase } from './staff.js';

@@ -111,7 +111,7 @@ export async function submitNewReport(client: ConfidantClient, { slug, report, a
   }
   if (channel.pow.difficulty > 0) {
     // Fetched last: the challenge is single-use and expires.
-    const pow = await client.getPow();
+    const pow = await client.getPow(slug);
     body.pow = { challenge: pow.challenge, nonce: solvePow(pow.challenge, pow.difficulty) };
   }
   const answer = await client.submitReport(slug, body);
@@ -119,7 +119,7 @@ export async function submitNewReport(client: ConfidantClient, { slug, report, a
   return { code: code.display, caseId, receivedAt: answer.receivedAt, acknowledgeBy: answer.acknowledgeBy };
 }
 
-function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messages'][number]): OpenedMessage {
+export function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messages'][number]): OpenedMessage {
   const { id, author, sentAt } = m;
   if (author !== 'reporter' && author !== 'adviser') return { ok: false, id, author, sentAt, error: 'decrypt_failed' };
   try {
@@ -131,7 +131,7 @@ function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messag
   }
 }
 
-function openRelay(caseKey: Uint8Array, caseId: string, r: MailboxView['relays'][number]): OpenedRelay {
+export function openRelay(caseKey: Uint8Array, caseId: string, r: MailboxView['relays'][number]): OpenedRelay {
   const { relayId, state } = r;
   try {
     return { ok: true, relayId, state, copy: decryptRecord(caseKey, r.copy, relayCopyAd(caseId, relayId), RELAY_BLOCK) };

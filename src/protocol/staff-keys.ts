@@ -68,7 +68,8 @@ export async function deriveStaffMaster(passphrase: string, params: KdfParams, o
   const salt = fromBase64url(params.salt, STAFF_SALT_BYTES);
   let master: Uint8Array;
   try {
-    master = s.crypto_pwhash(STAFF_MASTER_BYTES, passphrase, salt, params.ops, params.mem, s.crypto_pwhash_ALG_ARGON2ID13);
+    // NFKC: the same passphrase typed on another device or keyboard derives the same keys.
+    master = s.crypto_pwhash(STAFF_MASTER_BYTES, passphrase.normalize('NFKC'), salt, params.ops, params.mem, s.crypto_pwhash_ALG_ARGON2ID13);
   } catch {
     throw new ProtocolError('kdf_failed', 'argon2id refused the parameters or ran out of memory');
   }

@@ -161,3 +161,119 @@ export interface ApiErrorBody {
   error: string;
   message: string;
 }
+
+// Staff side (§3, §6).
+
+export type StaffRole = 'adviser' | 'recipient';
+
+export interface AcceptInviteRequest {
+  token: string;
+  username: string;
+  displayName: string;
+  kdf: KdfParams;
+  authKey: Base64url;
+  boxPublicKey: Base64url;
+  signPublicKey: Base64url;
+  keyBundle: Envelope;
+  recoveryBundle: Envelope;
+}
+
+export interface AcceptInviteResponse {
+  accountId: string;
+  role: StaffRole;
+}
+
+export interface StaffAccount {
+  id: string;
+  role: StaffRole;
+  username: string;
+  displayName: string;
+  keyBundle: Envelope;
+  boxPublicKey: Base64url;
+  signPublicKey: Base64url;
+  channels: Array<{ slug: string; name: string; organisation: string }>;
+  organisation: { slug: string; name: string } | null;
+  totpEnabled: boolean;
+  totpRequired: boolean;
+}
+
+export interface LoginRequest {
+  username: string;
+  authKey: Base64url;
+  totp?: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  expiresAt: IsoTime;
+  account: StaffAccount;
+}
+
+export interface TotpStartResponse {
+  secret: string;
+  uri: string;
+}
+
+export interface PassphraseChangeRequest {
+  authKey: Base64url;
+  kdf: KdfParams;
+  newAuthKey: Base64url;
+  keyBundle: Envelope;
+}
+
+export interface RecoveryChallengeResponse {
+  challenge: string;
+  recoveryBundle: Envelope;
+}
+
+export interface RecoveryRequest {
+  username: string;
+  challenge: string;
+  signature: Base64url;
+  totp?: string;
+  kdf: KdfParams;
+  authKey: Base64url;
+  keyBundle: Envelope;
+}
+
+export interface CaseSummary {
+  caseId: Base64url;
+  channel: string;
+  status: CaseStatus;
+  receivedAt: IsoTime;
+  acknowledgedAt: IsoTime | null;
+  acknowledgeBy: IsoTime;
+  feedbackBy: IsoTime;
+  overdue: boolean;
+  unread: boolean;
+  wrap: Base64url;
+}
+
+export interface CaseListQuery {
+  status?: CaseStatus;
+  channel?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface CaseList {
+  cases: CaseSummary[];
+  next: string | null;
+}
+
+export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
+  reporterWrap: Base64url;
+  report: Envelope;
+  messages: MailboxMessage[];
+  relays: Array<{ relayId: string; state: RelayState; createdAt: IsoTime; sentAt: IsoTime | null; copy: Envelope }>;
+  files: MailboxFile[];
+  registration: (Envelope & { updatedAt: IsoTime }) | null;
+}
+
+export interface StatusChangeResponse {
+  status: CaseStatus;
+  acknowledgedAt: IsoTime | null;
+  acknowledgeBy: IsoTime;
+  feedbackBy: IsoTime;
+  overdue: boolean;
+}

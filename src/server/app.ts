@@ -14,6 +14,8 @@ import { createServices } from './services/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { reporterRoutes } from './routes/reporter-routes.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
+import { staffAuthRoutes } from './routes/staff-auth-routes.js';
+import { caseRoutes } from './routes/case-routes.js';
 import { errorBody } from './schemas/common.js';
 
 export const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -60,6 +62,8 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   await app.register(healthRoutes);
   await app.register(reporterRoutes);
   await app.register(mailboxRoutes);
+  await app.register(staffAuthRoutes);
+  await app.register(caseRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(fastifyStatic, {

@@ -324,13 +324,26 @@ export const spentPowChallenges = pgTable('spent_pow_challenges', {
   expiresAt: at('expires_at').notNull(),
 });
 
-/** Append-only, hash-chained record of what staff did and what happened to cases. */
+/**
+ * What staff did and what happened to cases, written in the same transaction as the action.
+ * A sealer moves these into the hash-chained auditLog in batches, so the chain is never a
+ * lock that every request must wait for.
+ */
+export const auditEvents = pgTable('audit_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: at('at').notNull(),
+  /** A staff account id, or 'reporter' / 'system': never anything identifying a reporter. */
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subject: text('subject'),
+});
+
+/** Append-only, hash-chained record: each entry's hash covers the previous entry's hash. */
 export const auditLog = pgTable(
   'audit_log',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
     at: at('at').notNull(),
-    /** A staff account id, or 'reporter' / 'system': never anything identifying a reporter. */
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     subject: text('subject'),

@@ -27,8 +27,10 @@ function validationAnswer(error: FastifyError): ErrorAnswer {
     return { status: 400, error: `missing_${field}`, message: `The ${where} lacks the field "${field}".` };
   }
   if (first.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-    const field = fieldName(`${first.instancePath}/${params.additionalProperty}`);
-    return { status: 400, error: 'unknown_field', message: `The ${where} has a field that is not part of the protocol: "${field}".` };
+    // The unknown name came from the client: say where it is, never what it is.
+    const parent = fieldName(first.instancePath);
+    const place = parent ? `the field "${parent}" of the ${where}` : `the ${where}`;
+    return { status: 400, error: 'unknown_field', message: `There is a field in ${place} that is not part of the protocol.` };
   }
   const field = fieldName(first.instancePath);
   if (!field) return { status: 400, error: `invalid_${where}`, message: `The ${where} ${first.message ?? 'is invalid'}.` };

@@ -22,6 +22,20 @@ class PrivateLogController extends LogController {
   }
 }
 
+/** drizzle puts a failed query's parameters into its message: ciphertext, hashes, ids. Never log them. */
+const withoutParams = (text: string | undefined): string => (text ?? '').split('\nparams:')[0] ?? '';
+
+function serializeError(error: Error & { code?: string; cause?: unknown }) {
+  const cause = error.cause as (Error & { code?: string }) | undefined;
+  return {
+    type: error.name,
+    code: error.code ?? cause?.code,
+    message: withoutParams(error.message),
+    cause: cause ? withoutParams(cause.message) : undefined,
+    stack: withoutParams(error.stack),
+  };
+}
+
 /**
  * Logger options that can never write a client address, header, query string or body: even
  * if code logs a request or reply object, it serialises to the method, route and status.
@@ -35,12 +49,7 @@ export function loggerOptions(level: LogLevel, stream?: NodeJS.WritableStream): 
       serializers: {
         req: (request: FastifyRequest) => ({ method: request.method, route: route(request) }),
         res: (reply: { statusCode: number }) => ({ status: reply.statusCode }),
-        err: (error: Error & { code?: string }) => ({
-          type: error.name,
-          code: error.code,
-          message: error.message,
-          stack: error.stack ?? '',
-        }),
+        err: serializeError,
       },
     },
   };

@@ -1,7 +1,10 @@
 import { ready } from '../../protocol/index.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
+import { createAccounts } from './accounts.js';
 import { createAdministration } from './administration.js';
+import { createAudit } from './audit.js';
+import { createCases } from './cases.js';
 import { createChannels } from './channels.js';
 import { createMailbox } from './mailbox.js';
 import { createProofOfWork } from './proof-of-work.js';
@@ -23,6 +26,9 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     proofOfWork,
     reports: createReports(db, channels, proofOfWork),
     mailbox: createMailbox(db, config.limits),
+    cases: createCases(db),
+    audit: createAudit(db),
+    accounts: createAccounts(db, secrets, { requireTotp: config.requireTotp, issuer: 'Confidant' }),
   };
 }
 

@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type CaseStatus, type RelayState } from '../db/schema.js';
 import { conflict, notFound, slowDown, unauthorized } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
+import { recordAudit } from './audit.js';
 import { feedbackBy } from './deadlines.js';
 
 export const CHALLENGE_TTL_MS = 2 * 60 * 1000;
@@ -144,17 +145,22 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
         const id = newId();
         await tx.insert(messages).values({ id, caseId, author: 'reporter', nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
         await tx.update(cases).set({ lastReporterActivityAt: now }).where(eq(cases.id, caseId));
+        await recordAudit(tx, { actor: 'reporter', action: 'reporter_message', subject: caseId, at: now });
         return { id, sentAt: now };
       });
     },
 
     async consent(caseId: string, relayId: string, decision: 'approve' | 'decline', now = new Date()): Promise<RelayState> {
       const state: RelayState = decision === 'approve' ? 'approved' : 'declined';
-      const [updated] = await db
-        .update(relays)
-        .set({ state, decidedAt: now })
-        .where(and(eq(relays.id, relayId), eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')))
-        .returning({ state: relays.state });
+      const updated = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(relays)
+          .set({ state, decidedAt: now })
+          .where(and(eq(relays.id, relayId), eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')))
+          .returning({ state: relays.state });
+        if (row) await recordAudit(tx, { actor: 'reporter', action: 'consent', subject: relayId, at: now });
+        return row;
+      });
       if (updated) return updated.state;
       const [existing] = await db.select({ state: relays.state }).from(relays).where(and(eq(relays.id, relayId), eq(relays.caseId, caseId)));
       if (!existing) throw notFound('unknown_relay', 'This mailbox has no relay with that id.');
@@ -175,6 +181,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
             })
             .where(eq(cases.id, caseId));
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
+          await recordAudit(tx, { actor: 'reporter', action: 'rotated', subject: caseId });
         });
       } catch (error) {
         if (isUniqueViolation(error, 'mailbox_id')) throw conflict('mailbox_exists', 'This mailbox id is taken: make a new code.');

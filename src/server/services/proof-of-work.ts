@@ -38,7 +38,8 @@ export function createProofOfWork(db: Database, powKey: Uint8Array) {
       if (parts.length !== 3 || !expiry || !random || !tag || !/^\d+$/.test(expiry)) {
         throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
       }
-      if (!sameBytes(mac(`${expiry}.${random}`), Buffer.from(tag, 'base64url'))) {
+      // Compare the canonical text, not lenient decodings of it: each issued challenge has exactly one spelling.
+      if (!sameBytes(Buffer.from(mac(`${expiry}.${random}`).toString('base64url')), Buffer.from(tag))) {
         throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
       }
       const expiresAt = new Date(Number(expiry) * 1000);

@@ -8,6 +8,7 @@ import { caseWraps, cases } from '../db/schema.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Channels } from './channels.js';
+import { recordAudit } from './audit.js';
 import { acknowledgeBy } from './deadlines.js';
 import type { ProofOfWork } from './proof-of-work.js';
 
@@ -34,9 +35,9 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
       const channel = await channels.bySlug(slug);
       const advisers = new Set(channel.advisers.map((a) => a.keyId));
       const seen = new Set<string>();
-      for (const { keyId } of input.wraps) {
-        if (!advisers.has(keyId)) throw badRequest('invalid_wraps', `The wrap for "${keyId}" is not for an adviser of this channel.`);
-        if (seen.has(keyId)) throw badRequest('invalid_wraps', `There are two wraps for "${keyId}".`);
+      for (const [index, { keyId }] of input.wraps.entries()) {
+        if (!advisers.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is not for an adviser of this channel.`);
+        if (seen.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is for an adviser who has a wrap already.`);
         seen.add(keyId);
       }
       if (input.wraps.length === 0) throw badRequest('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
@@ -57,6 +58,7 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
             lastReporterActivityAt: now,
           });
           await tx.insert(caseWraps).values(input.wraps.map((w) => ({ caseId: input.caseId, accountId: w.keyId, wrap: w.wrap, createdAt: now })));
+          await recordAudit(tx, { actor: 'reporter', action: 'submitted', subject: input.caseId, at: now });
         });
       } catch (error) {
         if (isUniqueViolation(error, 'mailbox_id')) throw conflict('mailbox_exists', 'This mailbox id is taken: make a new code.');

@@ -1,0 +1,272 @@
+/**
+ * The staff flows over ConfidantClient: set up an account from an invite (§3), sign in, and the
+ * adviser's casework on decrypted cases. Secret keys and tokens live in memory only, in the
+ * StaffSession object.
+ */
+import { fromBase64url, toBase64url } from './base64url.js';
+import { messageAd, registrationAd, reportAd } from './associated-data.js';
+import type { ConfidantClient } from './client.js';
+import { BOX_PUBLIC_KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, REPORT_BLOCK } from './constants.js';
+import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
+import { ProtocolError } from './errors.js';
+import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
+import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
+import { ready } from './sodium.js';
+import { signStaffRecovery } from './staff-auth.js';
+import {
+  deriveStaffMaster,
+  generateRecoveryKey,
+  makeStaffKeys,
+  newKdfParams,
+  openKeyBundle,
+  openRecoveryBundle,
+  parseRecoveryKey,
+  sealKeyBundle,
+  sealRecoveryBundle,
+  type DeriveOptions,
+  type StaffKeys,
+} from './staff-keys.js';
+import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, StaffAccount, StatusChangeResponse } from './wire.js';
+
+export interface AccountSetup {
+  token: string;
+  username: string;
+  displayName: string;
+  passphrase: string;
+  /** Parameters for the new passphrase; today's defaults when absent. */
+  kdf?: KdfParams;
+  derive?: DeriveOptions;
+}
+
+export interface CreatedAccount {
+  accountId: string;
+  role: 'adviser' | 'recipient';
+  /** Shown once at setup: with it, and only with it, a lost passphrase can be replaced. */
+  recoveryKey: string;
+}
+
+/** Makes the account's keys in the client and uploads only public keys, a verifier input and sealed bundles. */
+export async function setUpAccount(client: ConfidantClient, setup: AccountSetup): Promise<CreatedAccount> {
+  await ready();
+  const kdf = setup.kdf ?? newKdfParams();
+  const master = await deriveStaffMaster(setup.passphrase, kdf, setup.derive);
+  const keys = makeStaffKeys();
+  const recovery = generateRecoveryKey();
+  try {
+    const created = await client.acceptInvite({
+      token: setup.token,
+      username: setup.username,
+      displayName: setup.displayName,
+      kdf,
+      authKey: toBase64url(master.authKey),
+      boxPublicKey: toBase64url(keys.boxPublicKey),
+      signPublicKey: toBase64url(keys.signPublicKey),
+      keyBundle: sealKeyBundle(master.wrapKey, keys, setup.username),
+      recoveryBundle: sealRecoveryBundle(recovery.key, keys, setup.username),
+    });
+    return { ...created, recoveryKey: recovery.display };
+  } finally {
+    master.authKey.fill(0);
+    master.wrapKey.fill(0);
+    keys.boxSecretKey.fill(0);
+    keys.signSecretKey.fill(0);
+    recovery.key.fill(0);
+  }
+}
+
+export interface SignIn {
+  username: string;
+  passphrase: string;
+  totp?: string;
+  derive?: DeriveOptions;
+}
+
+/** Pre-login, derive, log in, open the key bundle. */
+export async function signIn(client: ConfidantClient, input: SignIn): Promise<StaffSession> {
+  await ready();
+  const kdf = await client.prelogin(input.username);
+  const master = await deriveStaffMaster(input.passphrase, kdf, input.derive);
+  try {
+    const answer = await client.login({ username: input.username, authKey: toBase64url(master.authKey), ...(input.totp ? { totp: input.totp } : {}) });
+    const secrets = openKeyBundle(master.wrapKey, answer.account.keyBundle, input.username);
+    const keys: StaffKeys = {
+      ...secrets,
+      boxPublicKey: fromBase64url(answer.account.boxPublicKey, BOX_PUBLIC_KEY_BYTES),
+      signPublicKey: fromBase64url(answer.account.signPublicKey),
+    };
+    return new StaffSession(client, answer.token, answer.account, keys);
+  } finally {
+    master.authKey.fill(0);
+    master.wrapKey.fill(0);
+  }
+}
+
+/** Sets a new passphrase with the recovery key; every session of the account ends. */
+export async function recoverAccount(
+  client: ConfidantClient,
+  input: { username: string; recoveryKey: string; newPassphrase: string; totp?: string; kdf?: KdfParams; derive?: DeriveOptions },
+): Promise<void> {
+  await ready();
+  const { challenge, recoveryBundle } = await client.recoveryChallenge(input.username);
+  const recoveryKey = parseRecoveryKey(input.recoveryKey);
+  const secrets = openRecoveryBundle(recoveryKey, recoveryBundle, input.username);
+  const kdf = input.kdf ?? newKdfParams();
+  const master = await deriveStaffMaster(input.newPassphrase, kdf, input.derive);
+  try {
+    await client.recover({
+      username: input.username,
+      challenge,
+      signature: toBase64url(signStaffRecovery(challenge, secrets.signSecretKey)),
+      ...(input.totp ? { totp: input.totp } : {}),
+      kdf,
+      authKey: toBase64url(master.authKey),
+      keyBundle: sealKeyBundle(master.wrapKey, secrets, input.username),
+    });
+  } finally {
+    recoveryKey.fill(0);
+    secrets.boxSecretKey.fill(0);
+    secrets.signSecretKey.fill(0);
+    master.authKey.fill(0);
+    master.wrapKey.fill(0);
+  }
+}
+
+/** A case as the adviser reads it: everything the server keeps, opened with the case key. */
+export interface OpenedCase {
+  caseId: string;
+  channel: string;
+  status: CaseStatus;
+  receivedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgeBy: string;
+  feedbackBy: string;
+  overdue: boolean;
+  report: ReportPlaintext;
+  messages: OpenedMessage[];
+  relays: OpenedRelay[];
+  registration: unknown;
+}
+
+/** A signed-in staff account. Holds the token and the secret keys in memory only. */
+export class StaffSession {
+  readonly #client: ConfidantClient;
+  readonly #token: string;
+  readonly #keys: StaffKeys;
+  readonly account: StaffAccount;
+
+  /** @internal use signIn() */
+  constructor(client: ConfidantClient, token: string, account: StaffAccount, keys: StaffKeys) {
+    this.#client = client;
+    this.#token = token;
+    this.account = account;
+    this.#keys = keys;
+  }
+
+  /** For API calls the flows here do not cover. */
+  get token(): string {
+    return this.#token;
+  }
+
+  listCases(query: CaseListQuery = {}): Promise<CaseList> {
+    return this.#client.listCases(this.#token, query);
+  }
+
+  caseKey(detail: Pick<CaseDetail, 'wrap'>): Uint8Array {
+    return unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+  }
+
+  async openCase(caseId: string): Promise<OpenedCase> {
+    const detail = await this.#client.getCase(this.#token, caseId);
+    const caseKey = this.caseKey(detail);
+    try {
+      const report = decryptRecord(caseKey, detail.report, reportAd(caseId), REPORT_BLOCK);
+      if (!isReportPlaintext(report)) throw new ProtocolError('bad_plaintext', 'the report does not have the shape of a report');
+      return {
+        caseId,
+        channel: detail.channel,
+        status: detail.status,
+        receivedAt: detail.receivedAt,
+        acknowledgedAt: detail.acknowledgedAt,
+        acknowledgeBy: detail.acknowledgeBy,
+        feedbackBy: detail.feedbackBy,
+        overdue: detail.overdue,
+        report,
+        messages: detail.messages.map((m) => openMessage(caseKey, caseId, m)),
+        relays: detail.relays.map((r) => openRelay(caseKey, caseId, r)),
+        registration: detail.registration ? decryptRecord(caseKey, detail.registration, registrationAd(caseId), REGISTRATION_BLOCK) : null,
+      };
+    } finally {
+      caseKey.fill(0);
+    }
+  }
+
+  async #withCaseKey<T>(caseId: string, use: (caseKey: Uint8Array) => Promise<T>): Promise<T> {
+    const caseKey = this.caseKey(await this.#client.getCase(this.#token, caseId));
+    try {
+      return await use(caseKey);
+    } finally {
+      caseKey.fill(0);
+    }
+  }
+
+  /** Sends `{ v: 1, body, sentAt }` to the reporter as the adviser. */
+  reply(caseId: string, body: string) {
+    const plaintext: MessagePlaintext = { v: 1, body, sentAt: new Date().toISOString() };
+    return this.#withCaseKey(caseId, (caseKey) =>
+      this.#client.postCaseMessage(this.#token, caseId, encryptRecord(caseKey, plaintext, messageAd(caseId, 'adviser'), MESSAGE_BLOCK)),
+    );
+  }
+
+  setStatus(caseId: string, status: CaseStatus): Promise<StatusChangeResponse> {
+    return this.#client.setCaseStatus(this.#token, caseId, status);
+  }
+
+  saveRegistration(caseId: string, record: Record<string, unknown>) {
+    return this.#withCaseKey(caseId, (caseKey) =>
+      this.#client.putRegistration(this.#token, caseId, encryptRecord(caseKey, { v: 1, ...record }, registrationAd(caseId), REGISTRATION_BLOCK)),
+    );
+  }
+
+  /** Gives the case key to another adviser of the channel (keyId and box public key from the channel info). */
+  grant(caseId: string, to: { keyId: string; boxPublicKey: string }) {
+    return this.#withCaseKey(caseId, (caseKey) =>
+      this.#client.grantCase(this.#token, caseId, { keyId: to.keyId, wrap: sealKey(caseKey, fromBase64url(to.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) }),
+    );
+  }
+
+  startTotp() {
+    return this.#client.startTotp(this.#token);
+  }
+
+  confirmTotp(code: string) {
+    return this.#client.confirmTotp(this.#token, code);
+  }
+
+  /** A new passphrase seals the same secret keys; other sessions end. */
+  async changePassphrase(current: string, next: string, options: { kdf?: KdfParams; derive?: DeriveOptions } = {}): Promise<void> {
+    const currentKdf = await this.#client.prelogin(this.account.username);
+    const old = await deriveStaffMaster(current, currentKdf, options.derive);
+    const kdf = options.kdf ?? newKdfParams();
+    const fresh = await deriveStaffMaster(next, kdf, options.derive);
+    try {
+      await this.#client.changePassphrase(this.#token, {
+        authKey: toBase64url(old.authKey),
+        kdf,
+        newAuthKey: toBase64url(fresh.authKey),
+        keyBundle: sealKeyBundle(fresh.wrapKey, this.#keys, this.account.username),
+      });
+    } finally {
+      for (const key of [old.authKey, old.wrapKey, fresh.authKey, fresh.wrapKey]) key.fill(0);
+    }
+  }
+
+  /** Ends the session on the server and forgets the secret keys. */
+  async logout(): Promise<void> {
+    try {
+      await this.#client.logout(this.#token);
+    } finally {
+      this.#keys.boxSecretKey.fill(0);
+      this.#keys.signSecretKey.fill(0);
+    }
+  }
+}

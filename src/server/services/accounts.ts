@@ -1,0 +1,423 @@
+/**
+ * Staff accounts (protocol-v1 §3): invite acceptance, pre-login, login with optional TOTP,
+ * bearer sessions, TOTP enrolment, passphrase change and recovery. The server keeps only a
+ * verifier of the authKey, public keys and client-sealed bundles; never a passphrase or key.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { and, asc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { fakeStaffSalt, staffVerifier, verifyStaffRecovery, STAFF_ARGON2_MEM, STAFF_ARGON2_MIN_MEM, STAFF_ARGON2_MIN_OPS, STAFF_ARGON2_OPS } from '../../protocol/index.js';
+import type { Database } from '../db/connection.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { adviserChannels, channels, invites, organisations, spentPowChallenges, staffAccounts, staffSessions } from '../db/schema.js';
+import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
+import { newId, newToken, sameBytes, tokenHash } from '../tokens.js';
+import { recordAudit } from './audit.js';
+import type { InstanceSecrets } from './settings.js';
+import { matchTotp, newTotpSecret, otpauthUri } from './totp.js';
+
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+export const SESSION_MAX_MS = 12 * 3600 * 1000;
+const SESSION_TOUCH_MS = 60 * 1000;
+const RECOVERY_CHALLENGE_MS = 5 * 60 * 1000;
+/** Failed logins before delays start, and the longest delay. */
+const FREE_FAILURES = 3;
+const MAX_DELAY_MS = 15 * 60 * 1000;
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+/** A key bundle seals JSON of two base64url keys (43 + 86 symbols): 167 bytes and the tag, as our client writes it. */
+const BUNDLE_BYTES = 183;
+const BUNDLE_MAX_BYTES = 1024;
+
+export type Role = 'adviser' | 'recipient';
+
+export interface KdfParams {
+  salt: Uint8Array;
+  ops: number;
+  mem: number;
+}
+
+export interface Sealed {
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export interface NewAccount {
+  token: string;
+  username: string;
+  displayName: string;
+  kdf: KdfParams;
+  authKey: Uint8Array;
+  boxPublicKey: Uint8Array;
+  signPublicKey: Uint8Array;
+  keyBundle: Sealed;
+  recoveryBundle: Sealed;
+}
+
+export interface StaffPrincipal {
+  accountId: string;
+  role: Role;
+  username: string;
+  tokenHash: Buffer;
+  /** Set when the operator requires TOTP for advisers and this adviser has not enrolled yet. */
+  totpEnrolmentRequired: boolean;
+}
+
+export interface AccountView {
+  id: string;
+  role: Role;
+  username: string;
+  displayName: string;
+  keyBundle: Sealed;
+  boxPublicKey: Uint8Array;
+  signPublicKey: Uint8Array;
+  channels: Array<{ slug: string; name: string; organisation: string }>;
+  organisation: { slug: string; name: string } | null;
+  totpEnabled: boolean;
+  totpRequired: boolean;
+}
+
+const loginFailed = () => unauthorized('login_failed', 'The user name, passphrase or authentication code is not right.');
+const notSignedIn = () => unauthorized('not_signed_in', 'Sign in first; sessions end after 30 minutes without use.');
+const recoveryFailed = () => unauthorized('recovery_failed', 'The recovery did not succeed: check the user name and the recovery key.');
+
+function checkKdf(kdf: KdfParams): void {
+  if (kdf.salt.length !== 16) throw badRequest('invalid_kdf_salt', 'The KDF salt must be 16 bytes.');
+  if (kdf.ops < STAFF_ARGON2_MIN_OPS || kdf.mem < STAFF_ARGON2_MIN_MEM) {
+    throw badRequest('weak_kdf', `Argon2id needs at least ops ${STAFF_ARGON2_MIN_OPS} and mem ${STAFF_ARGON2_MIN_MEM} bytes.`);
+  }
+}
+
+function checkBundle(bundle: Sealed, field: string): void {
+  // Other clients may serialise the JSON differently, so only a plausible size is required.
+  if (bundle.ciphertext.length <= 16 + 64 || bundle.ciphertext.length > BUNDLE_MAX_BYTES) {
+    throw badRequest(`invalid_${field}`, `The ${field.replace('_', ' ')} must seal the two secret keys.`);
+  }
+}
+
+/** Growing delay after repeated failures: 1 s, 2 s, 4 s … up to 15 minutes. */
+export function lockoutMs(failures: number): number {
+  if (failures < FREE_FAILURES) return 0;
+  return Math.min(MAX_DELAY_MS, 1000 * 2 ** (failures - FREE_FAILURES));
+}
+
+export function createAccounts(db: Database, secrets: InstanceSecrets, options: { requireTotp: boolean; issuer: string }) {
+  const verifierOf = (authKey: Uint8Array) => staffVerifier(authKey, secrets.pepper);
+  const recoveryMac = (text: string) => createHmac('sha256', secrets.serverSecret).update(`recovery|${text}`).digest('base64url');
+
+  async function accountByUsername(username: string) {
+    const [row] = await db.select().from(staffAccounts).where(and(eq(staffAccounts.username, username), isNull(staffAccounts.disabledAt)));
+    return row;
+  }
+
+  async function newSession(accountId: string, now: Date) {
+    const token = newToken();
+    const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+    await db.insert(staffSessions).values({ tokenHash: tokenHash(token), accountId, createdAt: now, lastUsedAt: now, expiresAt });
+    return { token, expiresAt };
+  }
+
+  /** Counts a failure and sets the growing delay; run in its own statement so a refused login still counts. */
+  async function recordFailure(accountId: string, failures: number, now: Date) {
+    const delay = lockoutMs(failures + 1);
+    await db
+      .update(staffAccounts)
+      .set({ failedLogins: sql`${staffAccounts.failedLogins} + 1`, lockedUntil: delay > 0 ? new Date(now.getTime() + delay) : null })
+      .where(eq(staffAccounts.id, accountId));
+    await recordAudit(db, { actor: accountId, action: 'login_failed', subject: accountId, at: now });
+  }
+
+  function refuseWhileLocked(account: { lockedUntil: Date | null }, now: Date) {
+    if (account.lockedUntil && account.lockedUntil > now) {
+      const seconds = Math.ceil((account.lockedUntil.getTime() - now.getTime()) / 1000);
+      throw slowDown('login_throttled', `Too many failed attempts for this account: wait ${seconds} seconds.`);
+    }
+  }
+
+  async function view(accountId: string): Promise<AccountView> {
+    const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, accountId));
+    if (!account) throw notSignedIn();
+    const served = await db
+      .select({ slug: channels.slug, name: channels.name, organisation: organisations.slug })
+      .from(adviserChannels)
+      .innerJoin(channels, eq(adviserChannels.channelId, channels.id))
+      .innerJoin(organisations, eq(channels.organisationId, organisations.id))
+      .where(eq(adviserChannels.accountId, accountId))
+      .orderBy(asc(channels.slug));
+    const [organisation] = account.organisationId
+      ? await db.select({ slug: organisations.slug, name: organisations.name }).from(organisations).where(eq(organisations.id, account.organisationId))
+      : [];
+    return {
+      id: account.id,
+      role: account.role,
+      username: account.username,
+      displayName: account.displayName,
+      keyBundle: { nonce: account.keyBundleNonce, ciphertext: account.keyBundle },
+      boxPublicKey: account.boxPublicKey,
+      signPublicKey: account.signPublicKey,
+      channels: served,
+      organisation: organisation ?? null,
+      totpEnabled: account.totpEnabledAt !== null,
+      totpRequired: options.requireTotp && account.role === 'adviser',
+    };
+  }
+
+  return {
+    view,
+
+    async acceptInvite(input: NewAccount, now = new Date()): Promise<{ accountId: string; role: Role }> {
+      if (!USERNAME.test(input.username)) {
+        throw badRequest('invalid_username', 'A user name is 3 to 64 lower-case letters, digits, dots, hyphens or underscores.');
+      }
+      const displayName = input.displayName.trim();
+      if (displayName.length === 0 || displayName.length > 100) throw badRequest('invalid_display_name', 'A display name is 1 to 100 characters.');
+      checkKdf(input.kdf);
+      checkBundle(input.keyBundle, 'key_bundle');
+      checkBundle(input.recoveryBundle, 'recovery_bundle');
+      const accountId = newId();
+      try {
+        return await db.transaction(async (tx) => {
+          // Spending the invite first makes a second acceptance of the same token fail.
+          const [invite] = await tx
+            .update(invites)
+            .set({ usedAt: now })
+            .where(and(eq(invites.tokenHash, tokenHash(input.token)), isNull(invites.usedAt), gt(invites.expiresAt, now)))
+            .returning();
+          if (!invite) throw notFound('invite_invalid', 'This invite link is unknown, used or expired: ask the operator for a new one.');
+          await tx.insert(staffAccounts).values({
+            id: accountId,
+            role: invite.role,
+            username: input.username,
+            displayName,
+            organisationId: invite.role === 'recipient' ? invite.organisationId : null,
+            kdfSalt: input.kdf.salt,
+            kdfOps: input.kdf.ops,
+            kdfMem: input.kdf.mem,
+            verifier: verifierOf(input.authKey),
+            boxPublicKey: input.boxPublicKey,
+            signPublicKey: input.signPublicKey,
+            keyBundleNonce: input.keyBundle.nonce,
+            keyBundle: input.keyBundle.ciphertext,
+            recoveryBundleNonce: input.recoveryBundle.nonce,
+            recoveryBundle: input.recoveryBundle.ciphertext,
+            createdAt: now,
+          });
+          await tx.update(invites).set({ accountId }).where(eq(invites.id, invite.id));
+          if (invite.role === 'adviser' && invite.channelId) {
+            await tx.insert(adviserChannels).values({ accountId, channelId: invite.channelId, createdAt: now });
+          }
+          await recordAudit(tx, { actor: accountId, action: 'account_created', subject: invite.id, at: now });
+          return { accountId, role: invite.role };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'username')) throw conflict('username_taken', 'This user name is taken: choose another.');
+        throw error;
+      }
+    },
+
+    /** An adviser who already has an account joins another channel with a new invite. */
+    async joinChannel(principal: StaffPrincipal, token: string, now = new Date()): Promise<{ channel: string }> {
+      return db.transaction(async (tx) => {
+        const [invite] = await tx
+          .update(invites)
+          .set({ usedAt: now, accountId: principal.accountId })
+          .where(and(eq(invites.tokenHash, tokenHash(token)), isNull(invites.usedAt), gt(invites.expiresAt, now), eq(invites.role, principal.role)))
+          .returning();
+        if (!invite?.channelId) throw notFound('invite_invalid', 'This invite link is unknown, used, expired or not for an adviser.');
+        await tx.insert(adviserChannels).values({ accountId: principal.accountId, channelId: invite.channelId, createdAt: now }).onConflictDoNothing();
+        const [channel] = await tx.select({ slug: channels.slug }).from(channels).where(eq(channels.id, invite.channelId));
+        return { channel: channel?.slug ?? '' };
+      });
+    },
+
+    /** The KDF parameters of a user name; unknown names get stable fake ones, so existence does not show. */
+    async prelogin(username: string): Promise<KdfParams> {
+      const account = await accountByUsername(username);
+      if (account) return { salt: account.kdfSalt, ops: account.kdfOps, mem: account.kdfMem };
+      return { salt: fakeStaffSalt(secrets.serverSecret, username), ops: STAFF_ARGON2_OPS, mem: STAFF_ARGON2_MEM };
+    },
+
+    async login(input: { username: string; authKey: Uint8Array; totp?: string | undefined }, now = new Date()) {
+      const account = await accountByUsername(input.username);
+      // Computed before the lookup's outcome matters: unknown names cost the same hash as known ones.
+      const verifier = verifierOf(input.authKey);
+      if (!account) throw loginFailed();
+      refuseWhileLocked(account, now);
+      if (!sameBytes(verifier, account.verifier)) {
+        await recordFailure(account.id, account.failedLogins, now);
+        throw loginFailed();
+      }
+      let step: number | null = null;
+      if (account.totpEnabledAt && account.totpSecret) {
+        if (!input.totp) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
+        step = matchTotp(account.totpSecret, input.totp, now, account.totpLastStep);
+        if (step === null) {
+          await recordFailure(account.id, account.failedLogins, now);
+          throw loginFailed();
+        }
+      }
+      await db
+        .update(staffAccounts)
+        .set({ failedLogins: 0, lockedUntil: null, ...(step !== null ? { totpLastStep: step } : {}) })
+        .where(eq(staffAccounts.id, account.id));
+      await recordAudit(db, { actor: account.id, action: 'login', subject: account.id, at: now });
+      const session = await newSession(account.id, now);
+      return { ...session, account: await view(account.id) };
+    },
+
+    /** The account a bearer token belongs to, sliding the idle expiry within the absolute one. */
+    async authenticate(token: string | undefined, now = new Date()): Promise<StaffPrincipal> {
+      if (!token) throw notSignedIn();
+      const hash = tokenHash(token);
+      const [row] = await db
+        .select({ session: staffSessions, account: staffAccounts })
+        .from(staffSessions)
+        .innerJoin(staffAccounts, eq(staffSessions.accountId, staffAccounts.id))
+        .where(and(eq(staffSessions.tokenHash, hash), gt(staffSessions.expiresAt, now), isNull(staffAccounts.disabledAt)));
+      if (!row) throw notSignedIn();
+      const { session, account } = row;
+      const absoluteEnd = session.createdAt.getTime() + SESSION_MAX_MS;
+      if (now.getTime() >= absoluteEnd) throw notSignedIn();
+      if (now.getTime() - session.lastUsedAt.getTime() > SESSION_TOUCH_MS) {
+        const expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, absoluteEnd));
+        await db.update(staffSessions).set({ lastUsedAt: now, expiresAt }).where(eq(staffSessions.tokenHash, hash));
+      }
+      return {
+        accountId: account.id,
+        role: account.role,
+        username: account.username,
+        tokenHash: hash,
+        totpEnrolmentRequired: options.requireTotp && account.role === 'adviser' && account.totpEnabledAt === null,
+      };
+    },
+
+    async logout(principal: StaffPrincipal, now = new Date()): Promise<void> {
+      await db.delete(staffSessions).where(eq(staffSessions.tokenHash, principal.tokenHash));
+      await recordAudit(db, { actor: principal.accountId, action: 'logout', subject: principal.accountId, at: now });
+    },
+
+    /** Starts TOTP enrolment: a new secret, active only once a code from it is confirmed. */
+    async startTotp(principal: StaffPrincipal): Promise<{ secret: Uint8Array; uri: string }> {
+      const [account] = await db.select({ enabled: staffAccounts.totpEnabledAt }).from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+      if (account?.enabled) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+      const secret = newTotpSecret();
+      await db.update(staffAccounts).set({ totpSecret: secret }).where(eq(staffAccounts.id, principal.accountId));
+      return { secret, uri: otpauthUri(secret, principal.username, options.issuer) };
+    },
+
+    async confirmTotp(principal: StaffPrincipal, code: string, now = new Date()): Promise<void> {
+      const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+      if (!account?.totpSecret) throw conflict('totp_not_started', 'Start the TOTP enrolment first.');
+      if (account.totpEnabledAt) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+      const step = matchTotp(account.totpSecret, code, now, null);
+      if (step === null) throw badRequest('invalid_totp', 'That code does not match: check the clock of the device and try the next code.');
+      await db.update(staffAccounts).set({ totpEnabledAt: now, totpLastStep: step }).where(eq(staffAccounts.id, principal.accountId));
+      await recordAudit(db, { actor: principal.accountId, action: 'totp_enabled', subject: principal.accountId, at: now });
+    },
+
+    /** A new passphrase: proven by the current authKey; every other session ends. */
+    async changePassphrase(principal: StaffPrincipal, input: { authKey: Uint8Array; kdf: KdfParams; newAuthKey: Uint8Array; keyBundle: Sealed }, now = new Date()) {
+      checkKdf(input.kdf);
+      checkBundle(input.keyBundle, 'key_bundle');
+      const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+      if (!account) throw notSignedIn();
+      refuseWhileLocked(account, now);
+      if (!sameBytes(verifierOf(input.authKey), account.verifier)) {
+        await recordFailure(account.id, account.failedLogins, now);
+        throw unauthorized('passphrase_wrong', 'The current passphrase is not right.');
+      }
+      await db.transaction(async (tx) => {
+        await tx
+          .update(staffAccounts)
+          .set({
+            kdfSalt: input.kdf.salt,
+            kdfOps: input.kdf.ops,
+            kdfMem: input.kdf.mem,
+            verifier: verifierOf(input.newAuthKey),
+            keyBundleNonce: input.keyBundle.nonce,
+            keyBundle: input.keyBundle.ciphertext,
+            failedLogins: 0,
+            lockedUntil: null,
+          })
+          .where(eq(staffAccounts.id, account.id));
+        await tx.delete(staffSessions).where(and(eq(staffSessions.accountId, account.id), ne(staffSessions.tokenHash, principal.tokenHash)));
+        await recordAudit(tx, { actor: account.id, action: 'passphrase_changed', subject: account.id, at: now });
+      });
+    },
+
+    /**
+     * The first step of recovery: a signed challenge and the recovery bundle. Unknown names get
+     * a stable fake bundle of the same size, so the answer does not tell whether they exist.
+     */
+    async recoveryChallenge(username: string, now = new Date()): Promise<{ challenge: string; recoveryBundle: Sealed }> {
+      const expiry = Math.floor((now.getTime() + RECOVERY_CHALLENGE_MS) / 1000);
+      const body = `${expiry}.${randomBytes(16).toString('base64url')}`;
+      const challenge = `${body}.${recoveryMac(`${username}|${body}`)}`;
+      const account = await accountByUsername(username);
+      if (account) return { challenge, recoveryBundle: { nonce: account.recoveryBundleNonce, ciphertext: account.recoveryBundle } };
+      const bytes = createHash('shake256', { outputLength: 24 + BUNDLE_BYTES })
+        .update(secrets.serverSecret)
+        .update(`fake-recovery|${username}`)
+        .digest();
+      return { challenge, recoveryBundle: { nonce: bytes.subarray(0, 24), ciphertext: bytes.subarray(24, 24 + BUNDLE_BYTES) } };
+    },
+
+    /** Recovery: the signature proves the recovery key opened the bundle; a new passphrase replaces the old. */
+    async recover(
+      input: { username: string; challenge: string; signature: Uint8Array; totp?: string | undefined; kdf: KdfParams; authKey: Uint8Array; keyBundle: Sealed },
+      now = new Date(),
+    ): Promise<void> {
+      checkKdf(input.kdf);
+      checkBundle(input.keyBundle, 'key_bundle');
+      const parts = input.challenge.split('.');
+      const [expiry, random, tag] = parts;
+      const genuine = parts.length === 3 && !!expiry && !!random && !!tag && sameBytes(Buffer.from(tag), Buffer.from(recoveryMac(`${input.username}|${expiry}.${random}`)));
+      if (!genuine || Number(expiry) * 1000 <= now.getTime()) throw recoveryFailed();
+      const account = await accountByUsername(input.username);
+      if (!account) throw recoveryFailed();
+      refuseWhileLocked(account, now);
+      if (!verifyStaffRecovery(input.challenge, input.signature, account.signPublicKey)) {
+        await recordFailure(account.id, account.failedLogins, now);
+        throw recoveryFailed();
+      }
+      let step: number | null = null;
+      if (account.totpEnabledAt && account.totpSecret) {
+        if (!input.totp) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
+        step = matchTotp(account.totpSecret, input.totp, now, account.totpLastStep);
+        if (step === null) {
+          await recordFailure(account.id, account.failedLogins, now);
+          throw recoveryFailed();
+        }
+      }
+      await db.transaction(async (tx) => {
+        const spent = await tx
+          .insert(spentPowChallenges)
+          .values({ challengeHash: createHash('sha256').update(`recovery|${input.challenge}`).digest(), expiresAt: new Date(Number(expiry) * 1000) })
+          .onConflictDoNothing()
+          .returning({ expiresAt: spentPowChallenges.expiresAt });
+        if (spent.length === 0) throw recoveryFailed();
+        await tx
+          .update(staffAccounts)
+          .set({
+            kdfSalt: input.kdf.salt,
+            kdfOps: input.kdf.ops,
+            kdfMem: input.kdf.mem,
+            verifier: verifierOf(input.authKey),
+            keyBundleNonce: input.keyBundle.nonce,
+            keyBundle: input.keyBundle.ciphertext,
+            failedLogins: 0,
+            lockedUntil: null,
+            ...(step !== null ? { totpLastStep: step } : {}),
+          })
+          .where(eq(staffAccounts.id, account.id));
+        await tx.delete(staffSessions).where(eq(staffSessions.accountId, account.id));
+        await recordAudit(tx, { actor: account.id, action: 'recovered', subject: account.id, at: now });
+      });
+    },
+
+    /** Forgets expired sessions. */
+    async sweep(now = new Date()): Promise<void> {
+      await db.delete(staffSessions).where(lt(staffSessions.expiresAt, now));
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,219 @@
+/**
+ * The adviser's casework (protocol-v1 §6, §7): the case list with deadlines, the case, messages
+ * to the reporter, status changes, the registration record and grants. An adviser reaches only
+ * cases that hold a wrap for them; every other case answers as if it did not exist.
+ */
+import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import { adviserChannels, caseWraps, cases, channels, files, messages, registrations, relays, type CaseStatus, type RelayState } from '../db/schema.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { newId } from '../tokens.js';
+import { recordAudit } from './audit.js';
+import { deadlines } from './deadlines.js';
+
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 200;
+
+/** The steps a status may take: forward along the chain, or a closed case reopened. */
+const TRANSITIONS: Record<CaseStatus, readonly CaseStatus[]> = {
+  received: ['acknowledged'],
+  acknowledged: ['in_progress'],
+  in_progress: ['closed'],
+  closed: ['in_progress'],
+};
+
+type Bytes = Uint8Array;
+type Sealed = { nonce: Bytes; ciphertext: Bytes };
+
+export interface CaseSummary {
+  caseId: string;
+  channel: string;
+  status: CaseStatus;
+  receivedAt: Date;
+  acknowledgedAt: Date | null;
+  acknowledgeBy: Date;
+  feedbackBy: Date;
+  overdue: boolean;
+  unread: boolean;
+  wrap: Bytes;
+}
+
+export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
+  reporterWrap: Bytes;
+  report: Sealed;
+  messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date } & Sealed>;
+  relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
+  files: Array<{ fileId: string; header: Sealed; bytes: number }>;
+  registration: (Sealed & { updatedAt: Date }) | null;
+}
+
+/** An opaque keyset cursor: the last row's receivedAt and id. */
+export function encodeCursor(receivedAt: Date, caseId: string): string {
+  return Buffer.from(`${receivedAt.toISOString()}|${caseId}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { receivedAt: Date; caseId: string } {
+  const [time, caseId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const receivedAt = new Date(time ?? '');
+  if (!caseId || Number.isNaN(receivedAt.getTime())) throw badRequest('invalid_before', 'The "before" cursor is not one this server gave.');
+  return { receivedAt, caseId };
+}
+
+export function createCases(db: Database) {
+  /** The case with this adviser's wrap, or a 404 that says nothing about other channels' cases. */
+  async function caseFor(accountId: string, caseId: string) {
+    const [row] = await db
+      .select({ case: cases, wrap: caseWraps.wrap, channel: channels.slug })
+      .from(cases)
+      .innerJoin(caseWraps, and(eq(caseWraps.caseId, cases.id), eq(caseWraps.accountId, accountId)))
+      .innerJoin(channels, eq(cases.channelId, channels.id))
+      .where(eq(cases.id, caseId));
+    if (!row) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+    return row;
+  }
+
+  function summary(row: typeof cases.$inferSelect, channel: string, wrap: Bytes, now: Date) {
+    const due = deadlines(row, now);
+    return {
+      caseId: row.id,
+      channel,
+      status: row.status,
+      receivedAt: row.receivedAt,
+      acknowledgedAt: row.acknowledgedAt,
+      acknowledgeBy: due.acknowledgeBy,
+      feedbackBy: due.feedbackBy,
+      overdue: due.overdue && row.status !== 'closed',
+      wrap,
+    };
+  }
+
+  return {
+    caseFor,
+
+    async list(
+      accountId: string,
+      filter: { status?: CaseStatus | undefined; channel?: string | undefined; before?: string | undefined; limit?: number | undefined },
+      now = new Date(),
+    ): Promise<{ cases: CaseSummary[]; next: string | null }> {
+      const limit = Math.min(filter.limit ?? PAGE_DEFAULT, PAGE_MAX);
+      const conditions: SQL[] = [];
+      if (filter.status) conditions.push(eq(cases.status, filter.status));
+      if (filter.channel) conditions.push(eq(channels.slug, filter.channel));
+      if (filter.before) {
+        const cursor = decodeCursor(filter.before);
+        conditions.push(
+          or(lt(cases.receivedAt, cursor.receivedAt), and(eq(cases.receivedAt, cursor.receivedAt), lt(cases.id, cursor.caseId))) as SQL,
+        );
+      }
+      const rows = await db
+        .select({ case: cases, channel: channels.slug, wrap: caseWraps.wrap, lastReadAt: caseWraps.lastReadAt })
+        .from(caseWraps)
+        .innerJoin(cases, eq(caseWraps.caseId, cases.id))
+        .innerJoin(channels, eq(cases.channelId, channels.id))
+        .where(and(eq(caseWraps.accountId, accountId), ...conditions))
+        .orderBy(desc(cases.receivedAt), desc(cases.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit).map((r) => ({
+        ...summary(r.case, r.channel, r.wrap, now),
+        unread: r.lastReadAt === null || r.lastReadAt < r.case.lastReporterActivityAt,
+      }));
+      const last = page[page.length - 1];
+      return { cases: page, next: rows.length > limit && last ? encodeCursor(last.receivedAt, last.caseId) : null };
+    },
+
+    async detail(accountId: string, caseId: string, now = new Date()): Promise<CaseDetail> {
+      const { case: row, wrap, channel } = await caseFor(accountId, caseId);
+      const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
+        db
+          .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
+          .from(messages)
+          .where(eq(messages.caseId, caseId))
+          .orderBy(asc(messages.sentAt), asc(messages.id)),
+        db.select().from(relays).where(eq(relays.caseId, caseId)).orderBy(asc(relays.createdAt), asc(relays.id)),
+        db.select().from(files).where(eq(files.caseId, caseId)).orderBy(asc(files.createdAt), asc(files.id)),
+        db.select().from(registrations).where(eq(registrations.caseId, caseId)),
+      ]);
+      await db.transaction(async (tx) => {
+        await tx.update(caseWraps).set({ lastReadAt: now }).where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId)));
+        await recordAudit(tx, { actor: accountId, action: 'view', subject: caseId, at: now });
+      });
+      const registration = registrationRows[0];
+      return {
+        ...summary(row, channel, wrap, now),
+        reporterWrap: row.reporterWrap,
+        report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
+        messages: messageRows,
+        relays: relayRows.map((r) => ({
+          relayId: r.id,
+          state: r.state,
+          createdAt: r.createdAt,
+          sentAt: r.sentAt,
+          copy: { nonce: r.copyNonce, ciphertext: r.copyCiphertext },
+        })),
+        files: fileRows
+          .filter((f) => f.completedAt !== null)
+          .map((f) => ({ fileId: f.id, header: { nonce: f.headerNonce, ciphertext: f.headerCiphertext }, bytes: f.bytes })),
+        registration: registration ? { nonce: registration.nonce, ciphertext: registration.ciphertext, updatedAt: registration.updatedAt } : null,
+      };
+    },
+
+    async postMessage(accountId: string, caseId: string, envelope: Sealed, now = new Date()) {
+      await caseFor(accountId, caseId);
+      const id = newId();
+      await db.transaction(async (tx) => {
+        await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
+        await tx.update(cases).set({ lastAdviserMessageAt: now }).where(eq(cases.id, caseId));
+        await recordAudit(tx, { actor: accountId, action: 'message', subject: caseId, at: now });
+      });
+      return { id, sentAt: now };
+    },
+
+    async setStatus(accountId: string, caseId: string, status: CaseStatus, now = new Date()) {
+      await caseFor(accountId, caseId);
+      return db.transaction(async (tx) => {
+        const [current] = await tx.select().from(cases).where(eq(cases.id, caseId)).for('update');
+        if (!current) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+        if (!TRANSITIONS[current.status].includes(status)) {
+          throw conflict('invalid_transition', `A case that is ${current.status.replace('_', ' ')} cannot become ${status.replace('_', ' ')}.`);
+        }
+        const acknowledgedAt = status === 'acknowledged' ? now : current.acknowledgedAt;
+        await tx.update(cases).set({ status, acknowledgedAt }).where(eq(cases.id, caseId));
+        await recordAudit(tx, { actor: accountId, action: 'status', subject: caseId, at: now });
+        return { ...current, status, acknowledgedAt };
+      }).then((row) => ({ status: row.status, acknowledgedAt: row.acknowledgedAt, ...deadlines(row, now) }));
+    },
+
+    async putRegistration(accountId: string, caseId: string, envelope: Sealed, now = new Date()) {
+      await caseFor(accountId, caseId);
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(registrations)
+          .values({ caseId, nonce: envelope.nonce, ciphertext: envelope.ciphertext, updatedAt: now, updatedBy: accountId })
+          .onConflictDoUpdate({ target: registrations.caseId, set: { nonce: envelope.nonce, ciphertext: envelope.ciphertext, updatedAt: now, updatedBy: accountId } });
+        await recordAudit(tx, { actor: accountId, action: 'registration', subject: caseId, at: now });
+      });
+      return { updatedAt: now };
+    },
+
+    /** Gives the case key to another adviser of the case's channel. */
+    async grant(accountId: string, caseId: string, grant: { keyId: string; wrap: Bytes }, now = new Date()) {
+      const { case: row } = await caseFor(accountId, caseId);
+      const [member] = await db
+        .select({ accountId: adviserChannels.accountId })
+        .from(adviserChannels)
+        .where(and(eq(adviserChannels.channelId, row.channelId), eq(adviserChannels.accountId, grant.keyId)));
+      if (!member) throw badRequest('invalid_key_id', 'A case can be granted only to an adviser of its channel.');
+      await db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(caseWraps)
+          .values({ caseId, accountId: grant.keyId, wrap: grant.wrap, grantedBy: accountId, createdAt: now })
+          .onConflictDoNothing()
+          .returning({ caseId: caseWraps.caseId });
+        if (inserted.length === 0) throw conflict('grant_exists', 'This adviser holds the case key already.');
+        await recordAudit(tx, { actor: accountId, action: 'grant', subject: caseId, at: now });
+      });
+    },
+  };
+}
+
+export type Cases = ReturnType<typeof createCases>;
