@@ -77,6 +77,9 @@ const MAILBOX_PATH = '/api/v1/mailbox';
 const POOL_SIZE = 10;
 /** Case keys and their wraps are sealed once per kit and shared by this many kits' worth of reports. */
 const KITS = 256;
+/** Bodies made before the runs at least, and at most (~6 KB each). */
+const MIN_BODIES = 6000;
+const MAX_BODIES = 60_000;
 const TARGET = 0.8;
 const cores = availableParallelism();
 
@@ -326,6 +329,8 @@ interface Side {
   name: SideName;
   server: ChildServer;
   url: string;
+  /** The table a submission lands in. */
+  table: 'cases' | 'baseline_cases';
   /** Next body this side sends. */
   cursor: number;
 }
@@ -339,6 +344,8 @@ interface RunFigures extends LoadSummary {
   machineBusy: number;
   /** Share of all cores used by other processes than the server, PostgreSQL and the load generator. */
   others: number;
+  /** Submissions: rows the run left in the side's table (it starts empty). */
+  rows?: number;
 }
 
 async function measure(side: Side, options: LoadOptions): Promise<RunFigures> {
@@ -410,7 +417,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const brief = (name: string, f: RunFigures) =>
   `  ${name.padEnd(9)} ${fixed(f.rps).padStart(7)} req/s  p50 ${fixed(f.p50).padStart(6)} ms  p99 ${fixed(f.p99).padStart(6)} ms  ` +
   `2xx ${f.ok}  non-2xx ${f.non2xx}  errors ${f.errors}  server ${fixed(f.serverCpu, 0)} µs/req  pg ${fixed(f.postgresCpu, 0)} µs/req  ` +
-  `busy ${fixed(f.machineBusy * 100, 0)}% (others ${fixed(f.others * 100, 0)}%)`;
+  `busy ${fixed(f.machineBusy * 100, 0)}% (others ${fixed(f.others * 100, 0)}%)${f.rows === undefined ? '' : `  rows ${f.rows}`}`;
 
 /** Creates baseline_cases and baseline_case_wraps shaped like cases and case_wraps: columns, defaults, keys, indexes, foreign keys. */
 async function createBaselineTables(url: string): Promise<string> {
@@ -529,8 +536,8 @@ async function main(): Promise<void> {
     children.push(baselineServer);
     const appServer = await startChildServer('app', fileURLToPath(import.meta.url), ['serve', 'app'], env, { profileDir: settings.profileDir });
     children.push(appServer);
-    const baseline: Side = { name: 'baseline', server: baselineServer, url: `http://127.0.0.1:${baselineServer.port}`, cursor: 0 };
-    const app: Side = { name: 'app', server: appServer, url: `http://127.0.0.1:${appServer.port}`, cursor: 0 };
+    const baseline: Side = { name: 'baseline', server: baselineServer, url: `http://127.0.0.1:${baselineServer.port}`, table: 'baseline_cases', cursor: 0 };
+    const app: Side = { name: 'app', server: appServer, url: `http://127.0.0.1:${appServer.port}`, table: 'cases', cursor: 0 };
     log(`servers up: baseline :${baselineServer.port}, app :${appServer.port} (${elapsed()})`);
 
     // One reporter key pair for the throughput bodies (the server checks only its length); case keys and wraps from kits.
@@ -541,25 +548,31 @@ async function main(): Promise<void> {
     const bodies = new Bodies((n) => Buffer.from(JSON.stringify(makeSubmission(kits[n % KITS] as Kit, reporter, n))));
 
     // The same bytes must be accepted by both: one body to each, checked by hand.
-    bodies.ensure(5000);
+    bodies.ensure(MIN_BODIES);
     log(`${bodies.items.length} bodies of ~${Math.round((bodies.items[0]?.length ?? 0) / 100) / 10} KB made (${elapsed()})`);
+    const monitor = new pg.Client({ connectionString: scratch.url });
+    await monitor.connect();
     for (const side of [baseline, app]) {
-      const response = await fetch(side.url + SUBMIT_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.at(side.cursor++).toString('utf8') });
+      const response = await fetch(side.url + SUBMIT_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.at(0).toString('utf8') });
       const answer = (await response.json()) as Record<string, unknown>;
       if (response.status !== 201 || Object.keys(answer).sort().join() !== 'acknowledgeBy,caseId,receivedAt') {
         throw new Error(`${side.name} did not accept a submission: ${response.status} ${JSON.stringify(answer)}`);
       }
+      await monitor.query(`truncate ${side.table} cascade`);
     }
 
-    // Warm-up, then rounds. Between runs the body list is topped up to twice the fastest rate
-    // seen so far (warm-up runs are slower than warm ones), so that none is made during a run.
+    // Warm-up, then rounds. Every run starts at the first body on an emptied table, so both
+    // sides send the same sequence of bytes and find tables of the same size. Between runs the
+    // list is topped up from the fastest rate seen so far, so that none is made during a run.
     let fastest = 0;
-    const submitted: Record<SideName, number> = { baseline: 1, app: 1 };
     const run = async (side: Side, seconds: number) => {
-      bodies.ensure(side.cursor + Math.ceil(Math.max(fastest, 100) * seconds * 2) + 2 * settings.connections);
+      bodies.ensure(Math.min(MAX_BODIES, Math.max(MIN_BODIES, Math.ceil(fastest * seconds * 2.5) + 2 * settings.connections)));
+      side.cursor = 0;
       const figures = await measure(side, submitOptions(side, bodies, seconds));
       fastest = Math.max(fastest, figures.rps);
-      submitted[side.name] += figures.ok;
+      // Requests in flight when autocannon stopped still commit: wait until the count settles.
+      figures.rows = await settledCount(monitor, side.table);
+      await monitor.query(`truncate ${side.table} cascade`);
       return figures;
     };
     log(`warm-up ${settings.warmupSeconds} s each`);
@@ -575,6 +588,7 @@ async function main(): Promise<void> {
       rounds.push({ baseline: b, app: a });
     }
     const madeDuringRounds = bodies.madeDuringRuns - madeBeforeRounds;
+    await monitor.end();
 
     // Mailbox reads.
     log(`opening ${settings.mailboxes} mailboxes (${elapsed()})`);
@@ -604,16 +618,6 @@ async function main(): Promise<void> {
       reads.push({ baseline: b, app: a });
     }
 
-    // Every 201 is a committed row; rows beyond the 201s counted are requests in flight when a run stopped.
-    const counts = await countRows(scratch.url);
-    const rows = {
-      app: counts.cases - settings.mailboxes,
-      baseline: counts.baselineCases,
-      appWraps: counts.caseWraps - settings.mailboxes * advisers.length,
-      baselineWraps: counts.baselineCaseWraps,
-    };
-    log(`rows: app ${rows.app} (201s counted ${submitted.app}), baseline ${rows.baseline} (201s counted ${submitted.baseline}) (${elapsed()})`);
-
     const markdown = report({
       started,
       machine,
@@ -625,8 +629,6 @@ async function main(): Promise<void> {
       reads,
       readBytes,
       mailboxes,
-      rows,
-      submitted,
       wrapsPerCase: advisers.length,
       seconds: (performance.now() - t0) / 1000,
     });
@@ -638,24 +640,17 @@ async function main(): Promise<void> {
   }
 }
 
-async function countRows(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<Record<string, string>>(
-      `select (select count(*) from cases) as cases, (select count(*) from case_wraps) as case_wraps,
-              (select count(*) from baseline_cases) as baseline_cases, (select count(*) from baseline_case_wraps) as baseline_case_wraps`,
-    );
-    const row = rows[0] ?? {};
-    return {
-      cases: Number(row.cases),
-      caseWraps: Number(row.case_wraps),
-      baselineCases: Number(row.baseline_cases),
-      baselineCaseWraps: Number(row.baseline_case_wraps),
-    };
-  } finally {
-    await client.end();
+/** Rows in `table` once the count stops moving (polled every 250 ms, for at most 10 s). */
+async function settledCount(client: pg.Client, table: string): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 40; i++) {
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${table}`);
+    const n = Number(rows[0]?.n);
+    if (n === last) return n;
+    last = n;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  return last;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -672,71 +667,78 @@ interface ReportInput {
   reads: Round[];
   readBytes: number;
   mailboxes: MailboxCase[];
-  rows: { app: number; baseline: number; appWraps: number; baselineWraps: number };
-  submitted: Record<SideName, number>;
   wrapsPerCase: number;
   seconds: number;
 }
 
 function report(input: ReportInput): string {
   const { rounds, reads, machine } = input;
-  const med = (list: Round[], side: SideName, key: 'rps' | 'p50' | 'p99' | 'serverCpu' | 'postgresCpu' | 'machineBusy' | 'others') =>
-    median(list.map((r) => r[side][key]));
-  const busiest = Math.max(...[...rounds, ...reads].flatMap((r) => [r.baseline.others, r.app.others]).filter(Number.isFinite), 0);
+  type Key = 'rps' | 'p50' | 'p99' | 'serverCpu' | 'postgresCpu' | 'machineBusy' | 'others';
+  const med = (list: Round[], side: SideName, key: Key) => median(list.map((r) => r[side][key]));
   const ratio = med(rounds, 'app', 'rps') / med(rounds, 'baseline', 'rps');
+  const roundRatios = rounds.map((r) => r.app.rps / r.baseline.rps);
   const readRatio = med(reads, 'app', 'rps') / med(reads, 'baseline', 'rps');
-  const problems = (list: Round[]) =>
-    list.flatMap((r) => [r.baseline, r.app]).reduce((n, f) => n + f.non2xx + f.errors + f.timeouts, 0);
+  const busiest = Math.max(0, ...[...rounds, ...reads].flatMap((r) => [r.baseline.others, r.app.others]).filter(Number.isFinite));
+  const all = (list: Round[]) => list.flatMap((r) => [r.baseline, r.app]);
+  const problems = (list: Round[]) => all(list).reduce((n, f) => n + f.non2xx + f.errors + f.timeouts, 0);
   const statuses = (list: Round[], side: SideName) => {
-    const all: Record<string, number> = {};
-    for (const r of list) for (const [status, n] of Object.entries(r[side].statuses)) all[status] = (all[status] ?? 0) + n;
-    return Object.entries(all)
+    const counts: Record<string, number> = {};
+    for (const r of list) for (const [status, n] of Object.entries(r[side].statuses)) counts[status] = (counts[status] ?? 0) + n;
+    return Object.entries(counts)
       .map(([status, n]) => `${n} × ${status}`)
       .join(', ');
   };
-  const row = (label: string, f: RunFigures) => [
-    label,
-    fixed(f.rps),
-    fixed(f.p50),
-    fixed(f.p99),
-    String(f.ok),
-    String(f.non2xx + f.errors + f.timeouts),
-    fixed(f.serverCpu, 0),
-    fixed(f.postgresCpu, 0),
-    `${fixed(f.machineBusy * 100, 0)}% (${fixed(f.others * 100, 0)}%)`,
-  ];
-  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx + errors', 'server CPU µs/req', 'PostgreSQL CPU µs/req', 'cores busy (other processes)'];
-  const table = (list: Round[]) =>
-    markdownTable(header, [
+  const busy = (f: Pick<RunFigures, 'machineBusy' | 'others'>) => `${fixed(f.machineBusy * 100, 0)}% (${fixed(f.others * 100, 0)}%)`;
+  const table = (list: Round[], withRows: boolean) => {
+    const header = ['run', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx, errors', ...(withRows ? ['rows'] : []), 'server CPU µs/req', 'PostgreSQL CPU µs/req', 'cores busy (others)'];
+    const row = (label: string, f: RunFigures) => [
+      label,
+      fixed(f.rps),
+      fixed(f.p50),
+      fixed(f.p99),
+      String(f.ok),
+      String(f.non2xx + f.errors + f.timeouts),
+      ...(withRows ? [String(f.rows ?? '')] : []),
+      fixed(f.serverCpu, 0),
+      fixed(f.postgresCpu, 0),
+      busy(f),
+    ];
+    const medians = (side: SideName) => [
+      `**median ${side}**`,
+      `**${fixed(med(list, side, 'rps'))}**`,
+      `**${fixed(med(list, side, 'p50'))}**`,
+      `**${fixed(med(list, side, 'p99'))}**`,
+      '',
+      '',
+      ...(withRows ? [''] : []),
+      fixed(med(list, side, 'serverCpu'), 0),
+      fixed(med(list, side, 'postgresCpu'), 0),
+      busy({ machineBusy: med(list, side, 'machineBusy'), others: med(list, side, 'others') }),
+    ];
+    return markdownTable(header, [
       ...list.flatMap((r, i) => [row(`${i + 1} baseline`, r.baseline), row(`${i + 1} app`, r.app)]),
-      ...(['baseline', 'app'] as const).map((side) => [
-        `**median ${side}**`,
-        `**${fixed(med(list, side, 'rps'))}**`,
-        `**${fixed(med(list, side, 'p50'))}**`,
-        `**${fixed(med(list, side, 'p99'))}**`,
-        '',
-        '',
-        fixed(med(list, side, 'serverCpu'), 0),
-        fixed(med(list, side, 'postgresCpu'), 0),
-        `${fixed(med(list, side, 'machineBusy') * 100, 0)}% (${fixed(med(list, side, 'others') * 100, 0)}%)`,
-      ]),
+      medians('baseline'),
+      medians('app'),
     ]);
+  };
   const met = ratio >= TARGET;
   const withMessages = input.mailboxes.filter((m) => m.messages > 0).length;
-  const inFlight = { app: input.rows.app - input.submitted.app, baseline: input.rows.baseline - input.submitted.baseline };
+  const extra = all(rounds).map((f) => (f.rows ?? 0) - f.ok);
 
   return [
     '## Report submission (bench/submit.ts)',
     '',
     `Run ${input.started.toISOString()} with \`npm run bench\`, ${fixed(input.seconds, 0)} s in all.`,
     '',
-    `**Submissions: app/baseline = ${fixed(ratio, 2)}× the baseline's median throughput, target ≥ ${TARGET}×: ${met ? 'met' : 'NOT met'}.**`,
+    `**Submissions: the app reached ${fixed(ratio, 2)}× the baseline's median throughput (${fixed(med(rounds, 'app', 'rps'))} against ${fixed(med(rounds, 'baseline', 'rps'))} req/s); target ≥ ${TARGET}×: ${met ? 'met' : 'NOT met'}.** Per round: ${roundRatios.map((r) => `${fixed(r, 2)}×`).join(', ')}.`,
+    '',
+    `**Mailbox reads (app, ${settings.connections} connections): p50 ${fixed(med(reads, 'app', 'p50'))} ms, p99 ${fixed(med(reads, 'app', 'p99'))} ms, ${fixed(med(reads, 'app', 'rps'))} req/s**; ${fixed(readRatio, 2)}× the baseline's throughput.`,
     '',
     '### Machine',
     '',
     `- ${machine.cores} cores (${machine.cpu}), ${machine.memory}, ${machine.os}`,
     `- Node.js ${machine.node}; PostgreSQL ${machine.postgres ?? '?'} on 127.0.0.1 (${machine.postgresSettings ?? ''})`,
-    `- Load average at the start: ${machine.loadAverage}. Other processes used up to ${fixed(busiest * 100, 0)}% of the cores during a run.${
+    `- Load average at the start: ${machine.loadAverage}. Other processes took up to ${fixed(busiest * 100, 0)}% of the cores during a run.${
       busiest > 0.15
         ? ' **Other work was running on this machine during the benchmark: absolute figures are lower and noisier than on a quiet machine. The ratio compares runs interleaved under the same conditions, but read it with that in mind.**'
         : ''
@@ -744,28 +746,32 @@ function report(input: ReportInput): string {
     '',
     '### Method',
     '',
-    `- Both servers run in child processes of the load generator (autocannon, ${settings.connections} connections, no pipelining), one under load at a time, on a fresh scratch database that is dropped afterwards. The app and the baseline each have a pg pool of ${POOL_SIZE}.`,
-    '- **app**: `buildApp()` as production builds it: helmet headers, JSON schemas, services, info-level request logs written to /dev/null (formatting and writing included).',
-    `- **baseline**: bare Fastify (no logger, no plugins, no schemas) with one route that JSON-parses the same body, decodes the same base64url fields and inserts them in one transaction (BEGIN, case row, one multi-row insert of the wraps, COMMIT) into ${input.tableShape}, including the foreign keys. Channel id looked up once at start.`,
-    `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs; every one has its own caseId, mailboxId and report (a ~1.5 KB Dutch form, JSON, padded to 4096 bytes, XChaCha20-Poly1305 under its own report AD and nonce), with ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps are sealed once per kit of ${KITS} and shared (sealing costs ~4.5 ms of reporter CPU per report on this machine; the server stores a wrap as opaque bytes either way). The app and the baseline walk the same list, so they receive the same bytes.${input.madeDuringRounds > 0 ? ` **${input.madeDuringRounds} bodies had to be made during the measured rounds** (the list ran out), which takes load-generator CPU.` : ''}`,
-    '- **proof of work**: the channel has difficulty 0 for these runs. Proof of work is client work; with it on, the server adds one HMAC, one BLAKE2b hash and one insert of the spent challenge per submission.',
-    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx only). CPU per request: the server process (user + system), and all PostgreSQL processes, divided by completed requests; cores busy is the whole machine, load generator included, and in brackets the share taken by other processes than the server, PostgreSQL and the load generator.`,
+    `- Both servers run in child processes (the same TypeScript loader) and the load generator, autocannon with ${settings.connections} connections and no pipelining, in the parent; one server is under load at a time. A child process per server keeps autocannon off the server's event loop; on ${machine.cores} cores the server, PostgreSQL and autocannon still share the CPUs, equally for both sides. The app and the baseline each have a pg pool of ${POOL_SIZE}, on a scratch database that is dropped afterwards.`,
+    '- **app**: `buildApp()` as production builds it: helmet headers, JSON schemas, services, drizzle, info-level request logs (written to /dev/null: formatting and writing included).',
+    `- **baseline**: bare Fastify (no logger, no plugins, no schemas) with one route that JSON-parses the same body, base64url-decodes the same fields and inserts them in one transaction (BEGIN, the case row, one multi-row insert of the wraps, COMMIT) into ${input.tableShape}, foreign keys included. It looks the channel id up once at start.`,
+    `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs. Each has its own caseId, mailboxId and report: a ~1.5 KB Dutch form as JSON, padded to 4096 bytes and sealed with XChaCha20-Poly1305 under its own report AD and nonce, plus ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps come from ${KITS} kits sealed with \`sealKey\` (sealing costs the reporter's device ~4.5 ms a report on this machine; the server stores a wrap as opaque bytes either way). One reporter key pair throughout (the server checks its length only).${
+      input.madeDuringRounds > 0 ? ` **${input.madeDuringRounds} bodies had to be made during the measured rounds** (the list ran out), taking load-generator CPU.` : ''
+    }`,
+    '- **same bytes, same tables**: every run starts at the first body, on an emptied table (`truncate` after each run), so the app and the baseline receive the same sequence of bytes and insert into tables of the same size.',
+    '- **proof of work**: difficulty 0 on this channel. Proof of work is client work; with it on, the server adds one HMAC, one BLAKE2b hash and one insert of the spent challenge per submission.',
+    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx answers). CPU per request: the server process (user + system) and all PostgreSQL processes, divided by completed requests. Cores busy: the whole machine, load generator included; in brackets the share of other processes than the server, PostgreSQL and the load generator.`,
     '',
     '### Submissions',
     '',
-    table(rounds),
+    table(rounds, true),
     '',
-    `- Answers: app ${statuses(rounds, 'app')}; baseline ${statuses(rounds, 'baseline')}. Non-2xx, socket errors and timeouts over all rounds: ${problems(rounds)}.`,
-    `- Rows: the app's \`cases\` holds ${input.rows.app} rows from these runs (${input.rows.appWraps} wraps) for ${input.submitted.app} 201 answers counted; \`baseline_cases\` ${input.rows.baseline} (${input.rows.baselineWraps} wraps) for ${input.submitted.baseline}. The differences (${inFlight.app} and ${inFlight.baseline}) are requests in flight when a run stopped: autocannon closes its sockets and the server still commits them (at most ${settings.connections} per run).`,
+    `- Answers: app ${statuses(rounds, 'app')}; baseline ${statuses(rounds, 'baseline')}. Non-2xx answers, socket errors and timeouts over all rounds: ${problems(rounds)}.`,
+    `- Rows: each run's table held ${Math.min(...extra)} to ${Math.max(...extra)} rows more than the 201 answers counted: requests in flight when autocannon stopped and closed its sockets, which the server still committed (at most ${settings.connections}).${
+      Math.min(...extra) < 0 ? ' **Some run has fewer rows than 201 answers: a 201 without a committed row.**' : ' Every 201 has its row.'
+    }`,
     '',
     '### Mailbox reads',
     '',
-    `${input.mailboxes.length} reporters submitted through the app, opened a session through \`POST /api/v1/mailbox/challenge\` and \`/session\` (Ed25519 signature with their own key pair), and ${withMessages} of them posted 3 encrypted messages. \`GET /api/v1/mailbox\` with ${settings.connections} connections, each request with the next bearer token; the answer is ~${fixed(input.readBytes / 1024, 1)} KB for a case with messages. The baseline route runs the app's queries by hand (session by token hash, case row, then messages, relays and files in parallel) and answers the same JSON (checked: deep-equal to the app's answer, and the report and messages decrypt with the case key). Warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s each.`,
+    `${input.mailboxes.length} reporters submitted through the app, opened a session through \`POST /api/v1/mailbox/challenge\` and \`/session\` (Ed25519 signature with a key pair of their own), and ${withMessages} of them posted 3 encrypted messages. Then \`GET /api/v1/mailbox\` with ${settings.connections} connections, each request with the next bearer token; the answer is ~${fixed(input.readBytes / 1024, 1)} KB for a case with messages. The baseline route runs the app's queries by hand (session by token hash, case row, then messages, relays and files in parallel) and answers the same JSON (checked: deep-equal to the app's answer; the report and the messages decrypt with the case key). Warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s each.`,
     '',
-    table(reads),
+    table(reads, false),
     '',
-    `- **App mailbox reads: p50 ${fixed(med(reads, 'app', 'p50'))} ms, p99 ${fixed(med(reads, 'app', 'p99'))} ms, ${fixed(med(reads, 'app', 'rps'))} req/s** (medians of rounds); app/baseline throughput ${fixed(readRatio, 2)}×.`,
-    `- Answers: app ${statuses(reads, 'app')}; baseline ${statuses(reads, 'baseline')}. Non-2xx, socket errors and timeouts: ${problems(reads)}.`,
+    `- Answers: app ${statuses(reads, 'app')}; baseline ${statuses(reads, 'baseline')}. Non-2xx answers, socket errors and timeouts: ${problems(reads)}.`,
   ].join('\n');
 }
 

@@ -187,6 +187,11 @@ t.test(
       recorded();
       await held;
     });
+    // Whatever fails below, the held transaction must end, or closing the pool waits forever.
+    t.teardown(async () => {
+      release();
+      await slow.catch(() => {});
+    });
     await isRecorded;
     await recordAudit(db, { actor: 'acc_fast', action: 'view', subject: 'early-commit' });
     t.equal(await audit.seal(), 1, 'only the committed event (with the higher id) is sealed');

@@ -8,7 +8,8 @@ import type {
   MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
   SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
   KdfParams, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
-  CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap
+  CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap, RelayRecipients, CreateRelayRequest, RelayState, RelaySummary,
+  RelayDetail
 } from './wire.js';
 
 /** The part of a fetch Response the client reads. */
@@ -199,5 +200,34 @@ export class ConfidantClient {
 
   grantCase(token: string, caseId: string, grant: KeyWrap): Promise<{ keyId: string }> {
     return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/grants`, { token, body: grant });
+  }
+
+  // Relays (§5).
+
+  relayRecipients(token: string, caseId: string): Promise<RelayRecipients> {
+    return this.#request('GET', `/api/v1/cases/${encodeURIComponent(caseId)}/relay-recipients`, { token });
+  }
+
+  createRelay(token: string, caseId: string, body: CreateRelayRequest): Promise<{ relayId: string; state: RelayState }> {
+    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/relays`, { token, body });
+  }
+
+  sendRelay(token: string, relayId: string): Promise<{ relayId: string; state: RelayState; sentAt: string }> {
+    return this.#request('POST', `/api/v1/relays/${encodeURIComponent(relayId)}/send`, { token });
+  }
+
+  listRelays(token: string, query: { before?: string; limit?: number } = {}): Promise<{ relays: RelaySummary[]; next: string | null }> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return this.#request('GET', `/api/v1/relays${search ? `?${search}` : ''}`, { token });
+  }
+
+  getRelay(token: string, relayId: string): Promise<RelayDetail> {
+    return this.#request('GET', `/api/v1/relays/${encodeURIComponent(relayId)}`, { token });
+  }
+
+  postRelayMessage(token: string, relayId: string, envelope: Envelope): Promise<PostMessageResponse> {
+    return this.#request('POST', `/api/v1/relays/${encodeURIComponent(relayId)}/messages`, { token, body: envelope });
   }
 }

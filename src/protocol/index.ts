@@ -37,4 +37,4 @@ export { submitNewReport, openMailbox, Mailbox } from './reporter.js';
 export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';
 export { staffVerifier, fakeStaffSalt, signStaffRecovery, verifyStaffRecovery, STAFF_RECOVERY_PREFIX } from './staff-auth.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
-export type { AccountSetup, CreatedAccount, SignIn, OpenedCase } from './staff.js';
+export type { AccountSetup, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';

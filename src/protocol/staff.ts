@@ -4,14 +4,14 @@
  * StaffSession object.
  */
 import { fromBase64url, toBase64url } from './base64url.js';
-import { messageAd, registrationAd, reportAd } from './associated-data.js';
+import { messageAd, registrationAd, relayAd, relayCopyAd, relayMessageAd, reportAd } from './associated-data.js';
 import type { ConfidantClient } from './client.js';
-import { BOX_PUBLIC_KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, REPORT_BLOCK } from './constants.js';
+import { BOX_PUBLIC_KEY_BYTES, KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, RELAY_BLOCK, REPORT_BLOCK } from './constants.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
 import { ProtocolError } from './errors.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
-import { ready } from './sodium.js';
+import { ready, sodium } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
 import {
   deriveStaffMaster,
@@ -26,7 +26,7 @@ import {
   type DeriveOptions,
   type StaffKeys,
 } from './staff-keys.js';
-import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, StaffAccount, StatusChangeResponse } from './wire.js';
+import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
 
 export interface AccountSetup {
   token: string;
@@ -147,6 +147,20 @@ export interface OpenedCase {
   registration: unknown;
 }
 
+/** The plaintext of a relay text and of the reporter's copy: what the organisation will read. */
+export interface RelayText {
+  v: 1;
+  body: string;
+}
+
+export interface OpenedRelayThread {
+  relayId: string;
+  state: RelayState;
+  sentAt: string | null;
+  text: RelayText;
+  messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: string; message: MessagePlaintext }>;
+}
+
 /** A signed-in staff account. Holds the token and the secret keys in memory only. */
 export class StaffSession {
   readonly #client: ConfidantClient;
@@ -232,6 +246,78 @@ export class StaffSession {
     return this.#withCaseKey(caseId, (caseKey) =>
       this.#client.grantCase(this.#token, caseId, { keyId: to.keyId, wrap: sealKey(caseKey, fromBase64url(to.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) }),
     );
+  }
+
+  /**
+   * Writes a relay (§5): a new relay key sealed to every recipient of the organisation and
+   * every adviser of the case, the text under the relay key, the reporter's copy under the
+   * case key. Returns its id and state (awaiting_consent, or approved when consent is off).
+   */
+  async createRelay(caseId: string, body: string): Promise<{ relayId: string; state: RelayState }> {
+    const s = sodium();
+    const holders = await this.#client.relayRecipients(this.#token, caseId);
+    const relayId = toBase64url(s.randombytes_buf(16));
+    const relayKey = s.randombytes_buf(KEY_BYTES);
+    const text: RelayText = { v: 1, body };
+    try {
+      return await this.#withCaseKey(caseId, (caseKey) =>
+        this.#client.createRelay(this.#token, caseId, {
+          relayId,
+          wraps: [...holders.recipients, ...holders.advisers].map((h) => ({
+            keyId: h.keyId,
+            wrap: sealKey(relayKey, fromBase64url(h.boxPublicKey, BOX_PUBLIC_KEY_BYTES)),
+          })),
+          text: encryptRecord(relayKey, text, relayAd(relayId), RELAY_BLOCK),
+          copy: encryptRecord(caseKey, text, relayCopyAd(caseId, relayId), RELAY_BLOCK),
+        }),
+      );
+    } finally {
+      relayKey.fill(0);
+    }
+  }
+
+  sendRelay(relayId: string) {
+    return this.#client.sendRelay(this.#token, relayId);
+  }
+
+  listRelays(query: { before?: string; limit?: number } = {}) {
+    return this.#client.listRelays(this.#token, query);
+  }
+
+  /** A relay and its thread, opened with this account's wrap of the relay key. */
+  async openRelay(relayId: string): Promise<OpenedRelayThread> {
+    const detail = await this.#client.getRelay(this.#token, relayId);
+    const relayKey = unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+    try {
+      const text = decryptRecord(relayKey, detail.text, relayAd(relayId), RELAY_BLOCK) as RelayText;
+      return {
+        relayId,
+        state: detail.state,
+        sentAt: detail.sentAt,
+        text,
+        messages: detail.messages.map((m) => ({
+          id: m.id,
+          author: m.author,
+          sentAt: m.sentAt,
+          message: decryptRecord(relayKey, m, relayMessageAd(relayId, m.author), MESSAGE_BLOCK) as MessagePlaintext,
+        })),
+      };
+    } finally {
+      relayKey.fill(0);
+    }
+  }
+
+  /** Writes in the relay thread, as the adviser or as the organisation, by this account's role. */
+  async postRelayMessage(relayId: string, body: string) {
+    const detail = await this.#client.getRelay(this.#token, relayId);
+    const relayKey = unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+    const author = this.account.role === 'adviser' ? 'adviser' : 'organisation';
+    const plaintext: MessagePlaintext = { v: 1, body, sentAt: new Date().toISOString() };
+    try {
+      return await this.#client.postRelayMessage(this.#token, relayId, encryptRecord(relayKey, plaintext, relayMessageAd(relayId, author), MESSAGE_BLOCK));
+    } finally {
+      relayKey.fill(0);
+    }
   }
 
   startTotp() {

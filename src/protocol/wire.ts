@@ -277,3 +277,46 @@ export interface StatusChangeResponse {
   feedbackBy: IsoTime;
   overdue: boolean;
 }
+
+// Relays (§5, §6).
+
+export interface RelayKeyHolder {
+  keyId: string;
+  name: string;
+  boxPublicKey: Base64url;
+}
+
+export interface RelayRecipients {
+  organisation: { id: string; name: string };
+  recipients: RelayKeyHolder[];
+  advisers: RelayKeyHolder[];
+}
+
+export interface CreateRelayRequest {
+  relayId: Base64url;
+  wraps: KeyWrap[];
+  text: Envelope;
+  copy: Envelope;
+}
+
+export interface RelaySummary {
+  relayId: string;
+  state: 'sent';
+  sentAt: IsoTime;
+  wrap: Base64url;
+}
+
+export interface RelayMessage extends Envelope {
+  id: string;
+  author: 'adviser' | 'organisation';
+  sentAt: IsoTime;
+}
+
+export interface RelayDetail {
+  relayId: string;
+  state: RelayState;
+  sentAt: IsoTime | null;
+  wrap: Base64url;
+  text: Envelope;
+  messages: RelayMessage[];
+}

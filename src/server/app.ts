@@ -10,12 +10,14 @@ import type { DatabaseHandle } from './db/connection.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { loggerOptions } from './plugins/logging.js';
 import { errorHandling } from './plugins/errors.js';
+import { auditSealer } from './plugins/audit-sealer.js';
 import { createServices } from './services/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { reporterRoutes } from './routes/reporter-routes.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { staffAuthRoutes } from './routes/staff-auth-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
+import { relayRoutes } from './routes/relay-routes.js';
 import { errorBody } from './schemas/common.js';
 
 export const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -58,12 +60,14 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('services', await createServices(config, database));
+  await app.register(auditSealer);
 
   await app.register(healthRoutes);
   await app.register(reporterRoutes);
   await app.register(mailboxRoutes);
   await app.register(staffAuthRoutes);
   await app.register(caseRoutes);
+  await app.register(relayRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(fastifyStatic, {

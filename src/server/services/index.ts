@@ -8,6 +8,7 @@ import { createCases } from './cases.js';
 import { createChannels } from './channels.js';
 import { createMailbox } from './mailbox.js';
 import { createProofOfWork } from './proof-of-work.js';
+import { createRelays } from './relays.js';
 import { createReports } from './reports.js';
 import { loadSecrets } from './settings.js';
 
@@ -19,6 +20,7 @@ export async function createServices(config: Config, database: DatabaseHandle) {
   const secrets = await loadSecrets(db);
   const channels = createChannels(db);
   const proofOfWork = createProofOfWork(db, secrets.powKey);
+  const cases = createCases(db);
   return {
     secrets,
     administration: createAdministration(db, { powDifficulty: config.powDifficulty }),
@@ -26,7 +28,8 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     proofOfWork,
     reports: createReports(db, channels, proofOfWork),
     mailbox: createMailbox(db, config.limits),
-    cases: createCases(db),
+    cases,
+    relays: createRelays(db, cases),
     audit: createAudit(db),
     accounts: createAccounts(db, secrets, { requireTotp: config.requireTotp, issuer: 'Confidant' }),
   };

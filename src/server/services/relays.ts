@@ -1,0 +1,244 @@
+/**
+ * Relays to the organisation (protocol-v1 §5): the adviser writes an anonymised text sealed to
+ * the organisation's recipients, the reporter approves it, the adviser sends it, and the
+ * organisation answers in the relay thread. Nothing the organisation can reach names the case.
+ */
+import { and, asc, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/connection.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayState } from '../db/schema.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { newId } from '../tokens.js';
+import { recordAudit } from './audit.js';
+import type { Cases } from './cases.js';
+
+type Bytes = Uint8Array;
+type Sealed = { nonce: Bytes; ciphertext: Bytes };
+
+export interface RelayKeyHolder {
+  keyId: string;
+  name: string;
+  boxPublicKey: Bytes;
+}
+
+export interface NewRelay {
+  relayId: string;
+  wraps: Array<{ keyId: string; wrap: Bytes }>;
+  text: Sealed;
+  copy: Sealed;
+}
+
+/** A relay as staff read it: for the organisation, exactly these fields and nothing of the case. */
+export interface RelayView {
+  relayId: string;
+  state: RelayState;
+  sentAt: Date | null;
+  wrap: Bytes;
+  text: Sealed;
+  messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: Date } & Sealed>;
+}
+
+export interface Viewer {
+  accountId: string;
+  role: 'adviser' | 'recipient';
+}
+
+const unknownRelay = () => notFound('unknown_relay', 'There is no relay with this id that you can open.');
+
+export function createRelays(db: Database, caseService: Cases) {
+  async function recipientsOf(organisationId: string): Promise<RelayKeyHolder[]> {
+    return db
+      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey })
+      .from(staffAccounts)
+      .where(and(eq(staffAccounts.organisationId, organisationId), eq(staffAccounts.role, 'recipient'), isNull(staffAccounts.disabledAt)))
+      .orderBy(asc(staffAccounts.displayName), asc(staffAccounts.id));
+  }
+
+  async function advisersOf(caseId: string): Promise<RelayKeyHolder[]> {
+    return db
+      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey })
+      .from(caseWraps)
+      .innerJoin(staffAccounts, eq(caseWraps.accountId, staffAccounts.id))
+      .where(and(eq(caseWraps.caseId, caseId), isNull(staffAccounts.disabledAt)))
+      .orderBy(asc(staffAccounts.displayName), asc(staffAccounts.id));
+  }
+
+  async function organisationOfCase(caseId: string) {
+    const [row] = await db
+      .select({ id: organisations.id, name: organisations.name, consentRequired: channels.consentRequired })
+      .from(cases)
+      .innerJoin(channels, eq(cases.channelId, channels.id))
+      .innerJoin(organisations, eq(channels.organisationId, organisations.id))
+      .where(eq(cases.id, caseId));
+    if (!row) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+    return row;
+  }
+
+  /**
+   * The relay with the viewer's wrap. An adviser reaches it through the case key; a recipient
+   * only once it is sent. Anything else is the same 404.
+   */
+  async function relayFor(viewer: Viewer, relayId: string) {
+    const [row] = await db
+      .select({ relay: relays, wrap: relayWraps.wrap })
+      .from(relays)
+      .innerJoin(relayWraps, and(eq(relayWraps.relayId, relays.id), eq(relayWraps.accountId, viewer.accountId)))
+      .where(eq(relays.id, relayId));
+    if (!row) throw unknownRelay();
+    if (viewer.role === 'recipient') {
+      const [me] = await db.select({ organisationId: staffAccounts.organisationId }).from(staffAccounts).where(eq(staffAccounts.id, viewer.accountId));
+      if (row.relay.state !== 'sent' || me?.organisationId !== row.relay.organisationId) throw unknownRelay();
+    } else {
+      await caseService.caseFor(viewer.accountId, row.relay.caseId);
+    }
+    return row;
+  }
+
+  return {
+    async recipients(accountId: string, caseId: string) {
+      await caseService.caseFor(accountId, caseId);
+      const organisation = await organisationOfCase(caseId);
+      return {
+        organisation: { id: organisation.id, name: organisation.name },
+        recipients: await recipientsOf(organisation.id),
+        advisers: await advisersOf(caseId),
+      };
+    },
+
+    async create(accountId: string, caseId: string, input: NewRelay, now = new Date()): Promise<{ relayId: string; state: RelayState }> {
+      await caseService.caseFor(accountId, caseId);
+      const organisation = await organisationOfCase(caseId);
+      const recipients = await recipientsOf(organisation.id);
+      if (recipients.length === 0) {
+        throw conflict('no_recipients', 'The organisation has no recipient yet: ask the operator to invite one (confidant invite recipient).');
+      }
+      const advisers = await advisersOf(caseId);
+      const allowed = new Set([...recipients, ...advisers].map((h) => h.keyId));
+      const given = new Set<string>();
+      for (const [index, { keyId }] of input.wraps.entries()) {
+        if (!allowed.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is not for a recipient of the organisation or an adviser of the case.`);
+        if (given.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} repeats a key holder.`);
+        given.add(keyId);
+      }
+      // Every recipient must be able to read it, and so must the adviser who writes it.
+      if (!recipients.every((r) => given.has(r.keyId)) || !given.has(accountId)) {
+        throw badRequest('missing_wraps', 'A relay needs a wrap for every recipient of the organisation and for you: fetch relay-recipients again.');
+      }
+      const state: RelayState = organisation.consentRequired ? 'awaiting_consent' : 'approved';
+      try {
+        await db.transaction(async (tx) => {
+          const [pending] = await tx
+            .select({ id: relays.id })
+            .from(relays)
+            .where(and(eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')));
+          if (pending) throw conflict('relay_pending', 'The reporter has not decided on the previous relay of this case yet.');
+          await tx.insert(relays).values({
+            id: input.relayId,
+            caseId,
+            organisationId: organisation.id,
+            state,
+            textNonce: input.text.nonce,
+            textCiphertext: input.text.ciphertext,
+            copyNonce: input.copy.nonce,
+            copyCiphertext: input.copy.ciphertext,
+            createdBy: accountId,
+            createdAt: now,
+            decidedAt: state === 'approved' ? now : null,
+          });
+          await tx.insert(relayWraps).values(input.wraps.map((w) => ({ relayId: input.relayId, accountId: w.keyId, wrap: w.wrap })));
+          await recordAudit(tx, { actor: accountId, action: 'relay_created', subject: input.relayId, at: now });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'pkey')) throw conflict('relay_exists', 'A relay with this id exists already: make a new relay id.');
+        throw error;
+      }
+      return { relayId: input.relayId, state };
+    },
+
+    /** Only an approved relay is sent (a channel without consent approves at creation). */
+    async send(accountId: string, relayId: string, now = new Date()): Promise<{ state: RelayState; sentAt: Date }> {
+      await relayFor({ accountId, role: 'adviser' }, relayId);
+      return db.transaction(async (tx) => {
+        const [sent] = await tx
+          .update(relays)
+          .set({ state: 'sent', sentAt: now })
+          .where(and(eq(relays.id, relayId), eq(relays.state, 'approved')))
+          .returning({ state: relays.state });
+        if (!sent) {
+          const [current] = await tx.select({ state: relays.state }).from(relays).where(eq(relays.id, relayId));
+          if (current?.state === 'sent') throw conflict('relay_sent', 'This relay was sent already.');
+          if (current?.state === 'declined') throw conflict('relay_declined', 'The reporter declined this relay: write a new one.');
+          throw conflict('consent_missing', 'The reporter has not approved this relay yet.');
+        }
+        await recordAudit(tx, { actor: accountId, action: 'relay_sent', subject: relayId, at: now });
+        return { state: sent.state, sentAt: now };
+      });
+    },
+
+    /** The sent relays of a recipient's organisation, newest first, in keyset pages. */
+    async listForRecipient(accountId: string, page: { before?: string | undefined; limit?: number | undefined }) {
+      const limit = Math.min(page.limit ?? 50, 200);
+      const conditions: SQL[] = [eq(relayWraps.accountId, accountId), eq(relays.state, 'sent')];
+      if (page.before) {
+        const [time, id] = Buffer.from(page.before, 'base64url').toString('utf8').split('|');
+        const sentAt = new Date(time ?? '');
+        if (!id || Number.isNaN(sentAt.getTime())) throw badRequest('invalid_before', 'The "before" cursor is not one this server gave.');
+        conditions.push(or(lt(relays.sentAt, sentAt), and(eq(relays.sentAt, sentAt), lt(relays.id, id))) as SQL);
+      }
+      const [me] = await db.select({ organisationId: staffAccounts.organisationId }).from(staffAccounts).where(eq(staffAccounts.id, accountId));
+      if (!me?.organisationId) return { relays: [], next: null };
+      conditions.push(eq(relays.organisationId, me.organisationId));
+      const rows = await db
+        .select({ relayId: relays.id, sentAt: relays.sentAt, wrap: relayWraps.wrap })
+        .from(relays)
+        .innerJoin(relayWraps, eq(relayWraps.relayId, relays.id))
+        .where(and(...conditions))
+        .orderBy(desc(relays.sentAt), desc(relays.id))
+        .limit(limit + 1);
+      const pageRows = rows.slice(0, limit).map((r) => ({ relayId: r.relayId, sentAt: r.sentAt as Date, wrap: r.wrap }));
+      const last = pageRows[pageRows.length - 1];
+      const next = rows.length > limit && last ? Buffer.from(`${last.sentAt.toISOString()}|${last.relayId}`).toString('base64url') : null;
+      return { relays: pageRows, next };
+    },
+
+    async view(viewer: Viewer, relayId: string, now = new Date()): Promise<RelayView> {
+      const { relay, wrap } = await relayFor(viewer, relayId);
+      const thread = await db
+        .select({ id: relayMessages.id, author: relayMessages.author, sentAt: relayMessages.sentAt, nonce: relayMessages.nonce, ciphertext: relayMessages.ciphertext })
+        .from(relayMessages)
+        .where(eq(relayMessages.relayId, relayId))
+        .orderBy(asc(relayMessages.sentAt), asc(relayMessages.id));
+      await recordAudit(db, { actor: viewer.accountId, action: 'relay_view', subject: relayId, at: now });
+      return {
+        relayId: relay.id,
+        state: relay.state,
+        sentAt: relay.sentAt,
+        wrap,
+        text: { nonce: relay.textNonce, ciphertext: relay.textCiphertext },
+        messages: thread,
+      };
+    },
+
+    /** The thread between adviser and organisation opens once the relay is sent. */
+    async postMessage(viewer: Viewer, relayId: string, envelope: Sealed, now = new Date()) {
+      const { relay } = await relayFor(viewer, relayId);
+      if (relay.state !== 'sent') throw conflict('relay_not_sent', 'The thread opens once the relay is sent.');
+      const id = newId();
+      await db.transaction(async (tx) => {
+        await tx.insert(relayMessages).values({
+          id,
+          relayId,
+          author: viewer.role === 'adviser' ? 'adviser' : 'organisation',
+          accountId: viewer.accountId,
+          nonce: envelope.nonce,
+          ciphertext: envelope.ciphertext,
+          sentAt: now,
+        });
+        await recordAudit(tx, { actor: viewer.accountId, action: 'relay_message', subject: relayId, at: now });
+      });
+      return { id, sentAt: now };
+    },
+  };
+}
+
+export type Relays = ReturnType<typeof createRelays>;
