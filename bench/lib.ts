@@ -236,7 +236,11 @@ export function startChildServer(
 
 /** The child's side of startChildServer: start, report the port, answer CPU queries, stop on request. */
 export async function serveInChild(start: () => Promise<{ port: number; close(): Promise<void> }>): Promise<void> {
-  const send = (message: ChildMessage) => process.send?.(message);
+  // The parent may be gone (Ctrl-C): a failed send ends this process instead of throwing.
+  const send = (message: ChildMessage) => {
+    if (!process.connected) process.exit(0);
+    process.send?.(message, undefined, undefined, (error: Error | null) => error && process.exit(0));
+  };
   let server: { port: number; close(): Promise<void> };
   try {
     server = await start();

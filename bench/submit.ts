@@ -95,7 +95,7 @@ const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test',
   seconds: setting('BENCH_SECONDS', 10),
   rounds: setting('BENCH_ROUNDS', 3),
-  warmupSeconds: setting('BENCH_WARMUP_SECONDS', 3),
+  warmupSeconds: setting('BENCH_WARMUP_SECONDS', 5),
   connections: setting('BENCH_CONNECTIONS', 50),
   readSeconds: setting('BENCH_READ_SECONDS', 5),
   mailboxes: setting('BENCH_MAILBOXES', 200),
@@ -437,14 +437,16 @@ async function createBaselineTables(url: string): Promise<string> {
     }
     // Check the copy: the same number of columns, indexes and constraints of each kind.
     const shape = async (table: string) => {
-      const { rows } = await client.query<{ columns: string; indexes: string; constraints: string }>(
+      const { rows } = await client.query<{ columns: string; indexes: string; p: string; u: string; f: string; c: string }>(
         `select (select count(*) from information_schema.columns where table_name = $1) as columns,
                 (select count(*) from pg_indexes where tablename = $1) as indexes,
-                (select string_agg(contype::text, '' order by contype) from pg_constraint where conrelid = $1::regclass) as constraints`,
+                count(*) filter (where contype = 'p') as p, count(*) filter (where contype = 'u') as u,
+                count(*) filter (where contype = 'f') as f, count(*) filter (where contype = 'c') as c
+         from pg_constraint where conrelid = $1::regclass`,
         [table],
       );
       const row = rows[0];
-      return `${row?.columns} columns, ${row?.indexes} indexes, constraints ${row?.constraints}`;
+      return `${row?.columns} columns, ${row?.indexes} indexes, ${row?.p} primary key, ${row?.u} unique, ${row?.f} foreign keys, ${row?.c} checks`;
     };
     const lines: string[] = [];
     for (const [source, target] of pairs) {
@@ -513,6 +515,8 @@ async function main(): Promise<void> {
   const s = await ready();
   const scratch = await createScratchDatabase(settings.databaseUrl, 'confidant_bench');
   log(`scratch database ${scratch.name}`);
+  // Ctrl-C ends the children (same process group); the scratch database must go too.
+  process.once('SIGINT', () => void scratch.drop().finally(() => process.exit(130)));
   const children: ChildServer[] = [];
   try {
     const machine = await describeMachine(scratch.url);
@@ -761,7 +765,7 @@ function report(input: ReportInput): string {
     table(rounds, true),
     '',
     `- Answers: app ${statuses(rounds, 'app')}; baseline ${statuses(rounds, 'baseline')}. Non-2xx answers, socket errors and timeouts over all rounds: ${problems(rounds)}.`,
-    `- Rows: each run's table held ${Math.min(...extra)} to ${Math.max(...extra)} rows more than the 201 answers counted: requests in flight when autocannon stopped and closed its sockets, which the server still committed (at most ${settings.connections}).${
+    `- Rows: each run's table held ${Math.min(...extra) === Math.max(...extra) ? Math.min(...extra) : `${Math.min(...extra)} to ${Math.max(...extra)}`} rows more than the 201 answers counted: requests in flight when autocannon stopped and closed its sockets, which the server still committed (at most ${settings.connections}).${
       Math.min(...extra) < 0 ? ' **Some run has fewer rows than 201 answers: a 201 without a committed row.**' : ' Every 201 has its row.'
     }`,
     '',

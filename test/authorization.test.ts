@@ -61,6 +61,8 @@ const NOT_SIGNED_IN: Answer = { status: 401, error: 'not_signed_in' };
 const ADVISERS_ONLY: Answer = { status: 403, error: 'advisers_only' };
 const UNKNOWN_CASE: Answer = { status: 404, error: 'unknown_case' };
 const ok = (status: number): Answer => ({ status });
+/** The answers that refuse the caller before anything about the case is looked at or shown. */
+const REFUSALS = new Set([NOT_SIGNED_IN, ADVISERS_ONLY, UNKNOWN_CASE]);
 const list = (...ids: string[]): Answer => ({ status: 200, cases: ids });
 /** Every caller without a staff session gets the same 401. */
 const SIGNED_OUT = { reporter: NOT_SIGNED_IN, noToken: NOT_SIGNED_IN, garbageToken: NOT_SIGNED_IN, idleExpired: NOT_SIGNED_IN, pastMaxAge: NOT_SIGNED_IN };
@@ -131,7 +133,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const a2 = await staff('adviser-a2', { role: 'adviser', channel: 'channel-a' });
   const b1 = await staff('adviser-b1', { role: 'adviser', channel: 'channel-b' });
   const r1 = await staff('recipient-1', { role: 'recipient', organisation: 'org-one' });
-  t.equal(r1.session.account.role, 'recipient');
+  t.equal(r1.session.account.role, 'recipient', 'the recipient invite made a recipient account');
 
   const report = { v: 1 as const, lang: 'en', answers: { what: 'Matrix test report.' }, anonymity: 'anonymous' as const };
   const submittedA = await submitNewReport(client, { slug: 'channel-a', report, adviserKeyIds: [a1.id] });
@@ -141,7 +143,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const randomCaseId = () => randomBytes(16).toString('base64url');
 
   const mailbox = await openMailbox(client, submittedA.code);
-  t.equal(mailbox.caseId, caseA);
+  t.equal(mailbox.caseId, caseA, "the reporter's mailbox opens case A");
   const reporterToken = String(received.get('/api/v1/mailbox/session')?.token);
   t.match(reporterToken, /^[A-Za-z0-9_-]{43}$/, "the reporter's session token, as the mailbox session answered it");
 
@@ -229,7 +231,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
     for (const [who, account] of [['A1', a1], ['A2', a2], ['B1', b1]] as const) {
       const asked = await ask(account.session.token, caseUrl(caseA));
       t.match(asked.json(), { error: 'totp_enrolment_required' }, `${who} → GET ${caseUrl('{caseA}')}: 403 totp_enrolment_required`);
-      t.equal(asked.statusCode, 403);
+      t.equal(asked.statusCode, 403, `${who} → GET ${caseUrl('{caseA}')}: status 403`);
       t.same(observable(asked), observable(await ask(account.session.token, caseUrl(randomCaseId()))), `${who}: the same answer for a case id that does not exist`);
       t.match((await ask(account.session.token, '/api/v1/cases')).json(), { error: 'totp_enrolment_required' }, `${who} → GET /api/v1/cases: 403`);
     }
@@ -272,6 +274,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'PATCH /api/v1/cases/{caseId}',
       request: (_, caseId) => ({ method: 'PATCH', url: caseUrl(caseId), payload: { status: 'acknowledged' } }),
       answers: { ...SIGNED_OUT, recipient: ADVISERS_ONLY, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/cases/{caseId}/grants',
+      note: 'to B1, who serves another channel',
+      request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/grants'), payload: { ...grantBody, keyId: b1.id } }),
+      answers: { ...SIGNED_OUT, recipient: ADVISERS_ONLY, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_key_id' } },
     },
     {
       route: 'POST /api/v1/cases/{caseId}/grants',
@@ -348,7 +356,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
       if (namesCase) {
         const nobodys = await ask(actor, row, randomCaseId());
         const unreachable = new Set(foreign[actor]);
-        if (expected.status >= 400) unreachable.add(caseA);
+        if (REFUSALS.has(expected)) unreachable.add(caseA);
         for (const caseId of unreachable) {
           const probed = caseId === caseA ? answer : await ask(actor, row, caseId);
           answers.push(probed);
@@ -358,7 +366,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
       }
       for (const seen of answers) {
         for (const caseId of foreign[actor]) {
-          t.notOk(seen.body.includes(caseId), `${where}: the answer never names the other channel's case ${caseId === caseA ? 'A' : 'B'}`);
+          t.notOk(seen.body.includes(caseId), `${where}: the answer never names case ${caseId === caseA ? 'A' : 'B'}, which this caller may not know of`);
         }
       }
     }
@@ -376,7 +384,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   t.same(
     new Set(wraps.map((w) => `${w.caseId === caseA ? 'A' : 'B'}:${w.accountId}:${w.grantedBy ?? '-'}`)),
     new Set([`A:${a1.id}:-`, `A:${a2.id}:${a1.id}`, `B:${b1.id}:-`]),
-    'the wraps are the submitted ones and A1 grant to A2',
+    "the wraps are the submitted ones and A1's grant to A2",
   );
   for (const account of [a1, a2, b1, r1]) {
     const after = await app.inject({ method: 'GET', url: '/api/v1/cases', headers: bearer(account.session.token) });

@@ -30,12 +30,13 @@ import { adviserChannels, auditLog, caseWraps, cases, channels, invites, organis
 import { SESSION_IDLE_MS, SESSION_MAX_MS, lockoutMs } from '../src/server/services/accounts.js';
 import { totpCode, totpStep } from '../src/server/services/totp.js';
 import { tokenHash } from '../src/server/tokens.js';
-import { buildTestApp } from './helper.js';
+import { buildApp } from '../src/server/app.js';
+import { LogCapture, buildTestApp, testConfig } from './helper.js';
 import { addAdviser, addChannel, fromBase32 } from './fixtures.js';
 
 await ready();
 
-// One app for the file; the REQUIRE_TOTP test builds a second one, since that is configuration.
+// One app for the file; the REQUIRE_TOTP test builds a second one on the same database.
 const { app, database } = await buildTestApp(t);
 const { db } = database;
 await addChannel(db, 'loket');
@@ -488,8 +489,6 @@ t.test('POST /api/v1/auth/login: after 3 failures delays of 1 s, 2 s, 4 s … up
   for (let failure = 1; failure <= 3; failure++) isError(t, await login({ username: carla.username, authKey: randomB64(32) }), 401, 'login_failed', `route failure ${failure}`);
   const refused = await login(carla);
   isError(t, refused, 429, 'login_throttled', 'the right key within a second of the third failure', [carla.authKey, carla.username]);
-  const unknownRefused = await login({ username: `nobody-${randomBytes(4).toString('hex')}`, authKey: randomB64(32) });
-  t.equal(unknownRefused.statusCode, 401, 'an unknown name is never throttled, it just fails');
 });
 
 // ─── Sessions ───────────────────────────────────────────────────────────────────────────────
@@ -625,7 +624,9 @@ t.test('TOTP: start gives { secret, uri }; confirm turns it on; then login needs
 });
 
 t.test('REQUIRE_TOTP=true: an adviser\'s case routes answer 403 totp_enrolment_required until TOTP is confirmed', async (t) => {
-  const strict = await buildTestApp(t, { REQUIRE_TOTP: 'true' });
+  // A second app with that configuration on the same database: the database is not what differs.
+  const strict = { app: await buildApp(testConfig({ REQUIRE_TOTP: 'true' }), database, { logStream: new LogCapture() }), database };
+  t.teardown(() => strict.app.close());
   const channel = await addChannel(strict.database.db, 'strikt');
   const colleague = await addAdviser(strict.database.db, 'strikt', 'Colleague');
   const gijs = await newAccount({ role: 'adviser', channel: 'strikt' }, strict.app);

@@ -1,0 +1,95 @@
+/** The shell: header with the language switch, and the page for the current path. */
+import type { ComponentChildren, FunctionComponent } from 'preact';
+import { useState } from 'preact/hooks';
+import { LangContext, browserLang, useLang, useT, type Lang } from './i18n/index.js';
+import { match, usePath } from './router.js';
+import { Link } from './components/ui.js';
+import { StartPage, NotFoundPage } from './pages/start.js';
+import { ReporterLandingPage, ReportFormPage, MailboxPage } from './pages/reporter.js';
+import { InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
+import { RelayInboxPage, RelayPage } from './pages/organisation.js';
+
+type Params = Record<string, string>;
+interface Route {
+  pattern: string;
+  page: FunctionComponent<{ params: Params }>;
+  /** Reporter pages carry the quick-exit button. */
+  reporter?: boolean;
+}
+
+export const routes: Route[] = [
+  { pattern: '/', page: StartPage },
+  { pattern: '/c/:slug', page: ReporterLandingPage, reporter: true },
+  { pattern: '/c/:slug/report', page: ReportFormPage, reporter: true },
+  { pattern: '/mailbox', page: MailboxPage, reporter: true },
+  { pattern: '/invite', page: InvitePage },
+  { pattern: '/login', page: LoginPage },
+  { pattern: '/inbox', page: InboxPage },
+  { pattern: '/cases/:caseId', page: CasePage },
+  { pattern: '/relays', page: RelayInboxPage },
+  { pattern: '/relays/:relayId', page: RelayPage },
+];
+
+function QuickExit() {
+  const t = useT();
+  return (
+    <button
+      type="button"
+      class="quick-exit"
+      title={t('quickExit.hint')}
+      onClick={() => {
+        // Replace, so that Back does not return here.
+        location.replace('https://www.google.com/');
+      }}
+    >
+      {t('quickExit')}
+    </button>
+  );
+}
+
+function Shell(props: { reporter: boolean; children: ComponentChildren }) {
+  const t = useT();
+  const { lang, setLang } = useLang();
+  return (
+    <>
+      <header class="top">
+        <Link href="/" class="brand">
+          {t('app.name')}
+        </Link>
+        <nav aria-label={t('lang.label')}>
+          <button type="button" class="lang" lang={lang === 'nl' ? 'en' : 'nl'} onClick={() => setLang(lang === 'nl' ? 'en' : 'nl')}>
+            {t('lang.switch')}
+          </button>
+          {props.reporter ? <QuickExit /> : null}
+        </nav>
+      </header>
+      <main id="main">{props.children}</main>
+    </>
+  );
+}
+
+export function App() {
+  const path = usePath();
+  const [lang, setLangState] = useState<Lang>(browserLang());
+  const setLang = (next: Lang) => {
+    document.documentElement.lang = next;
+    setLangState(next);
+  };
+  document.documentElement.lang = lang;
+  let found: { route: Route; params: Params } | null = null;
+  for (const route of routes) {
+    const params = match(route.pattern, path);
+    if (params) {
+      found = { route, params };
+      break;
+    }
+  }
+  const PageComponent = found?.route.page ?? NotFoundPage;
+  return (
+    <LangContext.Provider value={{ lang, setLang }}>
+      <Shell reporter={found?.route.reporter ?? false}>
+        <PageComponent params={found?.params ?? {}} />
+      </Shell>
+    </LangContext.Provider>
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The page side of the crypto worker. The worker's script URL goes through the one Trusted
+ * Types policy the CSP allows ('confidant'), which admits only our own worker bundle.
+ */
+import type { RpcRequest, RpcResponse } from './worker/rpc.js';
+
+/** A failure from the worker: `code` is the API's or the protocol's error code. */
+export class FlowError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FlowError';
+  }
+}
+
+interface TrustedTypePolicyFactoryLike {
+  createPolicy(name: string, rules: { createScriptURL(input: string): string }): { createScriptURL(input: string): unknown };
+}
+
+const WORKER_URL = '/assets/worker.js';
+
+function workerUrl(): string | URL {
+  const factory = (globalThis as { trustedTypes?: TrustedTypePolicyFactoryLike }).trustedTypes;
+  if (!factory) return WORKER_URL;
+  const policy = factory.createPolicy('confidant', {
+    createScriptURL: (input) => {
+      if (input !== WORKER_URL) throw new TypeError('only the Confidant worker may be loaded');
+      return input;
+    },
+  });
+  // A TrustedScriptURL is accepted wherever a URL string is.
+  return policy.createScriptURL(WORKER_URL) as string;
+}
+
+let worker: Worker | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; progress?: ((stage: string) => void) | undefined }>();
+
+function start(): Worker {
+  if (worker) return worker;
+  worker = new Worker(workerUrl(), { type: 'module', name: 'confidant-crypto' });
+  worker.addEventListener('message', (event: MessageEvent<RpcResponse>) => {
+    const message = event.data;
+    const waiting = pending.get(message.id);
+    if (!waiting) return;
+    if (message.kind === 'progress') return waiting.progress?.(message.stage);
+    pending.delete(message.id);
+    if (message.kind === 'result') waiting.resolve(message.value);
+    else waiting.reject(new FlowError(message.error.code, message.error.status, message.error.message));
+  });
+  return worker;
+}
+
+/** Runs a worker flow; `progress` hears its stages. */
+export function call<T>(method: string, args: unknown[] = [], progress?: (stage: string) => void): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress });
+    const request: RpcRequest = { id, method, args };
+    start().postMessage(request);
+  });
+}

@@ -1,0 +1,37 @@
+/// <reference lib="webworker" />
+/** The crypto worker: one ConfidantClient against the same origin, and the flows that use it. */
+import { ApiError, ConfidantClient, ProtocolError, ready } from '../protocol/index.js';
+import { reporterHandlers } from './worker/reporter-handlers.js';
+import type { Handler, RpcRequest, RpcResponse } from './worker/rpc.js';
+import { staffHandlers } from './worker/staff-handlers.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const client = new ConfidantClient({ baseUrl: self.location.origin });
+const handlers: Record<string, Handler> = { ...reporterHandlers(client), ...staffHandlers(client) } as unknown as Record<string, Handler>;
+const post = (message: RpcResponse) => self.postMessage(message);
+
+self.addEventListener('message', (event: MessageEvent<RpcRequest>) => {
+  const { id, method, args } = event.data;
+  const handler = handlers[method];
+  void (async () => {
+    try {
+      if (!handler) throw new Error(`unknown method ${method}`);
+      await ready();
+      const value = await handler((stage) => post({ id, kind: 'progress', stage }), ...(args as never[]));
+      post({ id, kind: 'result', value });
+    } catch (error) {
+      const e = error as Error & { code?: string; status?: number };
+      post({
+        id,
+        kind: 'error',
+        error: {
+          name: error instanceof ApiError ? 'ApiError' : error instanceof ProtocolError ? 'ProtocolError' : e.name,
+          code: e.code ?? 'failed',
+          ...(e.status !== undefined ? { status: e.status } : {}),
+          message: e.message,
+        },
+      });
+    }
+  })();
+});

@@ -1,0 +1,108 @@
+/** Worker-side staff flows: account set-up, sign-in, casework and relays. Keys stay in the worker. */
+import {
+  recoverAccount,
+  setUpAccount,
+  signIn,
+  type CaseListQuery,
+  type CaseStatus,
+  type ConfidantClient,
+  type StaffSession,
+} from '../../protocol/index.js';
+import type { Progress } from './rpc.js';
+
+export function staffHandlers(client: ConfidantClient) {
+  let session: StaffSession | undefined;
+  const signedIn = (): StaffSession => {
+    if (!session) throw Object.assign(new Error('Sign in first.'), { code: 'not_signed_in' });
+    return session;
+  };
+
+  return {
+    async setUpAccount(progress: Progress, token: string, username: string, displayName: string, passphrase: string) {
+      progress('deriving');
+      return setUpAccount(client, { token, username, displayName, passphrase });
+    },
+
+    async signIn(progress: Progress, username: string, passphrase: string, totp: string | undefined) {
+      progress('deriving');
+      await session?.logout().catch(() => {});
+      session = await signIn(client, { username, passphrase, ...(totp ? { totp } : {}) });
+      return session.account;
+    },
+
+    async recoverAccount(progress: Progress, username: string, recoveryKey: string, newPassphrase: string, totp: string | undefined) {
+      progress('deriving');
+      await recoverAccount(client, { username, recoveryKey, newPassphrase, ...(totp ? { totp } : {}) });
+      return null;
+    },
+
+    async signOut() {
+      await session?.logout().catch(() => {});
+      session = undefined;
+      return null;
+    },
+
+    async account() {
+      return session?.account ?? null;
+    },
+
+    async listCases(_progress: Progress, query: CaseListQuery) {
+      return signedIn().listCases(query);
+    },
+
+    async openCase(_progress: Progress, caseId: string) {
+      return signedIn().openCase(caseId);
+    },
+
+    async reply(_progress: Progress, caseId: string, body: string) {
+      await signedIn().reply(caseId, body);
+      return signedIn().openCase(caseId);
+    },
+
+    async setStatus(_progress: Progress, caseId: string, status: CaseStatus) {
+      return signedIn().setStatus(caseId, status);
+    },
+
+    async saveRegistration(_progress: Progress, caseId: string, record: Record<string, unknown>) {
+      return signedIn().saveRegistration(caseId, record);
+    },
+
+    async channelAdvisers(_progress: Progress, slug: string) {
+      return (await client.getChannel(slug)).advisers;
+    },
+
+    async grant(_progress: Progress, caseId: string, keyId: string, boxPublicKey: string) {
+      return signedIn().grant(caseId, { keyId, boxPublicKey });
+    },
+
+    async createRelay(_progress: Progress, caseId: string, body: string) {
+      return signedIn().createRelay(caseId, body);
+    },
+
+    async sendRelay(_progress: Progress, relayId: string) {
+      return signedIn().sendRelay(relayId);
+    },
+
+    async listRelays(_progress: Progress, query: { before?: string; limit?: number }) {
+      return signedIn().listRelays(query);
+    },
+
+    async openRelay(_progress: Progress, relayId: string) {
+      return signedIn().openRelay(relayId);
+    },
+
+    async postRelayMessage(_progress: Progress, relayId: string, body: string) {
+      await signedIn().postRelayMessage(relayId, body);
+      return signedIn().openRelay(relayId);
+    },
+
+    async startTotp() {
+      return signedIn().startTotp();
+    },
+
+    async confirmTotp(_progress: Progress, code: string) {
+      await signedIn().confirmTotp(code);
+      return null;
+    },
+  };
+}

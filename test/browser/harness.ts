@@ -1,0 +1,105 @@
+/**
+ * Browser tests drive Debian's Chromium (/usr/bin/chromium) with playwright-core; nothing is
+ * downloaded. Each test gets the real app on its own database, listening on loopback, with the
+ * web bundle built once. Every page is watched for console errors, CSP violations and
+ * requests to any other origin; `checkAccessibility` runs axe-core on the page.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildTestApp, type TestApp } from '../helper.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = path.resolve(import.meta.dirname, '../..');
+
+type Tap = {
+  teardown(fn: () => unknown): void;
+  skip(message: string): void;
+  fail(message: string): void;
+  equal(a: unknown, b: unknown, message?: string): void;
+  same(a: unknown, b: unknown, message?: string): void;
+};
+
+/** False, and the test skipped, when Chromium is missing outside CI; in CI a missing Chromium fails. */
+export function chromiumAvailable(t: Tap): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) t.fail(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium)`);
+  else t.skip(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+  return false;
+}
+
+let built = false;
+/** Builds the web bundle into public/assets (once per process). */
+export function buildWeb(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build-web.js'], { cwd: root, stdio: 'inherit' });
+  built = true;
+}
+
+export async function launch(t: Tap): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+export interface Watched {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, page errors and CSP violations seen so far. */
+  problems: string[];
+  /** Every URL the page requested that is not on the app's origin. */
+  foreignRequests: string[];
+}
+
+/** A new browser context (its own storage, like another person's browser) and a watched page. */
+export async function openPage(browser: Browser, app: TestApp, options: { locale?: string } = {}): Promise<Watched> {
+  const context = await browser.newContext({ locale: options.locale ?? 'nl-NL', baseURL: app.baseUrl });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const foreignRequests: string[] = [];
+  const origin = new URL(app.baseUrl).origin;
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  context.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) foreignRequests.push(url);
+  });
+  // CSP violations are reported to the page as events; collect them from every document.
+  await page.exposeFunction('__reportCspViolation', (text: string) => problems.push(`CSP: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI}`);
+    });
+  });
+  return { page, context, problems, foreignRequests };
+}
+
+const axeSource = (): string => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the current page. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // evaluate() runs through the DevTools protocol, outside the page's CSP.
+  await page.evaluate(axeSource());
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: unknown[] }> }> } }).axe;
+    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} ×${v.nodes}`);
+}
+
+/** The checks every page gets: no console error or CSP violation, only same-origin requests, no serious axe finding. */
+export async function checkPage(t: Tap & { same(a: unknown, b: unknown, m?: string): void }, watched: Watched, what: string): Promise<void> {
+  t.same(watched.problems, [], `${what}: no console error or CSP violation`);
+  t.same(watched.foreignRequests, [], `${what}: every request goes to the app's own origin`);
+  t.same(await accessibilityViolations(watched.page), [], `${what}: no serious or critical accessibility violation`);
+}
+
+export { buildTestApp };
