@@ -138,6 +138,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
   const adviserB = await addAdviser(db, 'bench-a', 'Adviser B');
   const adviserC = await addAdviser(db, 'bench-b', 'Adviser C');
 
+  log(`PROBE setup ${(performance.now() - t0).toFixed(0)}`);
   const statuses: Record<CaseStatus, number> = { received: 0, acknowledged: 0, in_progress: 0, closed: 0 };
   const adviserTimes = new Map<number, number>();
   let wrapCount = 0;
@@ -149,6 +150,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
     const caseRows: Array<typeof cases.$inferInsert> = [];
     const wrapRows: Array<typeof caseWraps.$inferInsert> = [];
     const messageRows: Array<typeof messages.$inferInsert> = [];
+    const tB0 = performance.now();
     const ciphertexts = randomBytes(Math.min(INSERT_BATCH, CASES - start) * (4096 + 16));
     for (let i = start; i < Math.min(CASES, start + INSERT_BATCH); i++) {
       const id = newId();
@@ -207,9 +209,13 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
         wrapRows.push({ caseId: id, accountId: adviserA.id, wrap: randomBytes(80), createdAt: receivedAt, lastReadAt });
       }
     }
+    const tA = performance.now();
     await db.insert(cases).values(caseRows);
+    const tB = performance.now();
     await db.insert(caseWraps).values(wrapRows);
+    const tC = performance.now();
     if (messageRows.length > 0) await db.insert(messages).values(messageRows);
+    log(`PROBE batch ${start}: build ${(tA - tB0).toFixed(0)} cases ${(tB - tA).toFixed(0)} wraps ${(tC - tB).toFixed(0)} messages ${(performance.now() - tC).toFixed(0)}`);
     wrapCount += wrapRows.length;
     messageCount += messageRows.length;
   }

@@ -446,7 +446,7 @@ async function createBaselineTables(url: string): Promise<string> {
         [table],
       );
       const row = rows[0];
-      return `${row?.columns} columns, ${row?.indexes} indexes, ${row?.p} primary key, ${row?.u} unique, ${row?.f} foreign keys, ${row?.c} checks`;
+      return `${row?.columns} columns, ${row?.indexes} indexes; constraints: ${row?.p} primary key, ${row?.u} unique, ${row?.f} foreign key, ${row?.c} check`;
     };
     const lines: string[] = [];
     for (const [source, target] of pairs) {
@@ -548,7 +548,9 @@ async function main(): Promise<void> {
     const sign = s.crypto_sign_keypair();
     const box = s.crypto_box_keypair();
     const reporter: Reporter = { signPublicKey: sign.publicKey, boxPublicKey: box.publicKey };
+    const sealing = performance.now();
     const kits = Array.from({ length: KITS }, () => makeKit(advisers, reporter));
+    const sealMs = (performance.now() - sealing) / KITS;
     const bodies = new Bodies((n) => Buffer.from(JSON.stringify(makeSubmission(kits[n % KITS] as Kit, reporter, n))));
 
     // The same bytes must be accepted by both: one body to each, checked by hand.
@@ -634,6 +636,7 @@ async function main(): Promise<void> {
       readBytes,
       mailboxes,
       wrapsPerCase: advisers.length,
+      sealMs,
       seconds: (performance.now() - t0) / 1000,
     });
     await writeSection(settings.results, 'submit', markdown);
@@ -672,6 +675,8 @@ interface ReportInput {
   readBytes: number;
   mailboxes: MailboxCase[];
   wrapsPerCase: number;
+  /** Milliseconds to seal one case key for all recipients with the protocol module here. */
+  sealMs: number;
   seconds: number;
 }
 
@@ -750,10 +755,10 @@ function report(input: ReportInput): string {
     '',
     '### Method',
     '',
-    `- Both servers run in child processes (the same TypeScript loader) and the load generator, autocannon with ${settings.connections} connections and no pipelining, in the parent; one server is under load at a time. A child process per server keeps autocannon off the server's event loop; on ${machine.cores} cores the server, PostgreSQL and autocannon still share the CPUs, equally for both sides. The app and the baseline each have a pg pool of ${POOL_SIZE}, on a scratch database that is dropped afterwards.`,
+    `- Each server runs in a child process of its own, both through the same TypeScript loader (tsx); the load generator, autocannon with ${settings.connections} connections and no pipelining, runs in the parent; one server is under load at a time. A child process per server keeps autocannon off the server's event loop; on ${machine.cores} cores the server, PostgreSQL and autocannon still share the CPUs, equally for both sides. The app and the baseline each have a pg pool of ${POOL_SIZE}, on a scratch database that is dropped afterwards.`,
     '- **app**: `buildApp()` as production builds it: helmet headers, JSON schemas, services, drizzle, info-level request logs (written to /dev/null: formatting and writing included).',
     `- **baseline**: bare Fastify (no logger, no plugins, no schemas) with one route that JSON-parses the same body, base64url-decodes the same fields and inserts them in one transaction (BEGIN, the case row, one multi-row insert of the wraps, COMMIT) into ${input.tableShape}, foreign keys included. It looks the channel id up once at start.`,
-    `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs. Each has its own caseId, mailboxId and report: a ~1.5 KB Dutch form as JSON, padded to 4096 bytes and sealed with XChaCha20-Poly1305 under its own report AD and nonce, plus ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps come from ${KITS} kits sealed with \`sealKey\` (sealing costs the reporter's device ~4.5 ms a report on this machine; the server stores a wrap as opaque bytes either way). One reporter key pair throughout (the server checks its length only).${
+    `- **bodies**: ${input.bodiesMade} submission bodies of ~${fixed(input.bodyBytes / 1024, 1)} KB made with the protocol module before the runs. Each has its own caseId, mailboxId and report: a ~1.5 KB Dutch form as JSON, padded to 4096 bytes and sealed with XChaCha20-Poly1305 under its own report AD and nonce, plus ${input.wrapsPerCase} adviser wraps and a reporter wrap. Case keys and their wraps come from ${KITS} kits sealed with \`sealKey\` (sealing took ${fixed(input.sealMs, 1)} ms a report here, reporter's work; the server stores a wrap as opaque bytes either way). One reporter key pair throughout (the server checks its length only).${
       input.madeDuringRounds > 0 ? ` **${input.madeDuringRounds} bodies had to be made during the measured rounds** (the list ran out), taking load-generator CPU.` : ''
     }`,
     '- **same bytes, same tables**: every run starts at the first body, on an emptied table (`truncate` after each run), so the app and the baseline receive the same sequence of bytes and insert into tables of the same size.',

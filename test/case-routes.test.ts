@@ -472,6 +472,20 @@ t.test('GET /api/v1/cases: overdue when a deadline passed with its step not done
   const acknowledged = await request(otto, 'PATCH', `/api/v1/cases/${unacknowledged.id}`, { status: 'acknowledged' });
   t.equal(acknowledged.json().overdue, false, 'acknowledging a case 8 days old: the status answer says not overdue');
   t.equal((await listed(otto, unacknowledged.id))?.overdue, false, 'and so does the list');
+
+  const inProgress = made[6]!;
+  t.equal((await listed(otto, inProgress.id))?.overdue, true, 'an in-progress case without feedback for 4 months is overdue');
+  const closed = await request(otto, 'PATCH', `/api/v1/cases/${inProgress.id}`, { status: 'closed' });
+  t.equal(closed.statusCode, 200, 'the adviser closes it');
+  t.equal((await listed(otto, inProgress.id))?.overdue, false, 'closed: the list says not overdue');
+  t.equal((await request(otto, 'GET', `/api/v1/cases/${inProgress.id}`)).json().overdue, false, 'closed: the case says not overdue');
+  // BUG: the status answer says overdue: true for the case it just closed. cases.ts setStatus
+  // returns deadlines(row, now).overdue, without the `status !== 'closed'` rule that summary()
+  // applies for the list and the case, so the three answers disagree.
+  t.equal(closed.json().overdue, false, 'closed: the status answer agrees, not overdue');
+  const reopened = await request(otto, 'PATCH', `/api/v1/cases/${inProgress.id}`, { status: 'in_progress' });
+  t.equal(reopened.json().overdue, true, 'reopened without feedback: the status answer says overdue again');
+  t.equal((await listed(otto, inProgress.id))?.overdue, true, 'and so does the list');
 });
 
 t.test('GET /api/v1/cases: unread until this adviser opens the case, and again after a reporter message', async (t) => {

@@ -9,24 +9,19 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'tap';
 import { buildTestApp, type TestApp } from '../helper.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = path.resolve(import.meta.dirname, '../..');
 
-type Tap = {
-  teardown(fn: () => unknown): void;
-  skip(message: string): void;
-  fail(message: string): void;
-  equal(a: unknown, b: unknown, message?: string): void;
-  same(a: unknown, b: unknown, message?: string): void;
-};
+type Tap = Test;
 
 /** False, and the test skipped, when Chromium is missing outside CI; in CI a missing Chromium fails. */
 export function chromiumAvailable(t: Tap): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.env.CI) t.fail(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium)`);
-  else t.skip(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+  else t.skip(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`, () => {});
   return false;
 }
 
@@ -96,7 +91,7 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 /** The checks every page gets: no console error or CSP violation, only same-origin requests, no serious axe finding. */
-export async function checkPage(t: Tap & { same(a: unknown, b: unknown, m?: string): void }, watched: Watched, what: string): Promise<void> {
+export async function checkPage(t: Tap, watched: Watched, what: string): Promise<void> {
   t.same(watched.problems, [], `${what}: no console error or CSP violation`);
   t.same(watched.foreignRequests, [], `${what}: every request goes to the app's own origin`);
   t.same(await accessibilityViolations(watched.page), [], `${what}: no serious or critical accessibility violation`);
