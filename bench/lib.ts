@@ -71,9 +71,10 @@ export interface LoadResult {
 
 type Autocannon = (options: LoadOptions, done: (error: Error | null, result: LoadResult) => void) => unknown;
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as Autocannon;
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  // Loaded on first use: server child processes import this module too and need none of it.
+  const autocannon = require('autocannon') as Autocannon;
   return new Promise((resolve, reject) => {
     autocannon({ pipelining: 1, timeout: 10, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
   });
@@ -297,8 +298,10 @@ const TICKS_PER_SECOND = 100;
 /**
  * User + system CPU of every process whose command name is `name`, in microseconds, by pid,
  * read from /proc (empty elsewhere). Compare two samples pid by pid: processes come and go.
+ * With `commandLineIncludes`, only processes whose command line (for PostgreSQL backends, the
+ * process title `postgres: <cluster>: <user> <database> <client> <state>`) contains it.
  */
-export function processCpuMicros(name: string): Map<number, number> {
+export function processCpuMicros(name: string, commandLineIncludes?: string): Map<number, number> {
   const byPid = new Map<number, number>();
   let pids: string[];
   try {
@@ -312,6 +315,7 @@ export function processCpuMicros(name: string): Map<number, number> {
       const open = stat.indexOf('(');
       const close = stat.lastIndexOf(')');
       if (stat.slice(open + 1, close) !== name) continue;
+      if (commandLineIncludes !== undefined && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(commandLineIncludes)) continue;
       // Fields after the command: state is field 3, utime 14 and stime 15.
       const fields = stat.slice(close + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
@@ -321,6 +325,55 @@ export function processCpuMicros(name: string): Map<number, number> {
     }
   }
   return byPid;
+}
+
+// ---------------------------------------------------------------------------------------
+// One measured run
+
+/** A load run's summary with where the CPU went. */
+export interface RunFigures extends LoadSummary {
+  /** Server process CPU (user + system) per completed request, µs. */
+  serverCpu: number;
+  /** CPU of the PostgreSQL processes per completed request, µs (NaN where /proc is missing). */
+  postgresCpu: number;
+  /** Share of all cores busy during the run, 0–1. */
+  machineBusy: number;
+  /** Share of all cores taken by other processes than the server, PostgreSQL and this one (the load generator), 0–1. */
+  others: number;
+}
+
+/**
+ * Runs `options` against `server` (autocannon in this process) and accounts for the CPU it took.
+ * With `postgresDatabase`, PostgreSQL CPU counts only the backends connected to that database
+ * (a shared server may serve other work); otherwise every PostgreSQL process.
+ */
+export async function measureLoad(server: ChildServer, options: LoadOptions, accounting: { postgresDatabase?: string } = {}): Promise<RunFigures> {
+  const postgresFilter = accounting.postgresDatabase === undefined ? undefined : ` ${accounting.postgresDatabase} `;
+  const server0 = await server.cpuMicros();
+  const postgres0 = processCpuMicros('postgres', postgresFilter);
+  const machine0 = cpuSample();
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await runLoad(options);
+  const wall = (performance.now() - t0) * 1000;
+  const self = process.cpuUsage(self0);
+  const machine1 = cpuSample();
+  const postgres1 = processCpuMicros('postgres', postgresFilter);
+  const server1 = await server.cpuMicros();
+  const summary = summarise(result);
+  const completed = Math.max(1, summary.completed);
+  // Per pid: PostgreSQL backends come and go between the two samples.
+  let postgres = 0;
+  for (const [pid, micros] of postgres1) postgres += micros - (postgres0.get(pid) ?? 0);
+  const serverMicros = server1 - server0;
+  const others = busyMicros(machine0, machine1) - serverMicros - postgres - self.user - self.system;
+  return {
+    ...summary,
+    serverCpu: serverMicros / completed,
+    postgresCpu: postgres1.size === 0 ? Number.NaN : postgres / completed,
+    machineBusy: busyShare(machine0, machine1),
+    others: postgres1.size === 0 ? Number.NaN : Math.max(0, others) / (wall * os.availableParallelism()),
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@
  * BENCH_PROFILE=<folder> to have both servers write V8 CPU profiles there.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -50,24 +49,19 @@ import { openDatabase } from '../src/server/db/connection.js';
 import { acknowledgeBy, feedbackBy } from '../src/server/services/deadlines.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
 import {
-  busyMicros,
-  busyShare,
-  cpuSample,
   createScratchDatabase,
   describeMachine,
   fixed,
   markdownTable,
+  measureLoad,
   median,
-  processCpuMicros,
-  runLoad,
   serveInChild,
   startChildServer,
-  summarise,
   writeSection,
   type ChildServer,
   type LoadOptions,
-  type LoadSummary,
   type Machine,
+  type RunFigures as LoadFigures,
 } from './lib.js';
 
 const SLUG = 'bench';
@@ -81,7 +75,6 @@ const KITS = 256;
 const MIN_BODIES = 6000;
 const MAX_BODIES = 60_000;
 const TARGET = 0.8;
-const cores = availableParallelism();
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
@@ -298,9 +291,9 @@ function makeSubmission(kit: Kit, reporter: Reporter, n: number, mailboxId = ran
 }
 
 /**
- * Submission bodies, made before the runs and handed out in order; the app and the baseline
- * each walk the same list, so they receive the same bytes. A run that outruns the list makes
- * more on the spot (counted, and reported).
+ * Submission bodies, made before the runs. Every run walks the list from the start (its table
+ * emptied before), so the app and the baseline receive the same bytes. A run that outruns the
+ * list makes more on the spot, which costs load-generator CPU: counted, and reported.
  */
 class Bodies {
   readonly items: Buffer[] = [];
@@ -335,45 +328,13 @@ interface Side {
   cursor: number;
 }
 
-interface RunFigures extends LoadSummary {
-  /** Server process CPU per completed request, µs. */
-  serverCpu: number;
-  /** PostgreSQL processes' CPU per completed request, µs (NaN where /proc is missing). */
-  postgresCpu: number;
-  /** Share of all cores busy during the run. */
-  machineBusy: number;
-  /** Share of all cores used by other processes than the server, PostgreSQL and the load generator. */
-  others: number;
+interface RunFigures extends LoadFigures {
   /** Submissions: rows the run left in the side's table (it starts empty). */
   rows?: number;
 }
 
-async function measure(side: Side, options: LoadOptions): Promise<RunFigures> {
-  const server0 = await side.server.cpuMicros();
-  const postgres0 = processCpuMicros('postgres');
-  const machine0 = cpuSample();
-  const self0 = process.cpuUsage();
-  const t0 = performance.now();
-  const result = await runLoad(options);
-  const wall = (performance.now() - t0) * 1000;
-  const self = process.cpuUsage(self0);
-  const machine1 = cpuSample();
-  const postgres1 = processCpuMicros('postgres');
-  const server1 = await side.server.cpuMicros();
-  const summary = summarise(result);
-  const completed = Math.max(1, summary.completed);
-  let postgres = 0;
-  for (const [pid, micros] of postgres1) postgres += micros - (postgres0.get(pid) ?? 0);
-  const server = server1 - server0;
-  const others = busyMicros(machine0, machine1) - server - postgres - self.user - self.system;
-  return {
-    ...summary,
-    serverCpu: server / completed,
-    postgresCpu: postgres1.size === 0 ? Number.NaN : postgres / completed,
-    machineBusy: busyShare(machine0, machine1),
-    others: postgres1.size === 0 ? Number.NaN : Math.max(0, others) / (wall * cores),
-  };
-}
+let scratchName: string | undefined;
+const measure = (side: Side, options: LoadOptions): Promise<RunFigures> => measureLoad(side.server, options, { postgresDatabase: scratchName });
 
 function submitOptions(side: Side, bodies: Bodies, seconds: number): LoadOptions {
   return {
@@ -515,6 +476,7 @@ async function main(): Promise<void> {
   const s = await ready();
   const scratch = await createScratchDatabase(settings.databaseUrl, 'confidant_bench');
   log(`scratch database ${scratch.name}`);
+  scratchName = scratch.name;
   // Ctrl-C ends the children (same process group); the scratch database must go too.
   process.once('SIGINT', () => void scratch.drop().finally(() => process.exit(130)));
   const children: ChildServer[] = [];
@@ -536,10 +498,12 @@ async function main(): Promise<void> {
     }
 
     const env = { BENCH_CHILD_DATABASE_URL: scratch.url };
-    const baselineServer = await startChildServer('baseline', fileURLToPath(import.meta.url), ['serve', 'baseline'], env, { profileDir: settings.profileDir });
-    children.push(baselineServer);
-    const appServer = await startChildServer('app', fileURLToPath(import.meta.url), ['serve', 'app'], env, { profileDir: settings.profileDir });
-    children.push(appServer);
+    const start = (name: SideName) =>
+      startChildServer(name, fileURLToPath(import.meta.url), ['serve', name], env, { profileDir: settings.profileDir }).then((child) => {
+        children.push(child);
+        return child;
+      });
+    const [baselineServer, appServer] = await Promise.all([start('baseline'), start('app')]);
     const baseline: Side = { name: 'baseline', server: baselineServer, url: `http://127.0.0.1:${baselineServer.port}`, table: 'baseline_cases', cursor: 0 };
     const app: Side = { name: 'app', server: appServer, url: `http://127.0.0.1:${appServer.port}`, table: 'cases', cursor: 0 };
     log(`servers up: baseline :${baselineServer.port}, app :${appServer.port} (${elapsed()})`);
@@ -763,7 +727,7 @@ function report(input: ReportInput): string {
     }`,
     '- **same bytes, same tables**: every run starts at the first body, on an emptied table (`truncate` after each run), so the app and the baseline receive the same sequence of bytes and insert into tables of the same size.',
     '- **proof of work**: difficulty 0 on this channel. Proof of work is client work; with it on, the server adds one HMAC, one BLAKE2b hash and one insert of the spent challenge per submission.',
-    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx answers). CPU per request: the server process (user + system) and all PostgreSQL processes, divided by completed requests. Cores busy: the whole machine, load generator included; in brackets the share of other processes than the server, PostgreSQL and the load generator.`,
+    `- **order**: warm-up ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of baseline ${settings.seconds} s, app ${settings.seconds} s. req/s counts 2xx answers per second; latencies are autocannon's (2xx answers). CPU per request: the server process (user + system) and the PostgreSQL backends of the scratch database, divided by completed requests. Cores busy: the whole machine, load generator included; in brackets the share of all other processes (other work on the machine, and PostgreSQL's shared background writers).`,
     '',
     '### Submissions',
     '',

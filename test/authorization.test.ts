@@ -24,7 +24,7 @@ import {
   signIn,
   submitNewReport,
   type FetchLike,
-  type StaffSession,
+  type StaffAccount,
 } from '../src/protocol/index.js';
 import { buildApp } from '../src/server/app.js';
 import { caseWraps, cases, messages, registrations, staffAccounts, staffSessions } from '../src/server/db/schema.js';
@@ -94,9 +94,9 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const db = database.db;
   const admin = createAdministration(db, { powDifficulty: 0 });
 
-  // The flows keep two things in memory only that the matrix needs: the authKey a login sends
-  // (to change a passphrase to itself) and the reporter's session token. The client's fetch
-  // records the wire, which the server sees anyway.
+  // The flows keep two things in memory only that the matrix needs: the authKey an account's
+  // set-up sends and the reporter's session token. The client's fetch records the wire, which
+  // the server sees anyway.
   const sent = new Map<string, Record<string, unknown>>();
   const received = new Map<string, Record<string, unknown>>();
   const recording: FetchLike = async (url, init) => {
@@ -116,24 +116,26 @@ t.test('every staff route answers every caller as designed', async (t) => {
 
   interface Staff {
     id: string;
-    session: StaffSession;
-    /** What the login sent: proves the passphrase for a change to the same passphrase. */
+    /** What the set-up sent: logs in, and proves the passphrase for a change to the same one. */
     authKey: string;
+    token: string;
+    account: StaffAccount;
   }
+  const passphraseOf = (username: string) => `${username} heeft een lange geheime zin`;
+  // Argon2id takes seconds: each account derives once, at set-up, and logs in with the authKey
+  // that set-up derived (what signIn would derive again and send).
   const staff = async (username: string, invite: Parameters<typeof admin.createInvite>[0]): Promise<Staff> => {
-    const passphrase = `${username} heeft een lange geheime zin`;
-    const { token } = await admin.createInvite(invite);
-    const created = await setUpAccount(client, { token, username, displayName: username.toUpperCase(), passphrase });
-    const session = await signIn(client, { username, passphrase });
-    const authKey = sent.get('/api/v1/auth/login')?.authKey;
-    if (typeof authKey !== 'string') throw new Error('the login sent no authKey');
-    return { id: created.accountId, session, authKey };
+    const { token: inviteToken } = await admin.createInvite(invite);
+    const created = await setUpAccount(client, { token: inviteToken, username, displayName: username.toUpperCase(), passphrase: passphraseOf(username) });
+    const authKey = String(sent.get('/api/v1/invites/accept')?.authKey);
+    const { token, account } = await client.login({ username, authKey });
+    return { id: created.accountId, authKey, token, account };
   };
   const a1 = await staff('adviser-a1', { role: 'adviser', channel: 'channel-a' });
   const a2 = await staff('adviser-a2', { role: 'adviser', channel: 'channel-a' });
   const b1 = await staff('adviser-b1', { role: 'adviser', channel: 'channel-b' });
   const r1 = await staff('recipient-1', { role: 'recipient', organisation: 'org-one' });
-  t.equal(r1.session.account.role, 'recipient', 'the recipient invite made a recipient account');
+  t.equal(r1.account.role, 'recipient', 'the recipient invite made a recipient account');
 
   const report = { v: 1 as const, lang: 'en', answers: { what: 'Matrix test report.' }, anonymity: 'anonymous' as const };
   const submittedA = await submitNewReport(client, { slug: 'channel-a', report, adviserKeyIds: [a1.id] });
@@ -148,7 +150,10 @@ t.test('every staff route answers every caller as designed', async (t) => {
   t.match(reporterToken, /^[A-Za-z0-9_-]{43}$/, "the reporter's session token, as the mailbox session answered it");
 
   // Valid bodies from the protocol module: ciphertexts under the case key, and A1's grant to A2.
-  const caseKey = a1.session.caseKey(await client.getCase(a1.session.token, caseA));
+  // The case key takes A1's secret keys, which only signing in opens.
+  const a1Keys = await signIn(client, { username: 'adviser-a1', passphrase: passphraseOf('adviser-a1') });
+  const caseKey = a1Keys.caseKey(await client.getCase(a1Keys.token, caseA));
+  await a1Keys.logout();
   const messageBody = encryptRecord(caseKey, { v: 1, body: 'A reply from A1.', sentAt: new Date().toISOString() }, messageAd(caseA, 'adviser'), MESSAGE_BLOCK);
   const registrationBody = encryptRecord(caseKey, { v: 1, category: 'matrix' }, registrationAd(caseA), REGISTRATION_BLOCK);
   const a2Keys = (await client.getChannel('channel-a')).advisers.find((a) => a.keyId === a2.id);
@@ -189,7 +194,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
         await writeDeadSessions();
         return bearer(maxAgeToken);
       default:
-        return bearer((accountOf[actor] as Staff).session.token);
+        return bearer((accountOf[actor] as Staff).token);
     }
   }
   /** Case ids a caller must never learn of: those of channels and organisations not its own. */
@@ -216,9 +221,9 @@ t.test('every staff route answers every caller as designed', async (t) => {
   }
   /** A change to the same passphrase: the current authKey, the same KDF parameters and key bundle. */
   async function samePassphrase(actor: Actor): Promise<Record<string, unknown>> {
-    const account = accountOf[actor] ?? a1;
-    const kdf = await client.prelogin(account.session.account.username);
-    return { authKey: account.authKey, kdf, newAuthKey: account.authKey, keyBundle: account.session.account.keyBundle };
+    const who = accountOf[actor] ?? a1;
+    const kdf = await client.prelogin(who.account.username);
+    return { authKey: who.authKey, kdf, newAuthKey: who.authKey, keyBundle: who.account.keyBundle };
   }
 
   const caseUrl = (caseId: string, rest = '') => `/api/v1/cases/${caseId}${rest}`;
@@ -227,16 +232,16 @@ t.test('every staff route answers every caller as designed', async (t) => {
     // A second instance on the same database, as behind a load balancer.
     const strict = await buildApp(testConfig({ REQUIRE_TOTP: 'true' }), database, { logStream: new LogCapture() });
     t.teardown(() => strict.close());
-    const ask = (token: string, url: string) => strict.inject({ method: 'GET', url, headers: bearer(token) });
+    const askStrict = (token: string, url: string) => strict.inject({ method: 'GET', url, headers: bearer(token) });
     for (const [who, account] of [['A1', a1], ['A2', a2], ['B1', b1]] as const) {
-      const asked = await ask(account.session.token, caseUrl(caseA));
+      const asked = await askStrict(account.token, caseUrl(caseA));
       t.match(asked.json(), { error: 'totp_enrolment_required' }, `${who} → GET ${caseUrl('{caseA}')}: 403 totp_enrolment_required`);
       t.equal(asked.statusCode, 403, `${who} → GET ${caseUrl('{caseA}')}: status 403`);
-      t.same(observable(asked), observable(await ask(account.session.token, caseUrl(randomCaseId()))), `${who}: the same answer for a case id that does not exist`);
-      t.match((await ask(account.session.token, '/api/v1/cases')).json(), { error: 'totp_enrolment_required' }, `${who} → GET /api/v1/cases: 403`);
+      t.same(observable(asked), observable(await askStrict(account.token, caseUrl(randomCaseId()))), `${who}: the same answer for a case id that does not exist`);
+      t.match((await askStrict(account.token, '/api/v1/cases')).json(), { error: 'totp_enrolment_required' }, `${who} → GET /api/v1/cases: 403`);
     }
-    t.match((await ask(r1.session.token, caseUrl(caseA))).json(), { error: 'advisers_only' }, 'the recipient: 403 advisers_only (the role is checked first)');
-    const enrol = await strict.inject({ method: 'POST', url: '/api/v1/auth/totp', headers: bearer(a2.session.token) });
+    t.match((await askStrict(r1.token, caseUrl(caseA))).json(), { error: 'advisers_only' }, 'the recipient: 403 advisers_only (the role is checked first)');
+    const enrol = await strict.inject({ method: 'POST', url: '/api/v1/auth/totp', headers: bearer(a2.token) });
     t.equal(enrol.statusCode, 200, 'A2 may start the TOTP enrolment that is required');
   });
 
@@ -386,9 +391,9 @@ t.test('every staff route answers every caller as designed', async (t) => {
     new Set([`A:${a1.id}:-`, `A:${a2.id}:${a1.id}`, `B:${b1.id}:-`]),
     "the wraps are the submitted ones and A1's grant to A2",
   );
-  for (const account of [a1, a2, b1, r1]) {
-    const after = await app.inject({ method: 'GET', url: '/api/v1/cases', headers: bearer(account.session.token) });
-    t.equal(after.statusCode, 401, `${account.session.account.username} is signed out after logout`);
+  for (const who of [a1, a2, b1, r1]) {
+    const after = await app.inject({ method: 'GET', url: '/api/v1/cases', headers: bearer(who.token) });
+    t.equal(after.statusCode, 401, `${who.account.username} is signed out after logout`);
   }
 
   // Every staff route of the OpenAPI document is in the matrix.

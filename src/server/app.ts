@@ -13,6 +13,7 @@ import { errorHandling } from './plugins/errors.js';
 import { auditSealer } from './plugins/audit-sealer.js';
 import { createServices } from './services/index.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { validatorCompiler } from './schemas/validation.js';
 import { reporterRoutes } from './routes/reporter-routes.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { staffAuthRoutes } from './routes/staff-auth-routes.js';
@@ -37,9 +38,9 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
   });
 
+  app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only (and octet streams for files): text bodies get a 415, not a parse.
   app.removeContentTypeParser('text/plain');
   await app.register(fp(securityHeaders));

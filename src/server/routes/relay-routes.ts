@@ -30,9 +30,10 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
     const principal = guards.principal(request);
     return { accountId: principal.accountId, role: principal.role };
   };
-  const sealedIn = (body: Envelope, field: string, block: number) => ({
-    nonce: decodeBytes(body.nonce, `${field}_nonce`, 24),
-    ciphertext: decodeCiphertext(body.ciphertext, `${field}_ciphertext`, block, limits.messageBytes),
+  /** Field names for errors: `text_ciphertext` inside a relay, plain `ciphertext` for a message body. */
+  const sealedIn = (body: Envelope, prefix: string, block: number) => ({
+    nonce: decodeBytes(body.nonce, `${prefix}nonce`, 24),
+    ciphertext: decodeCiphertext(body.ciphertext, `${prefix}ciphertext`, block, limits.messageBytes),
   });
   const relayIdOf = (request: { params: { relayId: string } }) => checkId(request.params.relayId, 'relay_id', 16);
 
@@ -56,8 +57,8 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
       const created = await relays.create(guards.principal(request).accountId, checkId(request.params.caseId, 'case_id', 16), {
         relayId: checkId(body.relayId, 'relay_id', 16),
         wraps: body.wraps.map((w) => ({ keyId: w.keyId, wrap: decodeBytes(w.wrap, 'wraps_wrap', 80) })),
-        text: sealedIn(body.text, 'text', RELAY_BLOCK),
-        copy: sealedIn(body.copy, 'copy', RELAY_BLOCK),
+        text: sealedIn(body.text, 'text_', RELAY_BLOCK),
+        copy: sealedIn(body.copy, 'copy_', RELAY_BLOCK),
       });
       return reply.status(201).send(created);
     },
@@ -108,7 +109,7 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['relays'], security, params: relayParams, body: relayMessageBody, response: { 201: relayMessageAnswer, ...errors(400, 401, 403, 404, 409, 413) } },
     },
     async (request, reply) => {
-      const posted = await relays.postMessage(viewer(request), relayIdOf(request), sealedIn(request.body, 'message', MESSAGE_BLOCK));
+      const posted = await relays.postMessage(viewer(request), relayIdOf(request), sealedIn(request.body, '', MESSAGE_BLOCK));
       return reply.status(201).send({ id: posted.id, sentAt: posted.sentAt.toISOString() });
     },
   );

@@ -5,7 +5,8 @@ const KEY = base64urlOf(32);
 const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const sealed = {
   type: 'object',
-  properties: { nonce: base64urlOf(24), ciphertext: { ...base64url, maxLength: 1024 } },
+  // 1024 bytes at most, as base64url.
+  properties: { nonce: base64urlOf(24), ciphertext: { ...base64url, maxLength: 1366 } },
   required: ['nonce', 'ciphertext'],
   additionalProperties: false,
 } as const;

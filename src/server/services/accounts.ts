@@ -223,6 +223,7 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
           .returning();
         if (!invite?.channelId) throw notFound('invite_invalid', 'This invite link is unknown, used, expired or not for an adviser.');
         await tx.insert(adviserChannels).values({ accountId: principal.accountId, channelId: invite.channelId, createdAt: now }).onConflictDoNothing();
+        await recordAudit(tx, { actor: principal.accountId, action: 'channel_joined', subject: invite.id, at: now });
         const [channel] = await tx.select({ slug: channels.slug }).from(channels).where(eq(channels.id, invite.channelId));
         return { channel: channel?.slug ?? '' };
       });

@@ -17,6 +17,7 @@ export type AuditAction =
   | 'login_failed'
   | 'logout'
   | 'account_created'
+  | 'channel_joined'
   | 'passphrase_changed'
   | 'recovered'
   | 'totp_enabled'

@@ -82,7 +82,7 @@ export function createCases(db: Database) {
       acknowledgedAt: row.acknowledgedAt,
       acknowledgeBy: due.acknowledgeBy,
       feedbackBy: due.feedbackBy,
-      overdue: due.overdue && row.status !== 'closed',
+      overdue: due.overdue,
       wrap,
     };
   }

@@ -27,6 +27,8 @@ export function feedbackBy(receivedAt: Date, acknowledgedAt: Date | null): Date 
 }
 
 export interface CaseTimes {
+  /** A closed case has no deadline left to miss. */
+  status?: string;
   receivedAt: Date;
   acknowledgedAt: Date | null;
   lastAdviserMessageAt: Date | null;
@@ -47,5 +49,5 @@ export function deadlines(times: CaseTimes, now: Date = new Date()): Deadlines {
   const feedbackFrom = times.acknowledgedAt ?? times.receivedAt;
   const feedbackGiven = times.lastAdviserMessageAt !== null && times.lastAdviserMessageAt > feedbackFrom;
   const feedbackMissed = !feedbackGiven && now > fbBy;
-  return { acknowledgeBy: ackBy, feedbackBy: fbBy, overdue: acknowledgeMissed || feedbackMissed };
+  return { acknowledgeBy: ackBy, feedbackBy: fbBy, overdue: times.status !== 'closed' && (acknowledgeMissed || feedbackMissed) };
 }

@@ -127,6 +127,8 @@ export function createRelays(db: Database, caseService: Cases) {
       const state: RelayState = organisation.consentRequired ? 'awaiting_consent' : 'approved';
       try {
         await db.transaction(async (tx) => {
+          // Lock the case row: concurrent requests must not both find no pending relay.
+          await tx.select({ id: cases.id }).from(cases).where(eq(cases.id, caseId)).for('update');
           const [pending] = await tx
             .select({ id: relays.id })
             .from(relays)

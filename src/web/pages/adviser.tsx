@@ -1,6 +1,8 @@
-import { Page } from '../components/ui.js';
-type Params = { params: Record<string, string> };
-export function InvitePage(_: Params) { return <Page title="Invite">…</Page>; }
-export function LoginPage(_: Params) { return <Page title="Login">…</Page>; }
-export function InboxPage(_: Params) { return <Page title="Inbox">…</Page>; }
-export function CasePage(_: Params) { return <Page title="Case">…</Page>; }
+/**
+ * The adviser's pages: accepting an invite, signing in, the inbox of cases and one case. Each
+ * lives in ./adviser/; this module keeps the exports the router expects.
+ */
+export { InvitePage } from './adviser/invite.js';
+export { LoginPage } from './adviser/login.js';
+export { InboxPage } from './adviser/inbox.js';
+export { CasePage } from './adviser/case.js';

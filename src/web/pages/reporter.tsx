@@ -1,5 +1,7 @@
-import { Page } from '../components/ui.js';
-type Params = { params: Record<string, string> };
-export function ReporterLandingPage(_: Params) { return <Page title="Melden">…</Page>; }
-export function ReportFormPage(_: Params) { return <Page title="Melding">…</Page>; }
-export function MailboxPage(_: Params) { return <Page title="Mailbox">…</Page>; }
+/**
+ * The reporter's pages: the channel's landing page, the report form with the code page, and
+ * the mailbox opened with the code. Each lives in pages/reporter/.
+ */
+export { ReporterLandingPage } from './reporter/landing.js';
+export { ReportFormPage } from './reporter/form.js';
+export { MailboxPage } from './reporter/mailbox.js';

@@ -2,6 +2,32 @@
 import { openMailbox, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext } from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
 
+/**
+ * The client as submitNewReport sees it, reporting the later stages of a submission:
+ * 'pow' when the proof-of-work challenge is fetched (it is solved right after), 'sending'
+ * when the report goes out. Every other member is the client's own.
+ */
+function stagedClient(client: ConfidantClient, progress: Progress): ConfidantClient {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'getPow') {
+        return async (...args: Parameters<ConfidantClient['getPow']>) => {
+          progress('pow');
+          return target.getPow(...args);
+        };
+      }
+      if (prop === 'submitReport') {
+        return async (...args: Parameters<ConfidantClient['submitReport']>) => {
+          progress('sending');
+          return target.submitReport(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export function reporterHandlers(client: ConfidantClient) {
   let mailbox: Mailbox | undefined;
   const open = (): Mailbox => {
@@ -22,7 +48,7 @@ export function reporterHandlers(client: ConfidantClient) {
 
     async submitReport(progress: Progress, slug: string, report: ReportPlaintext, adviserKeyIds: string[] | undefined) {
       progress('deriving');
-      return submitNewReport(client, { slug, report, ...(adviserKeyIds ? { adviserKeyIds } : {}) });
+      return submitNewReport(stagedClient(client, progress), { slug, report, ...(adviserKeyIds ? { adviserKeyIds } : {}) });
     },
 
     async openMailbox(progress: Progress, code: string) {
@@ -48,8 +74,11 @@ export function reporterHandlers(client: ConfidantClient) {
 
     async mailboxRotate(progress: Progress) {
       progress('deriving');
-      const code = await open().rotate();
+      const current = open();
+      const code = await current.rotate();
+      // The server ended every session of the old code; forget the case key here too.
       mailbox = undefined;
+      await current.close().catch(() => {});
       return code;
     },
 

@@ -1,0 +1,210 @@
+/**
+ * One case: where it stands (status, the next step as a button, the deadlines in words), the
+ * report and the conversation with the reporter, the relay to the organisation, the
+ * registration, and access for another adviser.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { CaseStatus, OpenedCase, StaffAccount, StatusChangeResponse } from '../../../protocol/index.js';
+import { Busy, Link, Page, formatDate, formatTime } from '../../components/ui.js';
+import { useLang, useT } from '../../i18n/index.js';
+import { caseDeadlines } from './deadlines.js';
+import { AccountBar, RequireAdviser } from './gate.js';
+import { GrantAccess } from './grant.js';
+import { RegistrationForm } from './registration.js';
+import { RelaySection } from './relay.js';
+import { ReportView } from './report.js';
+import { AdviserError, caseRef, errorCode, LiveStatus, relativeDays, staffCall } from './shared.js';
+
+/** The one step forward a status allows (closed cases can be reopened). */
+export const NEXT_STATUS: Record<CaseStatus, CaseStatus> = {
+  received: 'acknowledged',
+  acknowledged: 'in_progress',
+  in_progress: 'closed',
+  closed: 'in_progress',
+};
+
+function StatusPanel(props: { opened: OpenedCase; onStatus(change: StatusChangeResponse): void }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { opened } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [changed, setChanged] = useState<CaseStatus | null>(null);
+  const next = NEXT_STATUS[opened.status];
+
+  const step = async () => {
+    setBusy(true);
+    setError(null);
+    setChanged(null);
+    try {
+      const change = await staffCall<StatusChangeResponse>('setStatus', [opened.caseId, next]);
+      props.onStatus(change);
+      setChanged(change.status);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="status-title">
+      <h2 id="status-title">{t('adviser.case.statusTitle')}</h2>
+      <p class="status-line">
+        {t('adviser.case.status')} <strong>{t(`status.${opened.status}`)}</strong>
+        {opened.overdue ? <span class="badge overdue">{t('adviser.badge.overdue')}</span> : null}
+      </p>
+      <p class="meta">{t('adviser.case.received', { date: formatTime(opened.receivedAt, lang) })}</p>
+      <ul class="deadlines">
+        {caseDeadlines(opened).map((line) => (
+          <li key={line.key} class={line.late ? 'late' : undefined}>
+            {t(line.key, { date: formatDate(line.date, lang), relative: line.relative ? relativeDays(line.relative, lang) : '' })}
+          </li>
+        ))}
+      </ul>
+      <p class="hint">{t('adviser.case.deadlinesHint')}</p>
+      <div class="actions">
+        <button type="button" disabled={busy} onClick={() => void step()} aria-describedby="status-next-hint">
+          {t(`adviser.case.next.${next}${opened.status === 'closed' ? 'Reopen' : ''}`)}
+        </button>
+      </div>
+      <p class="hint" id="status-next-hint">
+        {t(`adviser.case.nextHint.${opened.status}`)}
+      </p>
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('busy') : changed ? t('adviser.case.statusChanged', { status: t(`status.${changed}`) }) : null} />
+    </section>
+  );
+}
+
+function Conversation(props: { opened: OpenedCase; onOpened(opened: OpenedCase): void }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { opened } = props;
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [sent, setSent] = useState(false);
+
+  const reply = async (event: Event) => {
+    event.preventDefault();
+    if (!body.trim()) return setError({ code: 'message_empty' });
+    setBusy(true);
+    setError(null);
+    setSent(false);
+    try {
+      props.onOpened(await staffCall<OpenedCase>('reply', [opened.caseId, body.trim()]));
+      setBody('');
+      setSent(true);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="conversation-title">
+      <h2 id="conversation-title">{t('adviser.conversation.title')}</h2>
+      {opened.messages.length === 0 ? <p class="hint">{t('adviser.conversation.empty')}</p> : null}
+      {opened.messages.length > 0 ? (
+        <ul class="messages">
+          {opened.messages.map((m) => (
+            <li key={m.id} class={m.author === 'adviser' ? 'mine' : undefined}>
+              <p class="meta">
+                {t(m.author === 'adviser' ? 'adviser.conversation.fromAdviser' : 'adviser.conversation.fromReporter')} · {formatTime(m.sentAt, lang)}
+              </p>
+              {m.ok ? <p class="pre">{m.message.body}</p> : <p class="error">{t('adviser.conversation.unreadable')}</p>}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form onSubmit={(event) => void reply(event)} noValidate>
+        <label for="reply-body">{t('adviser.conversation.replyLabel')}</label>
+        <textarea id="reply-body" value={body} aria-describedby="reply-hint" onInput={(event) => setBody((event.target as HTMLTextAreaElement).value)} />
+        <p class="hint" id="reply-hint">
+          {t('adviser.conversation.replyHint')}
+        </p>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {t('adviser.conversation.send')}
+          </button>
+        </div>
+      </form>
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('progress.sending') : sent ? t('adviser.conversation.sent') : null} />
+    </section>
+  );
+}
+
+function CaseView(props: { caseId: string; account: StaffAccount }) {
+  const t = useT();
+  const [opened, setOpened] = useState<OpenedCase | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = async () => {
+    setLoading(true);
+    setError(null);
+    try {
+      setOpened(await staffCall<OpenedCase>('openCase', [props.caseId]));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    setOpened(null);
+    void load();
+  }, [props.caseId]);
+
+  const channel = opened ? props.account.channels.find((c) => c.slug === opened.channel) : undefined;
+
+  return (
+    <>
+      <p>
+        <Link href="/inbox">{t('adviser.case.back')}</Link>
+      </p>
+      {loading && !opened ? <Busy /> : null}
+      <AdviserError error={error} />
+      {errorCode(error) === 'not_signed_in' ? (
+        <p>
+          <Link href="/login">{t('adviser.signedOut.login')}</Link>
+        </p>
+      ) : null}
+      {opened ? (
+        <>
+          <div class="actions">
+            <button type="button" class="secondary" disabled={loading} onClick={() => void load()}>
+              {t('adviser.refresh')}
+            </button>
+          </div>
+          <LiveStatus message={loading ? t('busy') : null} />
+          {channel ? <p class="meta">{t('adviser.case.channel', { channel: channel.name, organisation: channel.organisation })}</p> : null}
+          <StatusPanel opened={opened} onStatus={(change) => setOpened({ ...opened, ...change })} />
+          <section aria-labelledby="report-title">
+            <h2 id="report-title">{t('adviser.report.title')}</h2>
+            <ReportView report={opened.report} />
+          </section>
+          <Conversation opened={opened} onOpened={setOpened} />
+          <RelaySection opened={opened} onChanged={load} />
+          <RegistrationForm key={opened.caseId} opened={opened} />
+          <GrantAccess opened={opened} account={props.account} />
+        </>
+      ) : null}
+    </>
+  );
+}
+
+export function CasePage(props: { params: Record<string, string> }) {
+  const t = useT();
+  const caseId = props.params.caseId ?? '';
+  return (
+    <Page title={t('adviser.case.name', { ref: caseRef(caseId) })}>
+      <AccountBar />
+      <RequireAdviser>{(account) => <CaseView caseId={caseId} account={account} />}</RequireAdviser>
+    </Page>
+  );
+}

@@ -1,0 +1,79 @@
+/** The gate of the adviser pages, and the signed-in bar with sign-out and a later TOTP enrolment. */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import type { StaffAccount } from '../../../protocol/index.js';
+import { Link } from '../../components/ui.js';
+import { useT } from '../../i18n/index.js';
+import { setAccount, useAccount } from '../../session.js';
+import { signOut } from './shared.js';
+import { TotpEnrolment } from './totp.js';
+
+/**
+ * The adviser pages' gate: signed in (the keys live in the worker, so a reloaded page is signed
+ * out), an adviser, and enrolled in TOTP when the installation requires it.
+ */
+export function RequireAdviser(props: { children: (account: StaffAccount) => ComponentChildren }) {
+  const t = useT();
+  const account = useAccount();
+  if (!account) {
+    return (
+      <div class="panel">
+        <p>{t('adviser.signedOut.body')}</p>
+        <p>
+          <Link href="/login" class="button">
+            {t('adviser.signedOut.login')}
+          </Link>
+        </p>
+      </div>
+    );
+  }
+  if (account.role !== 'adviser') {
+    return (
+      <div class="panel">
+        <p>{t('adviser.notAdviser.body')}</p>
+        <p>
+          <Link href="/relays">{t('adviser.notAdviser.relays')}</Link>
+        </p>
+      </div>
+    );
+  }
+  if (account.totpRequired && !account.totpEnabled) {
+    return <TotpEnrolment account={account} required onDone={() => setAccount({ ...account, totpEnabled: true })} />;
+  }
+  return <>{props.children(account)}</>;
+}
+
+
+/** "Signed in as …" with the sign-out button; nothing when signed out. */
+export function AccountBar(props: { offerTotp?: boolean }) {
+  const t = useT();
+  const account = useAccount();
+  const [enrolling, setEnrolling] = useState(false);
+  if (!account) return null;
+  return (
+    <>
+      <div class="account-bar">
+        <span>{t('adviser.signedInAs', { name: account.displayName })}</span>
+        {props.offerTotp !== false && !account.totpEnabled && !account.totpRequired && !enrolling ? (
+          <button type="button" class="secondary" onClick={() => setEnrolling(true)}>
+            {t('adviser.totp.later')}
+          </button>
+        ) : null}
+        <button type="button" class="secondary" onClick={() => void signOut()}>
+          {t('nav.signOut')}
+        </button>
+      </div>
+      {enrolling && !account.totpEnabled ? (
+        <TotpEnrolment
+          account={account}
+          required={false}
+          onSkip={() => setEnrolling(false)}
+          onDone={() => {
+            setEnrolling(false);
+            setAccount({ ...account, totpEnabled: true });
+          }}
+        />
+      ) : null}
+    </>
+  );
+}

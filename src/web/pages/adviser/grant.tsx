@@ -1,0 +1,76 @@
+/** Giving another adviser of the channel access to a case: the case key sealed to their key. */
+import { useEffect, useState } from 'preact/hooks';
+import type { ChannelAdviser, OpenedCase, StaffAccount } from '../../../protocol/index.js';
+import { Busy } from '../../components/ui.js';
+import { useT } from '../../i18n/index.js';
+import { AdviserError, LiveStatus, staffCall } from './shared.js';
+
+export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }) {
+  const t = useT();
+  const [advisers, setAdvisers] = useState<ChannelAdviser[] | null>(null);
+  const [chosen, setChosen] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [granted, setGranted] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    staffCall<ChannelAdviser[]>('channelAdvisers', [props.opened.channel])
+      .then((all) => {
+        if (!live) return;
+        // Whether another adviser holds the case already is not known here: offer every other one.
+        const others = all.filter((a) => a.boxPublicKey !== props.account.boxPublicKey);
+        setAdvisers(others);
+        setChosen(others[0]?.keyId ?? '');
+      })
+      .catch((e: unknown) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, [props.opened.channel, props.account.boxPublicKey]);
+
+  const grant = async (event: Event) => {
+    event.preventDefault();
+    const adviser = advisers?.find((a) => a.keyId === chosen);
+    if (!adviser) return;
+    setBusy(true);
+    setError(null);
+    setGranted(null);
+    try {
+      await staffCall('grant', [props.opened.caseId, adviser.keyId, adviser.boxPublicKey]);
+      setGranted(adviser.name);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="grant-title">
+      <h2 id="grant-title">{t('adviser.grant.title')}</h2>
+      <p class="hint">{t('adviser.grant.intro')}</p>
+      {advisers === null && !error ? <Busy /> : null}
+      {advisers && advisers.length === 0 ? <p>{t('adviser.grant.none')}</p> : null}
+      {advisers && advisers.length > 0 ? (
+        <form onSubmit={(event) => void grant(event)}>
+          <label for="grant-adviser">{t('adviser.grant.choose')}</label>
+          <select id="grant-adviser" value={chosen} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)}>
+            {advisers.map((a) => (
+              <option value={a.keyId} key={a.keyId}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          <div class="actions">
+            <button type="submit" disabled={busy || !chosen}>
+              {t('adviser.grant.submit')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <AdviserError error={error} />
+      <LiveStatus message={granted ? t('adviser.grant.done', { name: granted }) : null} />
+    </section>
+  );
+}

@@ -1,0 +1,179 @@
+/** The adviser's cases: one page at a time, overdue first, unread marked, filtered by status. */
+import { useEffect, useState } from 'preact/hooks';
+import type { CaseList, CaseStatus, CaseSummary, StaffAccount } from '../../../protocol/index.js';
+import { Busy, Link, Page, formatDate } from '../../components/ui.js';
+import { useLang, useT } from '../../i18n/index.js';
+import { AccountBar, RequireAdviser } from './gate.js';
+import { AdviserError, CASE_PAGE_SIZE, caseRef, LiveStatus, staffCall } from './shared.js';
+
+export const STATUSES: readonly CaseStatus[] = ['received', 'acknowledged', 'in_progress', 'closed'];
+
+/** The page as shown: overdue cases first, otherwise in the server's order. */
+export function overdueFirst<T extends { overdue: boolean }>(cases: readonly T[]): T[] {
+  return [...cases].sort((a, b) => Number(b.overdue) - Number(a.overdue));
+}
+
+/** The deadline that matters now for a case in the list, in words. */
+function NextDeadline(props: { item: CaseSummary }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { item } = props;
+  if (item.status === 'closed') return <>{t('adviser.inbox.noDeadline')}</>;
+  if (item.status === 'received') return <>{t('adviser.inbox.acknowledgeBy', { date: formatDate(item.acknowledgeBy, lang) })}</>;
+  return <>{t('adviser.inbox.feedbackBy', { date: formatDate(item.feedbackBy, lang) })}</>;
+}
+
+function Inbox(props: { account: StaffAccount }) {
+  const t = useT();
+  const { lang } = useLang();
+  const [status, setStatus] = useState<CaseStatus | ''>('');
+  const [channel, setChannel] = useState('');
+  /** The cursors of the pages seen so far: the first page has none. */
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [list, setList] = useState<CaseList | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [reload, setReload] = useState(0);
+  const pageIndex = cursors.length - 1;
+  const before = cursors[pageIndex];
+  const channelName = new Map(props.account.channels.map((c) => [c.slug, c.name]));
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    setError(null);
+    staffCall<CaseList>('listCases', [{ limit: CASE_PAGE_SIZE, ...(status ? { status } : {}), ...(channel ? { channel } : {}), ...(before ? { before } : {}) }])
+      .then((result) => live && setList(result))
+      .catch((e: unknown) => live && setError(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [status, channel, before, reload]);
+
+  const shown = list ? overdueFirst(list.cases) : [];
+  const overdueCount = shown.filter((c) => c.overdue).length;
+
+  return (
+    <>
+      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+        <div>
+          <label for="inbox-status">{t('adviser.inbox.filterStatus')}</label>
+          <select
+            id="inbox-status"
+            value={status}
+            onChange={(event) => {
+              setStatus((event.target as HTMLSelectElement).value as CaseStatus | '');
+              setCursors([undefined]);
+            }}
+          >
+            <option value="">{t('adviser.inbox.allStatuses')}</option>
+            {STATUSES.map((s) => (
+              <option value={s} key={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {props.account.channels.length > 1 ? (
+          <div>
+            <label for="inbox-channel">{t('adviser.inbox.filterChannel')}</label>
+            <select
+              id="inbox-channel"
+              value={channel}
+              onChange={(event) => {
+                setChannel((event.target as HTMLSelectElement).value);
+                setCursors([undefined]);
+              }}
+            >
+              <option value="">{t('adviser.inbox.allChannels')}</option>
+              {props.account.channels.map((c) => (
+                <option value={c.slug} key={c.slug}>
+                  {t('adviser.inbox.channelOption', { channel: c.name, organisation: c.organisation })}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div>
+          <button type="button" class="secondary" onClick={() => setReload((n) => n + 1)}>
+            {t('adviser.refresh')}
+          </button>
+        </div>
+      </form>
+      <p class="hint">{t('adviser.inbox.deadlinesHint')}</p>
+
+      {loading ? <Busy /> : null}
+      <AdviserError error={error} />
+      <LiveStatus
+        message={
+          loading || !list
+            ? null
+            : shown.length === 0
+              ? t('adviser.inbox.empty')
+              : t('adviser.inbox.summary', { page: pageIndex + 1, count: shown.length, overdue: overdueCount })
+        }
+      />
+
+      {list && shown.length > 0 ? (
+        <div class="table-scroll">
+          <table>
+            <caption>{t('adviser.inbox.caption', { page: pageIndex + 1 })}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('adviser.inbox.colCase')}</th>
+                <th scope="col">{t('adviser.inbox.colChannel')}</th>
+                <th scope="col">{t('adviser.inbox.colStatus')}</th>
+                <th scope="col">{t('adviser.inbox.colReceived')}</th>
+                <th scope="col">{t('adviser.inbox.colDeadline')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((item) => (
+                <tr key={item.caseId} class={item.overdue ? 'row-overdue' : undefined}>
+                  <td>
+                    <Link href={`/cases/${encodeURIComponent(item.caseId)}`}>{t('adviser.case.name', { ref: caseRef(item.caseId) })}</Link>
+                    {item.overdue ? <span class="badge overdue">{t('adviser.badge.overdue')}</span> : null}
+                    {item.unread ? <span class="badge unread">{t('adviser.badge.unread')}</span> : null}
+                  </td>
+                  <td>{channelName.get(item.channel) ?? item.channel}</td>
+                  <td>{t(`status.${item.status}`)}</td>
+                  <td>{formatDate(item.receivedAt, lang)}</td>
+                  <td>
+                    <NextDeadline item={item} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      <nav class="actions" aria-label={t('adviser.inbox.pages')}>
+        <button type="button" class="secondary" disabled={pageIndex === 0 || loading} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          {t('adviser.inbox.previous')}
+        </button>
+        <button
+          type="button"
+          disabled={!list?.next || loading}
+          onClick={() => {
+            const next = list?.next;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          {t('adviser.inbox.next')}
+        </button>
+      </nav>
+    </>
+  );
+}
+
+export function InboxPage(_: { params: Record<string, string> }) {
+  const t = useT();
+  return (
+    <Page title={t('adviser.inbox.title')}>
+      <AccountBar />
+      <RequireAdviser>{(account) => <Inbox account={account} />}</RequireAdviser>
+    </Page>
+  );
+}

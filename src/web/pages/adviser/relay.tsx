@@ -1,0 +1,209 @@
+/**
+ * Relaying to the organisation (protocol-v1 §5): the editor with the original report beside the
+ * anonymised text, the relays of the case with their state and the Send button (enabled only
+ * once the reporter approved), and the thread with the organisation once a relay is sent.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayState } from '../../../protocol/index.js';
+import { Busy, formatTime } from '../../components/ui.js';
+import { useLang, useT } from '../../i18n/index.js';
+import { ReportView } from './report.js';
+import { AdviserError, LiveStatus, staffCall } from './shared.js';
+
+/** The body of a relay text or copy, when it has one. */
+export function relayBody(relay: OpenedRelay): string | null {
+  if (!relay.ok) return null;
+  const copy = relay.copy as { body?: unknown } | null;
+  return copy && typeof copy.body === 'string' ? copy.body : null;
+}
+
+function RelayThread(props: { relayId: string; index: number }) {
+  const t = useT();
+  const { lang } = useLang();
+  const [thread, setThread] = useState<OpenedRelayThread | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [sent, setSent] = useState(false);
+  const [reload, setReload] = useState(0);
+  const id = `relay-${props.index}-reply`;
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    staffCall<OpenedRelayThread>('openRelay', [props.relayId])
+      .then((opened) => live && setThread(opened))
+      .catch((e: unknown) => live && setError(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [props.relayId, reload]);
+
+  const post = async (event: Event) => {
+    event.preventDefault();
+    if (!body.trim()) return setError({ code: 'message_empty' });
+    setBusy(true);
+    setError(null);
+    setSent(false);
+    try {
+      setThread(await staffCall<OpenedRelayThread>('postRelayMessage', [props.relayId, body.trim()]));
+      setBody('');
+      setSent(true);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="relay-thread">
+      <h4>{t('adviser.relay.threadTitle')}</h4>
+      {loading && !thread ? <Busy /> : null}
+      {thread && thread.messages.length === 0 ? <p class="hint">{t('adviser.relay.threadEmpty')}</p> : null}
+      {thread && thread.messages.length > 0 ? (
+        <ul class="messages">
+          {thread.messages.map((m, i) => (
+            <li key={i} class={m.author === 'adviser' ? 'mine' : undefined}>
+              <p class="meta">
+                {t(m.author === 'adviser' ? 'adviser.relay.fromAdviser' : 'adviser.relay.fromOrganisation')} · {formatTime(m.sentAt, lang)}
+              </p>
+              <p class="pre">{m.message.body}</p>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form onSubmit={(event) => void post(event)} noValidate>
+        <label for={id}>{t('adviser.relay.replyLabel')}</label>
+        <textarea id={id} value={body} onInput={(event) => setBody((event.target as HTMLTextAreaElement).value)} />
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {t('adviser.relay.replySend')}
+          </button>
+          <button type="button" class="secondary" disabled={loading} onClick={() => setReload((n) => n + 1)}>
+            {t('adviser.relay.threadRefresh')}
+          </button>
+        </div>
+      </form>
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('progress.sending') : sent ? t('adviser.relay.replySent') : null} />
+    </div>
+  );
+}
+
+function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Promise<void> }) {
+  const t = useT();
+  const { relay, index } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const body = relayBody(relay);
+  const titleId = `relay-${index}-title`;
+
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await staffCall('sendRelay', [relay.relayId]);
+      setMessage(t('adviser.relay.sentNow'));
+      await props.onChanged();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article class="panel relay" aria-labelledby={titleId}>
+      <h3 id={titleId}>{t('adviser.relay.itemTitle', { n: index + 1 })}</h3>
+      <p>
+        {t('adviser.relay.stateLabel')} <strong class={`relay-state relay-state-${relay.state}`}>{t(`adviser.relayState.${relay.state}`)}</strong>
+      </p>
+      {body !== null ? <blockquote class="pre">{body}</blockquote> : <p class="error">{t('adviser.relay.unreadable')}</p>}
+      {relay.state !== 'sent' ? (
+        <>
+          <div class="actions">
+            <button type="button" disabled={relay.state !== 'approved' || busy} onClick={() => void send()} aria-describedby={`relay-${index}-send-hint`}>
+              {t('adviser.relay.send')}
+            </button>
+          </div>
+          <p class="hint" id={`relay-${index}-send-hint`}>
+            {t(`adviser.relay.sendHint.${relay.state}`)}
+          </p>
+        </>
+      ) : null}
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('progress.sending') : message} />
+      {relay.state === 'sent' ? <RelayThread relayId={relay.relayId} index={index} /> : null}
+    </article>
+  );
+}
+
+export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<void> }) {
+  const t = useT();
+  const { opened } = props;
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<RelayState | null>(null);
+  const pending = opened.relays.some((r) => r.state === 'awaiting_consent');
+
+  const create = async (event: Event) => {
+    event.preventDefault();
+    if (!text.trim()) return setError({ code: 'relay_empty' });
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    try {
+      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim()]);
+      setText('');
+      setCreated(result.state);
+      await props.onChanged();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="relay-title">
+      <h2 id="relay-title">{t('adviser.relay.title')}</h2>
+      <p>{t('adviser.relay.intro')}</p>
+      <div class="columns">
+        <div>
+          <h3>{t('adviser.relay.original')}</h3>
+          <ReportView report={opened.report} />
+        </div>
+        <form onSubmit={(event) => void create(event)} noValidate>
+          <h3>{t('adviser.relay.editorTitle')}</h3>
+          <label for="relay-text">{t('adviser.relay.textLabel')}</label>
+          <textarea id="relay-text" class="tall" value={text} aria-describedby="relay-text-hint" onInput={(event) => setText((event.target as HTMLTextAreaElement).value)} />
+          <p class="hint" id="relay-text-hint">
+            {t('adviser.relay.textHint')}
+          </p>
+          {pending ? <p class="panel warning">{t('adviser.relay.pending')}</p> : null}
+          <div class="actions">
+            <button type="submit" disabled={busy || pending}>
+              {t('adviser.relay.create')}
+            </button>
+          </div>
+        </form>
+      </div>
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('progress.sending') : created ? t('adviser.relay.created', { state: t(`adviser.relayState.${created}`) }) : null} />
+      {opened.relays.length > 0 ? (
+        <>
+          {opened.relays.map((relay, index) => (
+            <RelayItem key={relay.relayId} relay={relay} index={index} onChanged={props.onChanged} />
+          ))}
+        </>
+      ) : (
+        <p class="hint">{t('adviser.relay.none')}</p>
+      )}
+    </section>
+  );
+}

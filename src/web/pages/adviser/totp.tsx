@@ -1,0 +1,113 @@
+/** TOTP enrolment: a QR code of the otpauth:// URI, the secret as text, and one code to confirm. */
+import { useState } from 'preact/hooks';
+import type { StaffAccount, TotpStartResponse } from '../../../protocol/index.js';
+import { useT } from '../../i18n/index.js';
+import { QrCode } from './qr.js';
+import { AdviserError, errorCode, LiveStatus, staffCall } from './shared.js';
+
+/** The secret in groups of four, easier to type into an app. */
+export function groupSecret(secret: string): string {
+  return secret.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired'>; required?: boolean; onDone(): void; onSkip?: () => void }) {
+  const t = useT();
+  const required = props.required ?? props.account.totpRequired;
+  const [started, setStarted] = useState<TotpStartResponse | null>(null);
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setStarted(await staffCall<TotpStartResponse>('startTotp'));
+    } catch (e) {
+      if (errorCode(e) === 'totp_enabled') return props.onDone();
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const confirm = async (event: Event) => {
+    event.preventDefault();
+    const clean = code.replace(/\s/g, '');
+    if (!/^\d{6}$/.test(clean)) return setError({ code: 'totp_format' });
+    setBusy(true);
+    setError(null);
+    try {
+      await staffCall('confirmTotp', [clean]);
+      setDone(true);
+      props.onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="totp-title">
+      <h2 id="totp-title">{t('adviser.totp.title')}</h2>
+      <p>{t('adviser.totp.intro')}</p>
+      {required ? <p class="warning panel">{t('adviser.totp.required')}</p> : <p>{t('adviser.totp.optional')}</p>}
+      {!started ? (
+        <div class="actions">
+          <button type="button" onClick={() => void start()} disabled={busy}>
+            {t('adviser.totp.start')}
+          </button>
+          {!required && props.onSkip ? (
+            <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
+              {t('adviser.totp.skip')}
+            </button>
+          ) : null}
+        </div>
+      ) : (
+        <>
+          <ol>
+            <li>{t('adviser.totp.step1')}</li>
+            <li>{t('adviser.totp.step2')}</li>
+            <li>{t('adviser.totp.step3')}</li>
+          </ol>
+          <QrCode value={started.uri} label={t('adviser.totp.qrLabel')} />
+          <p>{t('adviser.totp.secretLabel')}</p>
+          <p class="secret" data-testid="totp-secret">
+            {groupSecret(started.secret)}
+          </p>
+          <form onSubmit={(event) => void confirm(event)} noValidate>
+            <label for="totp-confirm-code">{t('adviser.totp.codeLabel')}</label>
+            <input
+              id="totp-confirm-code"
+              class="short"
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={7}
+              value={code}
+              onInput={(event) => setCode((event.target as HTMLInputElement).value)}
+              aria-describedby="totp-confirm-hint"
+            />
+            <p class="hint" id="totp-confirm-hint">
+              {t('adviser.totp.codeHint')}
+            </p>
+            <div class="actions">
+              <button type="submit" disabled={busy}>
+                {t('adviser.totp.confirm')}
+              </button>
+              {!required && props.onSkip ? (
+                <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
+                  {t('adviser.totp.skip')}
+                </button>
+              ) : null}
+            </div>
+          </form>
+        </>
+      )}
+      <AdviserError error={error} />
+      <LiveStatus message={busy ? t('busy') : done ? t('adviser.totp.done') : null} />
+    </section>
+  );
+}

@@ -1,0 +1,574 @@
+/**
+ * The mailbox: log in with the code (typing mistakes caught at once from the check symbols),
+ * then status and deadlines in plain words, the conversation, replying, consent to relay
+ * texts, and changing the code. The code is held only while it is typed; the session and
+ * the case key stay in the worker.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Busy, formatDate, formatTime } from '../../components/ui.js';
+import { call } from '../../crypto.js';
+import { useLang, useT } from '../../i18n/index.js';
+import type { OpenedMailbox, OpenedRelay } from '../../../protocol/reporter.js';
+import { CodeCard } from './code-card.js';
+import { CODE_LENGTH, feedbackFor, isMistake, type CheckResult, type Feedback } from './code-input.js';
+import { ReporterError, StepPage, acknowledgeByOf, isSessionEnded } from './common.js';
+import { QUESTIONS } from './form.js';
+
+type Notice = 'signedOut' | 'rotated' | 'sessionEnded' | null;
+type Step = 'login' | 'open' | 'rotating' | 'newCode';
+
+export function MailboxPage(_props: { params: Record<string, string> }) {
+  const t = useT();
+  const [step, setStep] = useState<Step>('login');
+  const [view, setView] = useState<OpenedMailbox | null>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const [newCode, setNewCode] = useState<string | null>(null);
+  const [rotateError, setRotateError] = useState<unknown>(null);
+  const [stage, setStage] = useState<string | null>(null);
+  const opened = useRef(false);
+
+  // Leaving the page closes the session on the server and forgets the case key in the worker.
+  useEffect(
+    () => () => {
+      if (opened.current) void call('mailboxClose').catch(() => {});
+    },
+    [],
+  );
+
+  const toLogin = (why: Notice) => {
+    opened.current = false;
+    setView(null);
+    setNotice(why);
+    setStep('login');
+  };
+  const failed = (error: unknown): boolean => {
+    if (!isSessionEnded(error)) return false;
+    toLogin('sessionEnded');
+    return true;
+  };
+
+  if (step === 'login') {
+    return (
+      <StepPage title={t('reporter.login.title')} step="login">
+        {notice ? <p class="notice" role="status">{t(`reporter.login.notice.${notice}`)}</p> : null}
+        <CodeLogin
+          onOpened={(opened_) => {
+            opened.current = true;
+            setNotice(null);
+            setView(opened_);
+            setStep('open');
+          }}
+        />
+      </StepPage>
+    );
+  }
+  if (step === 'rotating') {
+    return (
+      <StepPage title={t('reporter.rotate.busyTitle')} step="rotating">
+        <Busy stage={stage} />
+      </StepPage>
+    );
+  }
+  if (step === 'newCode' && newCode) {
+    return (
+      <StepPage title={t('reporter.rotate.newTitle')} step="newCode">
+        <p class="ok">{t('reporter.rotate.done')}</p>
+        <CodeCard
+          code={newCode}
+          onContinue={() => {
+            setNewCode(null);
+            toLogin('rotated');
+          }}
+        />
+      </StepPage>
+    );
+  }
+  if (!view) return null;
+  return (
+    <StepPage title={t('reporter.mailbox.title')} step="open">
+      <MailboxView
+        view={view}
+        onView={setView}
+        onFailure={failed}
+        rotateError={rotateError}
+        onRotate={async () => {
+          setRotateError(null);
+          setStage('deriving');
+          setStep('rotating');
+          try {
+            const code = await call<string>('mailboxRotate', [], setStage);
+            opened.current = false;
+            setNewCode(code);
+            setStep('newCode');
+          } catch (error) {
+            if (failed(error)) return;
+            setRotateError(error);
+            setStep('open');
+          }
+        }}
+        onSignOut={async () => {
+          await call('mailboxClose').catch(() => {});
+          toLogin('signedOut');
+        }}
+      />
+    </StepPage>
+  );
+}
+
+/** The code field with instant typo feedback, and the login itself. */
+function CodeLogin(props: { onOpened(view: OpenedMailbox): void }) {
+  const t = useT();
+  const [input, setInput] = useState('');
+  const [feedback, setFeedback] = useState<Feedback>({ kind: 'none' });
+  const [submitted, setSubmitted] = useState<Feedback | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [stage, setStage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const field = useRef<HTMLInputElement>(null);
+  const latest = useRef('');
+
+  const check = async (value: string, submitting: boolean): Promise<Feedback> => {
+    const result = await call<CheckResult>('checkCode', [value]);
+    return feedbackFor(value, result, submitting);
+  };
+
+  const onInput = (value: string) => {
+    setInput(value);
+    setSubmitted(null);
+    setError(null);
+    latest.current = value;
+    void check(value, false).then((next) => {
+      // Answers come back in order; only the one for what is in the field now counts.
+      if (latest.current === value) setFeedback(next);
+    });
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    const result = await check(input, true);
+    setFeedback(result);
+    if (result.kind !== 'ok') {
+      setSubmitted(result);
+      field.current?.focus();
+      return;
+    }
+    setSubmitted(null);
+    setBusy(true);
+    setStage('deriving');
+    try {
+      const view = await call<OpenedMailbox>('openMailbox', [input], setStage);
+      props.onOpened(view);
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+      field.current?.focus();
+    }
+  };
+
+  const mistake = isMistake(feedback);
+  return (
+    <>
+      <p>{t('reporter.login.intro')}</p>
+      {/* No `name` on the field: even a form sent without the script could not put the code in a URL. */}
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <label for="mailbox-code">{t('reporter.login.label')}</label>
+        <p class="hint" id="mailbox-code-hint">
+          {t('reporter.login.hint')}
+        </p>
+        <input
+          type="text"
+          id="mailbox-code"
+          class="code-input"
+          ref={field}
+          value={input}
+          autocomplete="off"
+          autocapitalize="characters"
+          autocorrect="off"
+          spellcheck={false}
+          aria-describedby="mailbox-code-hint mailbox-code-feedback"
+          aria-invalid={mistake || submitted ? 'true' : undefined}
+          disabled={busy}
+          onInput={(event) => onInput(event.currentTarget.value)}
+        />
+        <p id="mailbox-code-feedback" class={mistake ? 'error' : feedback.kind === 'ok' ? 'ok' : 'hint'} aria-live="polite">
+          {feedbackText(t, feedback)}
+        </p>
+        {submitted ? (
+          <p class="error" role="alert">
+            {feedbackText(t, submitted)}
+          </p>
+        ) : null}
+        <ReporterError error={error} />
+        {busy ? <Busy stage={stage} /> : null}
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {t('reporter.login.submit')}
+          </button>
+        </div>
+      </form>
+      <h2>{t('reporter.login.lost.title')}</h2>
+      <p>{t('reporter.login.lost.body')}</p>
+    </>
+  );
+}
+
+function feedbackText(t: ReturnType<typeof useT>, feedback: Feedback): string {
+  switch (feedback.kind) {
+    case 'none':
+      return '';
+    case 'count':
+      return t('reporter.login.count', { count: feedback.count, total: CODE_LENGTH });
+    case 'ok':
+      return t('reporter.login.looksRight');
+    case 'invalid_symbol':
+      return t('reporter.login.invalidSymbol', { character: feedback.character });
+    case 'too_long':
+      return t('reporter.login.tooLong', { count: feedback.count, total: CODE_LENGTH });
+    case 'too_short':
+      return feedback.count === 0 ? t('reporter.login.empty') : t('reporter.login.tooShort', { count: feedback.count, total: CODE_LENGTH });
+    case 'wrong_check':
+      return t('reporter.login.wrongCheck');
+  }
+}
+
+/** The open mailbox. */
+function MailboxView(props: {
+  view: OpenedMailbox;
+  onView(view: OpenedMailbox): void;
+  /** True when the failure was handled (the session ended). */
+  onFailure(error: unknown): boolean;
+  rotateError: unknown;
+  onRotate(): Promise<void>;
+  onSignOut(): Promise<void>;
+}) {
+  const t = useT();
+  const { view } = props;
+  const [refreshing, setRefreshing] = useState(false);
+  const [refreshError, setRefreshError] = useState<unknown>(null);
+
+  const refresh = async () => {
+    setRefreshing(true);
+    setRefreshError(null);
+    try {
+      props.onView(await call<OpenedMailbox>('mailboxRefresh'));
+    } catch (error) {
+      if (!props.onFailure(error)) setRefreshError(error);
+    } finally {
+      setRefreshing(false);
+    }
+  };
+
+  return (
+    <>
+      <Status view={view} />
+
+      {view.relays.length > 0 ? (
+        <section aria-labelledby="relays-title">
+          <h2 id="relays-title">{t('reporter.relays.title')}</h2>
+          <p>{t('reporter.relays.intro')}</p>
+          {view.relays.map((relay) => (
+            <Relay key={relay.relayId} relay={relay} onView={props.onView} onFailure={props.onFailure} />
+          ))}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="messages-title">
+        <h2 id="messages-title">{t('reporter.messages.title')}</h2>
+        <Messages view={view} />
+        <div class="actions">
+          <button type="button" class="secondary" disabled={refreshing} onClick={() => void refresh()}>
+            {t('reporter.messages.refresh')}
+          </button>
+        </div>
+        {refreshing ? <Busy /> : null}
+        <ReporterError error={refreshError} />
+        <Reply onView={props.onView} onFailure={props.onFailure} />
+      </section>
+
+      <section aria-labelledby="report-title">
+        <h2 id="report-title">{t('reporter.report.title')}</h2>
+        <OwnReport view={view} />
+      </section>
+
+      <section aria-labelledby="rotate-title">
+        <h2 id="rotate-title">{t('reporter.rotate.title')}</h2>
+        <p>{t('reporter.rotate.intro')}</p>
+        <ReporterError error={props.rotateError} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => void props.onRotate()}>
+            {t('reporter.rotate.button')}
+          </button>
+        </div>
+      </section>
+
+      <section aria-labelledby="signout-title">
+        <h2 id="signout-title">{t('reporter.signOut.title')}</h2>
+        <p>{t('reporter.signOut.intro')}</p>
+        <div class="actions">
+          <button type="button" onClick={() => void props.onSignOut()}>
+            {t('reporter.signOut.button')}
+          </button>
+        </div>
+      </section>
+    </>
+  );
+}
+
+function Status(props: { view: OpenedMailbox }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { view } = props;
+  const now = Date.now();
+  const acknowledgeBy = acknowledgeByOf(view.receivedAt);
+  const date = (iso: string) => formatDate(iso, lang);
+  return (
+    <section aria-labelledby="status-title" class="panel">
+      <h2 id="status-title">{t('reporter.status.title')}</h2>
+      <p>
+        <strong>{t('reporter.status.now', { status: t(`status.${view.status}`) })}</strong>
+      </p>
+      <ul class="deadlines">
+        <li>{t('reporter.status.received', { date: date(view.receivedAt) })}</li>
+        {view.status === 'received' ? (
+          <li>
+            {new Date(acknowledgeBy).getTime() >= now
+              ? t('reporter.status.acknowledgeBy', { date: date(acknowledgeBy) })
+              : t('reporter.status.acknowledgeLate', { date: date(acknowledgeBy) })}
+          </li>
+        ) : view.acknowledgedAt ? (
+          <li>{t('reporter.status.acknowledged', { date: date(view.acknowledgedAt) })}</li>
+        ) : null}
+        {view.status === 'closed' ? (
+          <li>{t('reporter.status.closed')}</li>
+        ) : (
+          <li>
+            {new Date(view.feedbackBy).getTime() >= now
+              ? t('reporter.status.feedbackBy', { date: date(view.feedbackBy) })
+              : t('reporter.status.feedbackLate', { date: date(view.feedbackBy) })}
+          </li>
+        )}
+      </ul>
+    </section>
+  );
+}
+
+function Messages(props: { view: OpenedMailbox }) {
+  const t = useT();
+  const { lang } = useLang();
+  if (props.view.messages.length === 0) return <p>{t('reporter.messages.none')}</p>;
+  return (
+    <ol class="messages">
+      {props.view.messages.map((m) => {
+        const mine = m.author === 'reporter';
+        return (
+          <li key={m.id} class={mine ? 'mine' : undefined}>
+            <p class="meta">
+              {mine ? t('reporter.messages.you') : t('reporter.messages.adviser')} · <time dateTime={m.sentAt}>{formatTime(m.sentAt, lang)}</time>
+            </p>
+            {m.ok ? <p class="pre">{m.message.body}</p> : <p class="error">{t('reporter.messages.unreadable')}</p>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** The reporter's reply. */
+function Reply(props: { onView(view: OpenedMailbox): void; onFailure(error: unknown): boolean }) {
+  const t = useT();
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState(false);
+  const [sent, setSent] = useState(false);
+  const field = useRef<HTMLTextAreaElement>(null);
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    setSent(false);
+    setError(null);
+    if (body.trim() === '') {
+      setMissing(true);
+      field.current?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      props.onView(await call<OpenedMailbox>('mailboxPost', [body.trim()]));
+      setBody('');
+      setSent(true);
+    } catch (failure) {
+      if (!props.onFailure(failure)) setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={(event) => void send(event)} noValidate>
+      <h3>{t('reporter.reply.title')}</h3>
+      <label for="reply-body">{t('reporter.reply.label')}</label>
+      <p class="hint" id="reply-hint">
+        {t('reporter.reply.hint')}
+      </p>
+      <textarea
+        id="reply-body"
+        ref={field}
+        value={body}
+        maxLength={10000}
+        aria-describedby={missing ? 'reply-hint reply-missing' : 'reply-hint'}
+        aria-invalid={missing ? 'true' : undefined}
+        onInput={(event) => {
+          setBody(event.currentTarget.value);
+          setMissing(false);
+          setSent(false);
+        }}
+      />
+      {missing ? (
+        <p class="error" role="alert" id="reply-missing">
+          {t('reporter.reply.missing')}
+        </p>
+      ) : null}
+      <ReporterError error={error} />
+      <p class="ok" role="status">
+        {sent ? t('reporter.reply.sent') : ''}
+      </p>
+      {busy ? <Busy stage="sending" /> : null}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {t('reporter.reply.submit')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The body of a relay copy (`{ v: 1, body }`), or null when it does not have that shape. */
+function relayBody(relay: OpenedRelay): string | null {
+  if (!relay.ok) return null;
+  const copy = relay.copy as { v?: unknown; body?: unknown } | null;
+  return copy && typeof copy === 'object' && typeof copy.body === 'string' ? copy.body : null;
+}
+
+/** A relay text exactly as the organisation would get it, with approve and decline. */
+function Relay(props: { relay: OpenedRelay; onView(view: OpenedMailbox): void; onFailure(error: unknown): boolean }) {
+  const t = useT();
+  const { relay } = props;
+  const [deciding, setDeciding] = useState<'approve' | 'decline' | null>(null);
+  const [message, setMessage] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const body = relayBody(relay);
+  const id = `relay-${relay.relayId}`;
+
+  const decide = async () => {
+    if (!deciding) return;
+    setBusy(true);
+    setError(null);
+    try {
+      let view = await call<OpenedMailbox>('mailboxConsent', [relay.relayId, deciding]);
+      if (message.trim() !== '') view = await call<OpenedMailbox>('mailboxPost', [message.trim()]);
+      setDeciding(null);
+      setMessage('');
+      props.onView(view);
+    } catch (failure) {
+      if (!props.onFailure(failure)) setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article class="panel relay" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>
+        {t('reporter.relays.item')} <span class="badge">{t(`relayState.${relay.state}`)}</span>
+      </h3>
+      <p>{t(`reporter.relays.state.${relay.state}`)}</p>
+      {body !== null ? (
+        <>
+          <p class="hint">{t('reporter.relays.exactly')}</p>
+          <blockquote class="relay-text pre">{body}</blockquote>
+        </>
+      ) : (
+        <p class="error">{t('reporter.relays.unreadable')}</p>
+      )}
+      {relay.state === 'awaiting_consent' && body !== null ? (
+        deciding ? (
+          <div class="confirm">
+            <p>
+              <strong>{t(deciding === 'approve' ? 'reporter.relays.confirmApprove' : 'reporter.relays.confirmDecline')}</strong>
+            </p>
+            <label for={`${id}-message`}>{t('reporter.relays.message')}</label>
+            <p class="hint" id={`${id}-message-hint`}>
+              {t(deciding === 'approve' ? 'reporter.relays.message.approveHint' : 'reporter.relays.message.declineHint')}
+            </p>
+            <textarea
+              id={`${id}-message`}
+              value={message}
+              maxLength={10000}
+              aria-describedby={`${id}-message-hint`}
+              onInput={(event) => setMessage(event.currentTarget.value)}
+            />
+            <ReporterError error={error} />
+            {busy ? <Busy stage="sending" /> : null}
+            <div class="actions">
+              <button type="button" class={deciding === 'decline' ? 'danger' : undefined} disabled={busy} onClick={() => void decide()}>
+                {t(deciding === 'approve' ? 'reporter.relays.yesApprove' : 'reporter.relays.yesDecline')}
+              </button>
+              <button type="button" class="secondary" disabled={busy} onClick={() => setDeciding(null)}>
+                {t('reporter.relays.cancel')}
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div class="actions">
+            <button type="button" onClick={() => setDeciding('approve')}>
+              {t('reporter.relays.approve')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setDeciding('decline')}>
+              {t('reporter.relays.decline')}
+            </button>
+          </div>
+        )
+      ) : null}
+    </article>
+  );
+}
+
+/** What the reporter sent, as the adviser reads it. */
+function OwnReport(props: { view: OpenedMailbox }) {
+  const t = useT();
+  const { report } = props.view;
+  const known = new Set<string>(QUESTIONS);
+  const answers = Object.entries(report.answers);
+  const ordered = [
+    ...QUESTIONS.flatMap((q) => (q in report.answers ? [[q, report.answers[q]] as const] : [])),
+    ...answers.filter(([key]) => !known.has(key)),
+  ];
+  const identity = report.identity ? Object.entries(report.identity) : [];
+  return (
+    <details>
+      <summary>{t('reporter.report.show')}</summary>
+      <dl class="answers">
+        {ordered.map(([key, value]) => (
+          <div key={key}>
+            <dt>{known.has(key) ? t(`reporter.field.${key}`) : key}</dt>
+            <dd class="pre">{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>{t('reporter.anonymity.legend')}</dt>
+          <dd>{t(report.anonymity === 'confidential' ? 'reporter.report.confidential' : 'reporter.report.anonymous')}</dd>
+        </div>
+        {identity.map(([key, value]) => (
+          <div key={`identity-${key}`}>
+            <dt>{key === 'name' || key === 'contact' ? t(`reporter.identity.${key}`) : key}</dt>
+            <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}

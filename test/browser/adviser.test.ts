@@ -1,0 +1,282 @@
+/**
+ * The adviser's journey in Chromium: invite → passphrase → recovery key → TOTP → sign-in with
+ * the TOTP code → inbox (overdue first, badges) → case (report, acknowledge, reply,
+ * registration, relay with the reporter's consent and the organisation's answer, access for a
+ * colleague). Every page gets the harness checks (console, CSP, same origin, axe-core).
+ */
+import t from 'tap';
+import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { ConfidantClient, openMailbox, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
+import { cases } from '../../src/server/db/schema.js';
+import { createAdministration } from '../../src/server/services/administration.js';
+import { totpCode, totpStep } from '../../src/server/services/totp.js';
+import { adviser as strings } from '../../src/web/i18n/adviser.js';
+import { passphraseStrength } from '../../src/web/pages/adviser/strength.js';
+import { overdueFirst } from '../../src/web/pages/adviser/inbox.js';
+import { caseDeadlines } from '../../src/web/pages/adviser/deadlines.js';
+import { readRegistration } from '../../src/web/pages/adviser/registration.js';
+import { qrPath } from '../../src/web/pages/adviser/qr.js';
+import { addAdviser, fromBase32 } from '../fixtures.js';
+import { buildTestApp } from '../helper.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
+
+const SLOW = { timeout: 60_000 };
+// Argon2id at 128 MiB runs five times in Chromium here: allow for a slow, busy machine.
+t.setTimeout(600_000);
+const DAY = 24 * 3600 * 1000;
+
+t.test('the adviser catalogue has the same keys in Dutch and English, all under adviser.*', async (t) => {
+  const nl = Object.keys(strings.nl).sort();
+  const en = Object.keys(strings.en).sort();
+  t.same(nl, en);
+  t.ok(nl.every((key) => key.startsWith('adviser.')));
+  t.ok([...Object.values(strings.nl), ...Object.values(strings.en)].every((text) => text.trim().length > 0), 'no empty string');
+});
+
+t.test('the small rules of the adviser pages', async (t) => {
+  t.equal(passphraseStrength(''), 'weak');
+  t.equal(passphraseStrength('kort1!'), 'weak', 'short is weak whatever its classes');
+  t.equal(passphraseStrength('aaaaaaaaaaaaaaaaaaaaaaaa'), 'weak', 'repetition counts for little');
+  t.equal(passphraseStrength('Welkom2024!!'), 'fair');
+  t.equal(passphraseStrength('paars konijn drinkt thee bij maanlicht'), 'strong');
+
+  const shown = overdueFirst([
+    { id: 'a', overdue: false },
+    { id: 'b', overdue: true },
+    { id: 'c', overdue: false },
+    { id: 'd', overdue: true },
+  ]);
+  t.same(shown.map((c) => c.id), ['b', 'd', 'a', 'c'], 'overdue first, the server order kept otherwise');
+
+  const now = Date.parse('2025-03-20T12:00:00Z');
+  const base = { receivedAt: '2025-03-01T12:00:00Z', acknowledgeBy: '2025-03-08T12:00:00Z', feedbackBy: '2025-06-08T12:00:00Z', messages: [] };
+  t.same(caseDeadlines({ ...base, status: 'received', acknowledgedAt: null }, now).map((l) => [l.key, l.late]), [
+    ['adviser.deadline.ackLate', true],
+    ['adviser.deadline.feedbackDue', false],
+  ]);
+  const replied = [{ ok: true as const, id: 'm', author: 'adviser' as const, sentAt: '2025-03-06T09:00:00Z', message: { v: 1 as const, body: 'x', sentAt: '2025-03-06T09:00:00Z' } }];
+  t.same(caseDeadlines({ ...base, status: 'acknowledged', acknowledgedAt: '2025-03-05T12:00:00Z', messages: replied }, now).map((l) => l.key), [
+    'adviser.deadline.ackDone',
+    'adviser.deadline.feedbackDone',
+  ]);
+  t.same(caseDeadlines({ ...base, status: 'closed', acknowledgedAt: null }, now).map((l) => l.key), ['adviser.deadline.closed']);
+
+  t.same(readRegistration({ v: 1, category: 'integriteit/misstand' }), { categories: ['integriteit/misstand'], outsideScope: '', referredTo: '' });
+  t.same(readRegistration({ v: 1, categories: ['ongewenste-omgangsvormen/pesten', 'nonsense'], referredTo: 'bedrijfsarts' }), {
+    categories: ['ongewenste-omgangsvormen/pesten'],
+    outsideScope: '',
+    referredTo: 'bedrijfsarts',
+  });
+  t.equal(qrPath([[true, false], [false, true]]), 'M0 0h1v1h-1zM1 1h1v1h-1z');
+});
+
+/** Fills a field found by its id. */
+const fill = (page: Page, id: string, value: string) => page.locator(`#${id}`).fill(value);
+
+t.test('an adviser sets up the account, signs in with TOTP and works a case to the organisation', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  buildWeb();
+  const app = await buildTestApp(t);
+  const admin = createAdministration(app.database.db, { powDifficulty: 0 });
+  await admin.createOrganisation({ slug: 'acme', name: 'Acme B.V.' });
+  await admin.createChannel({ slug: 'acme-meldpunt', name: 'Meldpunt Acme', organisation: 'acme' });
+  const invite = await admin.createInvite({ role: 'adviser', channel: 'acme-meldpunt' });
+  await addAdviser(app.database.db, 'acme-meldpunt', 'Bram Collega');
+  const client = new ConfidantClient({ baseUrl: app.baseUrl });
+
+  const browser = await launch(t);
+  const watched = await openPage(browser, app);
+  const { page } = watched;
+
+  // Invite: the form, with the strength in words.
+  await page.goto(`/invite#${invite.token}`);
+  await page.getByRole('heading', { level: 1, name: 'Account instellen' }).waitFor();
+  await checkPage(t, watched, 'invite form');
+  const passphrase = 'paars konijn drinkt thee bij maanlicht';
+  await fill(page, 'invite-display-name', 'Anna de Vries');
+  await fill(page, 'invite-username', 'anna');
+  await fill(page, 'invite-passphrase', 'kort');
+  t.match(await page.locator('#invite-passphrase-strength').textContent(), /Sterkte: zwak/);
+  await fill(page, 'invite-passphrase', passphrase);
+  t.match(await page.locator('#invite-passphrase-strength').textContent(), /Sterkte: sterk/);
+  await fill(page, 'invite-passphrase-repeat', 'iets anders dan de eerste');
+  await page.getByRole('button', { name: 'Account aanmaken' }).click();
+  t.match(await page.getByRole('alert').textContent(), /niet gelijk/, 'a mismatch is refused before any derivation');
+  await fill(page, 'invite-passphrase-repeat', passphrase);
+  await page.getByRole('button', { name: 'Account aanmaken' }).click();
+
+  // The recovery key, once, with the warning; Continue waits for the confirmation.
+  await page.getByRole('heading', { name: 'Uw herstelsleutel' }).waitFor(SLOW);
+  const recoveryKey = (await page.getByTestId('recovery-key').textContent())?.trim() ?? '';
+  t.ok(recoveryKey.length >= 40, 'the recovery key is shown');
+  t.equal(new URL(page.url()).hash, '', 'the used invite token left the address bar');
+  t.match(await page.locator('main').textContent(), /wachtwoordzin én deze herstelsleutel kwijt/);
+  const continueButton = page.getByRole('button', { name: 'Verder' });
+  t.ok(await continueButton.isDisabled(), 'Continue waits for the confirmation');
+  await checkPage(t, watched, 'recovery key');
+  await page.getByLabel(/Ik heb de herstelsleutel veilig bewaard/).check();
+  await continueButton.click();
+
+  // TOTP offered right after set-up: QR code and secret, then one code.
+  await page.getByRole('button', { name: 'Nu instellen' }).waitFor(SLOW);
+  t.ok(await page.getByRole('button', { name: 'Later' }).isVisible(), 'optional here: Later is offered');
+  await page.getByRole('button', { name: 'Nu instellen' }).click();
+  await page.getByRole('img', { name: /QR-code/ }).waitFor();
+  t.ok((await page.locator('svg.qr path').getAttribute('d'))?.startsWith('M'), 'the QR code is drawn as a path');
+  const secret = fromBase32(((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, ''));
+  await checkPage(t, watched, 'TOTP enrolment');
+  await fill(page, 'totp-confirm-code', totpCode(secret, totpStep(new Date())));
+  await page.getByRole('button', { name: 'Bevestigen' }).click();
+  await page.waitForURL('**/inbox', SLOW);
+
+  // Two reports: an old one whose acknowledgement is overdue, and a fresh one.
+  const report = (what: string) => ({ v: 1 as const, lang: 'nl', answers: { what, where: 'Afdeling inkoop' }, anonymity: 'anonymous' as const });
+  const old = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Een oude melding over pesten.') });
+  const tenDaysAgo = new Date(Date.now() - 10 * DAY);
+  await app.database.db.update(cases).set({ receivedAt: tenDaysAgo, lastReporterActivityAt: tenDaysAgo }).where(eq(cases.id, old.caseId));
+  const fresh = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Facturen worden gesplitst om aanbesteding te ontlopen.') });
+  // A colleague who joins the channel after the reports holds neither case yet.
+  await addAdviser(app.database.db, 'acme-meldpunt', 'Chris Nieuw');
+
+  // Sign out; sign in again: the TOTP field appears when the server asks for it.
+  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await page.waitForURL('**/login');
+  await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+  await checkPage(t, watched, 'login');
+  await fill(page, 'login-username', 'anna');
+  await fill(page, 'login-passphrase', passphrase);
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await page.locator('#login-totp').waitFor(SLOW);
+  await fill(page, 'login-passphrase', passphrase);
+  // The confirmation used this step's code: the next step's code is accepted (one step of drift).
+  await fill(page, 'login-totp', totpCode(secret, totpStep(new Date()) + 1));
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await page.waitForURL('**/inbox', SLOW);
+
+  // The inbox: both cases, the overdue one first although it is older, badges on both.
+  await page.getByRole('table').waitFor(SLOW);
+  const rows = page.locator('tbody tr');
+  t.equal(await rows.count(), 2);
+  t.match(await rows.nth(0).textContent(), new RegExp(`Melding ${old.caseId.slice(0, 8)}.*Termijn verstreken.*Nieuw`));
+  t.match(await rows.nth(1).textContent(), new RegExp(`Melding ${fresh.caseId.slice(0, 8)}.*Nieuw`));
+  t.notMatch(await rows.nth(1).textContent(), /Termijn verstreken/);
+  t.match(await page.getByRole('status').first().textContent(), /2 meldingen, waarvan 1 met een verstreken termijn/);
+  await checkPage(t, watched, 'inbox');
+  await page.locator('#inbox-status').selectOption('closed');
+  await page.getByText('Er zijn geen meldingen om te tonen.').waitFor();
+  await page.locator('#inbox-status').selectOption('received');
+  await page.getByRole('table').waitFor();
+  t.equal(await page.locator('tbody tr').count(), 2, 'both are received');
+
+  // The case: the report decrypted, the deadlines in words.
+  await page.getByRole('link', { name: `Melding ${fresh.caseId.slice(0, 8)}` }).click();
+  await page.getByText('Facturen worden gesplitst om aanbesteding te ontlopen.').first().waitFor(SLOW);
+  t.match(await page.locator('.deadlines').textContent(), /Bevestig de ontvangst uiterlijk .* \(over 7 dagen\)/);
+  await checkPage(t, watched, 'case');
+
+  // Acknowledge: the next step is one button; the new status is announced.
+  await page.getByRole('button', { name: 'Ontvangst bevestigen' }).click();
+  await page.getByText('De status is nu: Ontvangst bevestigd.').waitFor();
+  t.ok(await page.getByRole('button', { name: 'In behandeling nemen' }).isVisible(), 'the next step is offered');
+
+  // Reply to the reporter.
+  await fill(page, 'reply-body', 'Dank u voor uw melding. Ik neem contact op.');
+  await page.getByRole('button', { name: 'Bericht versturen' }).click();
+  await page.getByText('Het bericht is verstuurd.').waitFor();
+  t.match(await page.locator('#conversation-title + ul.messages').textContent(), /Dank u voor uw melding/);
+  t.match(await page.locator('.deadlines').textContent(), /Terugkoppeling gegeven/);
+
+  // The registration, saved encrypted and read back after a refresh.
+  await page.getByLabel('Onregelmatigheid').check();
+  await fill(page, 'registration-referred-to', 'Huis voor Klokkenluiders');
+  await page.getByRole('button', { name: 'Registratie opslaan' }).click();
+  await page.getByText(/De registratie is opgeslagen/).waitFor();
+
+  // A relay needs a recipient at the organisation: without one, the adviser is told so.
+  await fill(page, 'relay-text', 'Er zijn aanwijzingen dat bij inkoop facturen worden gesplitst.');
+  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
+  t.match(await page.getByRole('alert').textContent(), /nog geen ontvanger/);
+  const recipientInvite = await admin.createInvite({ role: 'recipient', organisation: 'acme' });
+  await setUpAccount(client, { token: recipientInvite.token, username: 'olga', displayName: 'Olga', passphrase: 'olga van de organisatie' });
+  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
+  await page.getByText('De tekst is opgeslagen. Status: Wacht op toestemming van de melder.').waitFor();
+  const relayItem = page.locator('article.relay').first();
+  t.match(await relayItem.textContent(), /Status: Wacht op toestemming van de melder/);
+  t.ok(await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).isDisabled(), 'Send waits for consent');
+  await checkPage(t, watched, 'case with a relay awaiting consent');
+
+  // The reporter approves; after a refresh the adviser sends it.
+  const mailbox = await openMailbox(client, fresh.code);
+  const relayId = mailbox.view.relays[0]?.relayId ?? '';
+  await mailbox.consent(relayId, 'approve');
+  await page.getByRole('button', { name: 'Vernieuwen' }).click();
+  await relayItem.getByText('Goedgekeurd door de melder').waitFor();
+  await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).click();
+  await relayItem.getByText('Verstuurd naar de organisatie').first().waitFor();
+  await relayItem.getByText('De organisatie heeft nog niet gereageerd.').waitFor();
+
+  // The organisation answers; the adviser reads it in the case and answers back.
+  const olga = await signIn(client, { username: 'olga', passphrase: 'olga van de organisatie' });
+  t.same((await olga.openRelay(relayId)).text.body, 'Er zijn aanwijzingen dat bij inkoop facturen worden gesplitst.');
+  await olga.postRelayMessage(relayId, 'Dank, wij zoeken het uit.');
+  await relayItem.getByRole('button', { name: 'Nieuwe berichten ophalen' }).click();
+  await relayItem.getByText('Dank, wij zoeken het uit.').waitFor();
+  await relayItem.locator('textarea').fill('Dank u. Ik hoor graag wat u vindt.');
+  await relayItem.getByRole('button', { name: 'Bericht versturen' }).click();
+  await relayItem.getByText('Het bericht is verstuurd.').waitFor();
+  t.same((await olga.openRelay(relayId)).messages.map((m) => [m.author, m.message.body]), [
+    ['organisation', 'Dank, wij zoeken het uit.'],
+    ['adviser', 'Dank u. Ik hoor graag wat u vindt.'],
+  ]);
+
+  // Access for colleagues of the channel: Bram received the report already, Chris did not.
+  await page.locator('#grant-adviser').selectOption({ label: 'Bram Collega' });
+  await page.getByRole('button', { name: 'Toegang geven' }).click();
+  t.match(await page.locator('#grant-title ~ [role=alert]').textContent(), /heeft al toegang/);
+  await page.locator('#grant-adviser').selectOption({ label: 'Chris Nieuw' });
+  await page.getByRole('button', { name: 'Toegang geven' }).click();
+  await page.getByText('Chris Nieuw heeft nu toegang tot deze melding.').waitFor();
+  await checkPage(t, watched, 'case after relay, registration and grant');
+
+  // Back to the inbox and into the case again: everything reads back from the server.
+  await page.getByRole('link', { name: 'Terug naar de meldingen' }).click();
+  await page.getByRole('link', { name: `Melding ${fresh.caseId.slice(0, 8)}` }).click();
+  await page.getByRole('heading', { name: 'Registratie' }).waitFor(SLOW);
+  t.ok(await page.getByLabel('Onregelmatigheid').isChecked(), 'the registration reads back');
+  t.equal(await page.locator('#registration-referred-to').inputValue(), 'Huis voor Klokkenluiders');
+  t.match(await page.locator('.status-line').textContent(), /Ontvangst bevestigd/);
+  await page.locator('article.relay').getByText('Dank u. Ik hoor graag wat u vindt.').waitFor();
+
+  // English too.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { level: 1, name: `Case ${fresh.caseId.slice(0, 8)}` }).waitFor();
+  await page.getByRole('heading', { name: 'Relay to the organisation' }).waitFor();
+  await checkPage(t, watched, 'case in English');
+});
+
+t.test('the sign-in page explains a wrong passphrase, and the adviser pages ask to sign in', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  buildWeb();
+  const app = await buildTestApp(t);
+  const browser = await launch(t);
+  const watched = await openPage(browser, app, { locale: 'en-GB' });
+  const { page } = watched;
+
+  await page.goto('/inbox');
+  await page.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
+  t.match(await page.locator('main').textContent(), /You are not signed in/);
+  await checkPage(t, watched, 'inbox signed out');
+
+  await page.goto('/invite');
+  t.match(await page.getByRole('alert').textContent(), /This link is incomplete/);
+
+  await page.goto('/login');
+  await fill(page, 'login-username', 'nobody');
+  await fill(page, 'login-passphrase', 'a passphrase that is wrong');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('alert').waitFor(SLOW);
+  t.match(await page.getByRole('alert').textContent(), /The user name, the passphrase or the code is not right/);
+  t.equal(await page.locator('#login-totp').count(), 0, 'no TOTP field until the server asks');
+  await checkPage(t, watched, 'login failed');
+});
