@@ -650,6 +650,7 @@ function report(input: ReportInput): string {
   const med = (list: Round[], side: SideName, key: Key) => median(list.map((r) => r[side][key]));
   const ratio = med(rounds, 'app', 'rps') / med(rounds, 'baseline', 'rps');
   const roundRatios = rounds.map((r) => r.app.rps / r.baseline.rps);
+  const cpu = (side: SideName) => med(rounds, side, 'serverCpu') + med(rounds, side, 'postgresCpu');
   const readRatio = med(reads, 'app', 'rps') / med(reads, 'baseline', 'rps');
   const busiest = Math.max(0, ...[...rounds, ...reads].flatMap((r) => [r.baseline.others, r.app.others]).filter(Number.isFinite));
   const all = (list: Round[]) => list.flatMap((r) => [r.baseline, r.app]);
@@ -704,6 +705,8 @@ function report(input: ReportInput): string {
     `Run ${input.started.toISOString()} with \`npm run bench\`, ${fixed(input.seconds, 0)} s in all.`,
     '',
     `**Submissions: the app reached ${fixed(ratio, 2)}× the baseline's median throughput (${fixed(med(rounds, 'app', 'rps'))} against ${fixed(med(rounds, 'baseline', 'rps'))} req/s); target ≥ ${TARGET}×: ${met ? 'met' : 'NOT met'}.** Per round: ${roundRatios.map((r) => `${fixed(r, 2)}×`).join(', ')}.`,
+    '',
+    `CPU per submission (server process + PostgreSQL backends, medians of rounds): app ${fixed(cpu('app') / 1000, 2)} ms, baseline ${fixed(cpu('baseline') / 1000, 2)} ms; baseline/app = ${fixed(cpu('baseline') / cpu('app'), 2)}, the throughput ratio to expect where CPU is the limit. This figure moves less than req/s when other work shares the machine.`,
     '',
     `**Mailbox reads (app, ${settings.connections} connections): p50 ${fixed(med(reads, 'app', 'p50'))} ms, p99 ${fixed(med(reads, 'app', 'p99'))} ms, ${fixed(med(reads, 'app', 'rps'))} req/s**; ${fixed(readRatio, 2)}× the baseline's throughput.`,
     '',

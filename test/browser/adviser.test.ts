@@ -280,3 +280,32 @@ t.test('the sign-in page explains a wrong passphrase, and the adviser pages ask 
   t.equal(await page.locator('#login-totp').count(), 0, 'no TOTP field until the server asks');
   await checkPage(t, watched, 'login failed');
 });
+
+t.test('where the installation requires TOTP, an adviser enrols at sign-in before seeing any case', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  buildWeb();
+  const app = await buildTestApp(t, { REQUIRE_TOTP: 'true' });
+  const admin = createAdministration(app.database.db, { powDifficulty: 0 });
+  await admin.createOrganisation({ slug: 'acme', name: 'Acme B.V.' });
+  await admin.createChannel({ slug: 'acme-meldpunt', name: 'Meldpunt Acme', organisation: 'acme' });
+  const invite = await admin.createInvite({ role: 'adviser', channel: 'acme-meldpunt' });
+  await setUpAccount(new ConfidantClient({ baseUrl: app.baseUrl }), { token: invite.token, username: 'dirk', displayName: 'Dirk', passphrase: 'dirk heeft ook een lange zin' });
+
+  const browser = await launch(t);
+  const watched = await openPage(browser, app, { locale: 'en-GB' });
+  const { page } = watched;
+  await page.goto('/login');
+  await fill(page, 'login-username', 'dirk');
+  await fill(page, 'login-passphrase', 'dirk heeft ook een lange zin');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByText('This installation requires two-step verification for advisers.').waitFor(SLOW);
+  t.equal(await page.getByRole('button', { name: 'Later' }).count(), 0, 'no way around it');
+  await page.getByRole('button', { name: 'Set up now' }).click();
+  const secret = fromBase32(((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, ''));
+  await checkPage(t, watched, 'required TOTP enrolment');
+  await fill(page, 'totp-confirm-code', totpCode(secret, totpStep(new Date())));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForURL('**/inbox', SLOW);
+  await page.getByText('There are no cases to show.').waitFor(SLOW);
+  await checkPage(t, watched, 'inbox after the required enrolment');
+});

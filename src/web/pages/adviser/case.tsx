@@ -15,6 +15,16 @@ import { RelaySection } from './relay.js';
 import { ReportView } from './report.js';
 import { AdviserError, caseRef, errorCode, LiveStatus, relativeDays, staffCall } from './shared.js';
 
+/** The sections of the case page, for the in-page navigation: heading id and title key. */
+const SECTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['status-title', 'adviser.case.statusTitle'],
+  ['report-title', 'adviser.report.title'],
+  ['conversation-title', 'adviser.conversation.title'],
+  ['relay-title', 'adviser.relay.title'],
+  ['registration-title', 'adviser.registration.title'],
+  ['grant-title', 'adviser.grant.title'],
+];
+
 /** The one step forward a status allows (closed cases can be reopened). */
 export const NEXT_STATUS: Record<CaseStatus, CaseStatus> = {
   received: 'acknowledged',
@@ -182,7 +192,16 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
             </button>
           </div>
           <LiveStatus message={loading ? t('busy') : null} />
-          {channel ? <p class="meta">{t('adviser.case.channel', { channel: channel.name, organisation: channel.organisation })}</p> : null}
+          {channel ? <p class="meta">{t('adviser.case.channel', { channel: channel.name })}</p> : null}
+          <nav class="on-this-page" aria-label={t('adviser.case.onThisPage')}>
+            <ul>
+              {SECTIONS.map(([id, key]) => (
+                <li key={id}>
+                  <a href={`#${id}`}>{t(key)}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
           <StatusPanel opened={opened} onStatus={(change) => setOpened({ ...opened, ...change })} />
           <section aria-labelledby="report-title">
             <h2 id="report-title">{t('adviser.report.title')}</h2>

@@ -89,7 +89,7 @@ function Inbox(props: { account: StaffAccount }) {
               <option value="">{t('adviser.inbox.allChannels')}</option>
               {props.account.channels.map((c) => (
                 <option value={c.slug} key={c.slug}>
-                  {t('adviser.inbox.channelOption', { channel: c.name, organisation: c.organisation })}
+                  {c.name}
                 </option>
               ))}
             </select>
@@ -111,7 +111,11 @@ function Inbox(props: { account: StaffAccount }) {
             ? null
             : shown.length === 0
               ? t('adviser.inbox.empty')
-              : t('adviser.inbox.summary', { page: pageIndex + 1, count: shown.length, overdue: overdueCount })
+              : t(overdueCount > 0 ? 'adviser.inbox.summaryOverdue' : 'adviser.inbox.summary', {
+                  page: pageIndex + 1,
+                  cases: t(shown.length === 1 ? 'adviser.inbox.count.one' : 'adviser.inbox.count.other', { count: shown.length }),
+                  overdue: overdueCount,
+                })
         }
       />
 

@@ -1,4 +1,4 @@
-/** What every adviser page shares: the signed-in bar, errors in plain words, announced status. */
+/** What every adviser page shares: errors in plain words, announced status, the session helpers. */
 import type { StaffAccount } from '../../../protocol/index.js';
 import { call } from '../../crypto.js';
 import { ErrorText } from '../../components/ui.js';

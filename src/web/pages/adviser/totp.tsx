@@ -50,7 +50,7 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
   };
 
   return (
-    <section class="panel" aria-labelledby="totp-title">
+    <section class="panel totp" aria-labelledby="totp-title">
       <h2 id="totp-title">{t('adviser.totp.title')}</h2>
       <p>{t('adviser.totp.intro')}</p>
       {required ? <p class="warning panel">{t('adviser.totp.required')}</p> : <p>{t('adviser.totp.optional')}</p>}
