@@ -297,10 +297,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
       const relayAsks = [
         { method: 'GET', route: '/api/v1/cases/{caseA}/relay-recipients', url: caseUrl(caseA, '/relay-recipients') },
         { method: 'POST', route: '/api/v1/relays/{relayId}/send', url: relayUrl(randomRelayId(), '/send') },
-        // BUG: GET /api/v1/relays/{relayId} and POST /api/v1/relays/{relayId}/messages are guarded by
-        // guards.anyStaff, which is built with allowWithoutTotp (meant for logout and TOTP enrolment):
-        // under REQUIRE_TOTP an adviser without TOTP passes the guard (404 unknown_relay here, 200/201
-        // on a relay it holds a wrap for) and reads and writes relay threads of its cases.
+        // The relay thread too: an adviser without TOTP must not read or write it.
         { method: 'GET', route: '/api/v1/relays/{relayId}', url: relayUrl(randomRelayId()) },
         { method: 'POST', route: '/api/v1/relays/{relayId}/messages', url: relayUrl(randomRelayId(), '/messages'), payload: { ...relayMessageBodies.caseAdviser } },
       ] as const;

@@ -32,7 +32,10 @@ export function staffGuards(app: FastifyInstance) {
     };
 
   return {
+    /** Any staff account, even one that still has to enrol TOTP: for logout and enrolment itself. */
     anyStaff: guard(['adviser', 'recipient'], { allowWithoutTotp: true }),
+    /** Any staff account, with the TOTP rule applied to advisers. */
+    staff: guard(['adviser', 'recipient']),
     adviser: guard(['adviser']),
     recipient: guard(['recipient']),
     /** The principal of a request that passed a guard. */

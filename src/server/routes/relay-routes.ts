@@ -88,7 +88,7 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { relayId: string } }>(
     '/api/v1/relays/:relayId',
-    { preHandler: guards.anyStaff, schema: { tags: ['relays'], security, params: relayParams, response: { 200: relayView, ...errors(400, 401, 403, 404) } } },
+    { preHandler: guards.staff, schema: { tags: ['relays'], security, params: relayParams, response: { 200: relayView, ...errors(400, 401, 403, 404) } } },
     async (request) => {
       const relay = await relays.view(viewer(request), relayIdOf(request));
       return {
@@ -105,7 +105,7 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { relayId: string }; Body: Envelope }>(
     '/api/v1/relays/:relayId/messages',
     {
-      preHandler: guards.anyStaff,
+      preHandler: guards.staff,
       schema: { tags: ['relays'], security, params: relayParams, body: relayMessageBody, response: { 201: relayMessageAnswer, ...errors(400, 401, 403, 404, 409, 413) } },
     },
     async (request, reply) => {

@@ -23,21 +23,33 @@ export interface PublicChannel {
 /** What a reporter's browser needs to know about a channel before writing a report. */
 export function createChannels(db: Database) {
   return {
+    /** One query on the submission's hot path: the channel with its advisers joined. */
     async bySlug(slug: string): Promise<PublicChannel> {
-      const [channel] = await db.select().from(channels).where(eq(channels.slug, slug));
-      if (!channel) throw notFound('unknown_channel', 'There is no channel at this address.');
-      const advisers = await db
+      const rows = await db
         .select({
+          channel: channels,
           keyId: staffAccounts.id,
           name: staffAccounts.displayName,
           boxPublicKey: staffAccounts.boxPublicKey,
           signPublicKey: staffAccounts.signPublicKey,
         })
-        .from(adviserChannels)
-        .innerJoin(staffAccounts, eq(adviserChannels.accountId, staffAccounts.id))
-        .where(and(eq(adviserChannels.channelId, channel.id), eq(staffAccounts.role, 'adviser'), isNull(staffAccounts.disabledAt)))
+        .from(channels)
+        .leftJoin(adviserChannels, eq(adviserChannels.channelId, channels.id))
+        .leftJoin(
+          staffAccounts,
+          and(eq(adviserChannels.accountId, staffAccounts.id), eq(staffAccounts.role, 'adviser'), isNull(staffAccounts.disabledAt)),
+        )
+        .where(eq(channels.slug, slug))
         .orderBy(asc(staffAccounts.displayName), asc(staffAccounts.id));
-      return { ...channel, advisers };
+      const first = rows[0];
+      if (!first) throw notFound('unknown_channel', 'There is no channel at this address.');
+      const advisers: ChannelAdviser[] = [];
+      for (const row of rows) {
+        if (row.keyId && row.name && row.boxPublicKey && row.signPublicKey) {
+          advisers.push({ keyId: row.keyId, name: row.name, boxPublicKey: row.boxPublicKey, signPublicKey: row.signPublicKey });
+        }
+      }
+      return { ...first.channel, advisers };
     },
   };
 }

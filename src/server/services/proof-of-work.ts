@@ -6,12 +6,20 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { lt } from 'drizzle-orm';
 import { verifyPow } from '../../protocol/index.js';
-import type { Database, Transaction } from '../db/connection.js';
+import type { Database } from '../db/connection.js';
 import { spentPowChallenges } from '../db/schema.js';
 import { powRequired } from '../errors.js';
 import { sameBytes } from '../tokens.js';
 
 export const POW_TTL_SECONDS = 300;
+
+/** What a spent challenge leaves behind, so that it works once. */
+export interface SpentChallenge {
+  challengeHash: Buffer;
+  expiresAt: Date;
+}
+
+export const powReused = () => powRequired('pow_reused', 'This proof-of-work challenge was used already: fetch a new one.');
 
 export interface IssuedChallenge {
   challenge: string;
@@ -29,9 +37,12 @@ export function createProofOfWork(db: Database, powKey: Uint8Array) {
       return { challenge: `${body}.${mac(body).toString('base64url')}`, difficulty, expiresAt };
     },
 
-    /** Checks a solution and spends its challenge inside `tx`; throws a 428 when it does not hold. */
-    async spend(tx: Transaction, solution: { challenge: string; nonce: number } | undefined, difficulty: number, now = new Date()): Promise<void> {
-      if (difficulty === 0) return;
+    /**
+     * Checks a solution; throws a 428 when it does not hold. Returns what spending it records
+     * (the caller inserts it in the same statement as the report), or null when none is needed.
+     */
+    verify(solution: { challenge: string; nonce: number } | undefined, difficulty: number, now = new Date()): SpentChallenge | null {
+      if (difficulty === 0) return null;
       if (!solution) throw powRequired('pow_required', 'This channel needs a proof of work: fetch /api/v1/pow and solve it.');
       const parts = solution.challenge.split('.');
       const [expiry, random, tag] = parts;
@@ -47,12 +58,7 @@ export function createProofOfWork(db: Database, powKey: Uint8Array) {
       if (!verifyPow(solution.challenge, difficulty, solution.nonce)) {
         throw powRequired('pow_wrong', `The proof-of-work nonce does not give ${difficulty} leading zero bits.`);
       }
-      const spent = await tx
-        .insert(spentPowChallenges)
-        .values({ challengeHash: createHash('sha256').update(solution.challenge).digest(), expiresAt })
-        .onConflictDoNothing()
-        .returning({ expiresAt: spentPowChallenges.expiresAt });
-      if (spent.length === 0) throw powRequired('pow_reused', 'This proof-of-work challenge was used already: fetch a new one.');
+      return { challengeHash: createHash('sha256').update(solution.challenge).digest(), expiresAt };
     },
 
     /** Forgets spent challenges that can no longer be presented. */

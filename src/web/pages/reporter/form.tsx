@@ -2,7 +2,7 @@
  * The report form, its submission (Argon2id and proof of work in the worker, with the stage
  * shown), the code page, and a last page on what happens next.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Busy, Link, formatDate } from '../../components/ui.js';
 import { call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -37,6 +37,7 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
   const [stage, setStage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<Submitted | null>(null);
+  useAskBeforeUnload(step === 'sending');
 
   if (step === 'sending') {
     return (
@@ -103,6 +104,19 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
       />
     </StepPage>
   );
+}
+
+/** While a report is on its way, closing the tab asks first: the code would be lost with it. */
+function useAskBeforeUnload(active: boolean): void {
+  useEffect(() => {
+    if (!active) return;
+    const ask = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    addEventListener('beforeunload', ask);
+    return () => removeEventListener('beforeunload', ask);
+  }, [active]);
 }
 
 function SentSummary(props: { result: Submitted }) {
