@@ -11,6 +11,7 @@ import { securityHeaders } from './plugins/security-headers.js';
 import { loggerOptions } from './plugins/logging.js';
 import { errorHandling } from './plugins/errors.js';
 import { auditSealer } from './plugins/audit-sealer.js';
+import { housekeeping } from './plugins/housekeeping.js';
 import { createServices } from './services/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { validatorCompiler } from './schemas/validation.js';
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.decorate('database', database);
   app.decorate('services', await createServices(config, database));
   await app.register(auditSealer);
+  await app.register(housekeeping);
 
   await app.register(healthRoutes);
   await app.register(reporterRoutes);

@@ -19,3 +19,13 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = pgError(error);
   return e?.code === '23505' && (e.constraint ?? '').includes(constraint);
 }
+
+/**
+ * The innermost error's first line, for logs: drizzle wraps a database error in one whose
+ * message holds the whole query and its parameters, which must never be logged.
+ */
+export function innermostMessage(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? (inner.message || inner.name).split('\n')[0] ?? inner.name : String(error);
+}

@@ -5,25 +5,15 @@
  * tick; it never stops the server. Logs only counts and error messages.
  */
 import type { FastifyInstance } from 'fastify';
-import { createAudit } from '../services/audit.js';
+import { innermostMessage } from '../db/errors.js';
 
 export interface AuditSealerOptions {
   /** Milliseconds between seals; 2000 when absent. */
   intervalMs?: number;
 }
 
-/**
- * The innermost error's message: drizzle wraps a database error in one whose message holds
- * the whole query and its parameters (actors, subjects, hashes), which must not be logged.
- */
-function message(error: unknown): string {
-  let inner = error;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? (inner.message || inner.name).split('\n')[0]! : String(error);
-}
-
 export async function auditSealer(app: FastifyInstance, opts: AuditSealerOptions): Promise<void> {
-  const audit = createAudit(app.database.db);
+  const audit = app.services.audit;
   // One seal at a time per instance: a slow seal is not joined by the next tick.
   let running: Promise<void> | undefined;
   const seal = (): Promise<void> =>
@@ -34,7 +24,7 @@ export async function auditSealer(app: FastifyInstance, opts: AuditSealerOptions
           if (sealed > 0) app.log.debug({ sealed }, 'audit events sealed');
         },
         (error: unknown) => {
-          app.log.warn({ error: message(error) }, 'audit sealing failed');
+          app.log.warn({ error: innermostMessage(error) }, 'audit sealing failed');
         },
       )
       .finally(() => {

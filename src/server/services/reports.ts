@@ -7,7 +7,7 @@ import type { Database } from '../db/connection.js';
 import { sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../errors.js';
-import type { Channels } from './channels.js';
+import type { Channels, PublicChannel } from './channels.js';
 import { acknowledgeBy } from './deadlines.js';
 import { powReused, type ProofOfWork, type SpentChallenge } from './proof-of-work.js';
 
@@ -64,10 +64,30 @@ async function insertCase(db: Database, channelId: string, input: NewCase, spent
   return (result as unknown as { rows: unknown[] }).rows.length === 1;
 }
 
+/** How long a channel and its advisers may be reused for checking submissions. */
+const CHANNEL_REUSE_MS = 2000;
+
 export function createReports(db: Database, channels: Channels, pow: ProofOfWork) {
+  // The channel lookup is half the database work of a submission; under load, reports to one
+  // channel reuse it for two seconds. It only checks who may receive wraps: an adviser added
+  // since is found by the fresh lookup below, and one removed since gets at most a wrap.
+  const recent = new Map<string, { channel: PublicChannel; until: number }>();
+  async function freshChannel(slug: string, now: Date): Promise<PublicChannel> {
+    const channel = await channels.bySlug(slug);
+    if (recent.size > 1000) recent.clear();
+    recent.set(slug, { channel, until: now.getTime() + CHANNEL_REUSE_MS });
+    return channel;
+  }
+  async function recentChannel(slug: string, now: Date): Promise<PublicChannel> {
+    const hit = recent.get(slug);
+    return hit && hit.until > now.getTime() ? hit.channel : freshChannel(slug, now);
+  }
+
   return {
     async submit(slug: string, input: NewCase, now = new Date()): Promise<Submitted> {
-      const channel = await channels.bySlug(slug);
+      let channel = await recentChannel(slug, now);
+      // A wrap for someone the recent copy does not know: ask the database before refusing.
+      if (input.wraps.some((w) => !channel.advisers.some((a) => a.keyId === w.keyId))) channel = await freshChannel(slug, now);
       const advisers = new Set(channel.advisers.map((a) => a.keyId));
       const seen = new Set<string>();
       for (const [index, { keyId }] of input.wraps.entries()) {
