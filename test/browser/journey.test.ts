@@ -17,7 +17,7 @@ import { buildWeb, checkPage, chromiumAvailable, launch, openPage, type Watched 
 const SLOW = { timeout: 120_000 };
 const CODE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/;
 
-// Five Argon2id derivations in Chromium and many axe-core runs: more than tap's default.
+// Six Argon2id derivations in Chromium (two per account, the report, the mailbox) and many axe-core runs: more than tap's default.
 t.setTimeout(600_000);
 
 type Tap = Parameters<typeof chromiumAvailable>[0];

@@ -45,7 +45,8 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
     const route = `${init.method} ${url.replace('https://confidant.test', '')}`;
     switch (route) {
       case `GET /api/v1/channels/${channel.slug}`: return await answer(200, channel);
-      case 'GET /api/v1/pow': {
+      // The client asks for the difficulty of the channel it submits to.
+      case `GET /api/v1/pow?channel=${channel.slug}`: {
         const challenge = toBase64url(sodium().randombytes_buf(16));
         powChallenges.add(challenge);
         return await answer(200, { challenge, difficulty: channel.pow.difficulty, expiresAt: new Date(Date.now() + 60000).toISOString() });

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { innermostMessage } from '../db/errors.js';
+import { createAudit } from '../services/audit.js';
 
 export interface AuditSealerOptions {
   /** Milliseconds between seals; 2000 when absent. */
@@ -13,7 +14,7 @@ export interface AuditSealerOptions {
 }
 
 export async function auditSealer(app: FastifyInstance, opts: AuditSealerOptions): Promise<void> {
-  const audit = app.services.audit;
+  const audit = createAudit(app.database.db);
   // One seal at a time per instance: a slow seal is not joined by the next tick.
   let running: Promise<void> | undefined;
   const seal = (): Promise<void> =>
