@@ -1,15 +1,7 @@
 /** JSON schemas of the adviser's case routes (protocol-v1 §6 staff side). */
-import { base64url, base64urlOf, envelope, isoTime } from './common.js';
+import { base64url, base64urlOf, caseMessages, envelope, isoTime, nullableTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
 
 const statuses = ['received', 'acknowledged', 'in_progress', 'closed'] as const;
-const wireEnvelope = {
-  type: 'object',
-  properties: { nonce: base64url, ciphertext: base64url },
-  required: ['nonce', 'ciphertext'],
-  additionalProperties: false,
-} as const;
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
-const opaqueId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 
 export const caseParams = {
   type: 'object',
@@ -64,15 +56,7 @@ export const caseDetail = {
     ...summaryProperties,
     reporterWrap: base64url,
     report: wireEnvelope,
-    messages: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'string' }, author: { type: 'string', enum: ['reporter', 'adviser'] }, sentAt: isoTime, nonce: base64url, ciphertext: base64url },
-        required: ['id', 'author', 'sentAt', 'nonce', 'ciphertext'],
-        additionalProperties: false,
-      },
-    },
+    messages: caseMessages,
     relays: {
       type: 'array',
       items: {
@@ -109,12 +93,7 @@ export const caseDetail = {
 
 export const caseMessageBody = envelope;
 
-export const caseMessageAnswer = {
-  type: 'object',
-  properties: { id: { type: 'string' }, sentAt: isoTime },
-  required: ['id', 'sentAt'],
-  additionalProperties: false,
-} as const;
+export const caseMessageAnswer = postedAnswer;
 
 export const statusBody = {
   type: 'object',

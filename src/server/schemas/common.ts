@@ -34,3 +34,35 @@ export const envelope = {
   required: ['nonce', 'ciphertext'],
   additionalProperties: false,
 } as const;
+
+/** An encrypted record in an answer: what the server stored, unchecked on the way out. */
+export const wireEnvelope = {
+  type: 'object',
+  properties: { nonce: base64url, ciphertext: base64url },
+  required: ['nonce', 'ciphertext'],
+  additionalProperties: false,
+} as const;
+
+export const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** An opaque id a client names: a key id or the like. */
+export const opaqueId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
+
+/** The mailbox conversation as answers list it, for the reporter and the adviser alike. */
+export const caseMessages = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: { id: { type: 'string' }, author: { type: 'string', enum: ['reporter', 'adviser'] }, sentAt: isoTime, nonce: base64url, ciphertext: base64url },
+    required: ['id', 'author', 'sentAt', 'nonce', 'ciphertext'],
+    additionalProperties: false,
+  },
+} as const;
+
+/** The answer to a message posted anywhere: its id and when it was stored. */
+export const postedAnswer = {
+  type: 'object',
+  properties: { id: { type: 'string' }, sentAt: isoTime },
+  required: ['id', 'sentAt'],
+  additionalProperties: false,
+} as const;

@@ -1,20 +1,13 @@
 /** JSON schemas of relays (protocol-v1 §5, §6): what the adviser sends and what the organisation reads. */
-import { base64url, base64urlOf, envelope, isoTime } from './common.js';
+import { base64url, base64urlOf, envelope, isoTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
 
 const relayStates = ['awaiting_consent', 'approved', 'declined', 'sent'] as const;
-const wireEnvelope = {
-  type: 'object',
-  properties: { nonce: base64url, ciphertext: base64url },
-  required: ['nonce', 'ciphertext'],
-  additionalProperties: false,
-} as const;
 const keyHolder = {
   type: 'object',
   properties: { keyId: { type: 'string' }, name: { type: 'string' }, boxPublicKey: base64url },
   required: ['keyId', 'name', 'boxPublicKey'],
   additionalProperties: false,
 } as const;
-const opaqueId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 
 export const relayParams = {
   type: 'object',
@@ -117,9 +110,4 @@ export const relayView = {
 
 export const relayMessageBody = envelope;
 
-export const relayMessageAnswer = {
-  type: 'object',
-  properties: { id: { type: 'string' }, sentAt: isoTime },
-  required: ['id', 'sentAt'],
-  additionalProperties: false,
-} as const;
+export const relayMessageAnswer = postedAnswer;

@@ -1,10 +1,9 @@
 /** JSON schemas of the reporter side of protocol-v1 §6: channel info, proof of work, submission, mailbox. */
-import { base64url, base64urlOf, envelope, isoTime } from './common.js';
+import { base64url, base64urlOf, caseMessages, envelope, isoTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
 
 const KEY = base64urlOf(32);
 const WRAP = base64urlOf(80);
 const ID16 = base64urlOf(16);
-const opaqueId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 const slug = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' } as const;
 
 export const slugParams = {
@@ -118,12 +117,6 @@ export const sessionAnswer = {
   additionalProperties: false,
 } as const;
 
-const wireEnvelope = {
-  type: 'object',
-  properties: { nonce: base64url, ciphertext: base64url },
-  required: ['nonce', 'ciphertext'],
-  additionalProperties: false,
-} as const;
 
 export const mailboxView = {
   type: 'object',
@@ -135,15 +128,7 @@ export const mailboxView = {
     feedbackBy: isoTime,
     reporterWrap: base64url,
     report: wireEnvelope,
-    messages: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'string' }, author: { type: 'string', enum: ['reporter', 'adviser'] }, sentAt: isoTime, nonce: base64url, ciphertext: base64url },
-        required: ['id', 'author', 'sentAt', 'nonce', 'ciphertext'],
-        additionalProperties: false,
-      },
-    },
+    messages: caseMessages,
     relays: {
       type: 'array',
       items: {
@@ -169,12 +154,7 @@ export const mailboxView = {
 
 export const postMessageBody = envelope;
 
-export const postMessageAnswer = {
-  type: 'object',
-  properties: { id: { type: 'string' }, sentAt: isoTime },
-  required: ['id', 'sentAt'],
-  additionalProperties: false,
-} as const;
+export const postMessageAnswer = postedAnswer;
 
 export const relayParams = {
   type: 'object',
