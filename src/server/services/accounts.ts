@@ -125,6 +125,26 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
     await recordAudit(db, { actor: accountId, action: 'login_failed', subject: accountId, at: now });
   }
 
+  /**
+   * The TOTP step of an enrolled account's code, or null when TOTP is off. A missing code asks
+   * for one; a wrong or reused code counts as a failed attempt and fails with `failure`.
+   */
+  async function secondFactor(
+    account: { id: string; failedLogins: number; totpEnabledAt: Date | null; totpSecret: Uint8Array | null; totpLastStep: number | null },
+    code: string | undefined,
+    now: Date,
+    failure: () => Error,
+  ): Promise<number | null> {
+    if (!account.totpEnabledAt || !account.totpSecret) return null;
+    if (!code) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
+    const step = matchTotp(account.totpSecret, code, now, account.totpLastStep);
+    if (step === null) {
+      await recordFailure(account.id, account.failedLogins, now);
+      throw failure();
+    }
+    return step;
+  }
+
   function refuseWhileLocked(account: { lockedUntil: Date | null }, now: Date) {
     if (account.lockedUntil && account.lockedUntil > now) {
       const seconds = Math.ceil((account.lockedUntil.getTime() - now.getTime()) / 1000);
@@ -246,15 +266,7 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
         await recordFailure(account.id, account.failedLogins, now);
         throw loginFailed();
       }
-      let step: number | null = null;
-      if (account.totpEnabledAt && account.totpSecret) {
-        if (!input.totp) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
-        step = matchTotp(account.totpSecret, input.totp, now, account.totpLastStep);
-        if (step === null) {
-          await recordFailure(account.id, account.failedLogins, now);
-          throw loginFailed();
-        }
-      }
+      const step = await secondFactor(account, input.totp, now, loginFailed);
       await db
         .update(staffAccounts)
         .set({ failedLogins: 0, lockedUntil: null, ...(step !== null ? { totpLastStep: step } : {}) })
@@ -379,15 +391,7 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
         await recordFailure(account.id, account.failedLogins, now);
         throw recoveryFailed();
       }
-      let step: number | null = null;
-      if (account.totpEnabledAt && account.totpSecret) {
-        if (!input.totp) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
-        step = matchTotp(account.totpSecret, input.totp, now, account.totpLastStep);
-        if (step === null) {
-          await recordFailure(account.id, account.failedLogins, now);
-          throw recoveryFailed();
-        }
-      }
+      const step = await secondFactor(account, input.totp, now, recoveryFailed);
       await db.transaction(async (tx) => {
         const spent = await tx
           .insert(spentPowChallenges)
