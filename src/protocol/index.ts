@@ -1,5 +1,5 @@
 /**
- * Confidant protocol v1 (shared/protocol-v1.md), for the browser, the server, the tests and
+ * Confidant protocol v1 (docs/protocol.md), for the browser, the server, the tests and
  * the CLI. `await ready()` once before the synchronous functions.
  */
 export { ready, sodium } from './sodium.js';

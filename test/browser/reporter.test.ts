@@ -32,7 +32,7 @@ function setUp() {
 
 const CODE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/;
 const SLOW = { timeout: 90_000 };
-/** A valid code (the second code of shared/vectors/code-v1.json) that opens no mailbox here. */
+/** A valid code (the second code of docs/vectors/code-v1.json) that opens no mailbox here. */
 const VALID_UNUSED = 'K7Q4-M2XD-9PTR-H6WA-3FZN-1KYX';
 
 /** Saves a screenshot when REPORTER_SCREENSHOTS names a folder (for looking at the pages). */

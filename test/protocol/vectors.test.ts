@@ -1,4 +1,4 @@
-// shared/vectors/code-v1.json, byte for byte (§2 code and derivation with the real Argon2
+// docs/vectors/code-v1.json, byte for byte (§2 code and derivation with the real Argon2
 // parameters, the report record, the mailbox login signature, the proof of work).
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -18,7 +18,7 @@ interface Vectors {
   pow: { challenge: string; difficulty: number; nonce: number };
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/code-v1.json', import.meta.url), 'utf8')) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL('../../docs/vectors/code-v1.json', import.meta.url), 'utf8')) as Vectors;
 
 t.before(async () => { await ready(); });
 
