@@ -156,7 +156,6 @@ t.test('every staff route answers every caller as designed', async (t) => {
     return { id: created.accountId, authKey, token, account };
   };
   const a1 = await staff('adviser-a1', { role: 'adviser', channel: 'channel-a' });
-  const a2 = await staff('adviser-a2', { role: 'adviser', channel: 'channel-a' });
   const b1 = await staff('adviser-b1', { role: 'adviser', channel: 'channel-b' });
   const r1 = await staff('recipient-1', { role: 'recipient', organisation: 'org-one' });
   t.equal(r1.account.role, 'recipient', 'the recipient invite made a recipient account');
@@ -164,6 +163,8 @@ t.test('every staff route answers every caller as designed', async (t) => {
 
   const report = { v: 1 as const, lang: 'en', answers: { what: 'Matrix test report.' }, anonymity: 'anonymous' as const };
   const submittedA = await submitNewReport(client, { slug: 'channel-a', report, adviserKeyIds: [a1.id] });
+  // A2 joins channel A after the report: the reporter could not leave A2 out, so A1 may grant.
+  const a2 = await staff('adviser-a2', { role: 'adviser', channel: 'channel-a' });
   const submittedB = await submitNewReport(client, { slug: 'channel-b', report });
   const caseA = submittedA.caseId;
   const caseB = submittedB.caseId;
@@ -178,7 +179,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   // Valid bodies from the protocol module: ciphertexts under the case key, and A1's grant to A2.
   // The case key takes A1's secret keys, which only signing in opens.
   const a1Keys = await signIn(client, { username: 'adviser-a1', passphrase: passphraseOf('adviser-a1') });
-  const caseKey = a1Keys.caseKey(await client.getCase(a1Keys.token, caseA));
+  const caseKey = await a1Keys.caseKey(caseA);
   await a1Keys.logout();
   const messageBody = encryptRecord(caseKey, { v: 1, body: 'A reply from A1.', sentAt: new Date().toISOString() }, messageAd(caseA, 'adviser'), MESSAGE_BLOCK);
   const registrationBody = encryptRecord(caseKey, { v: 1, category: 'matrix' }, registrationAd(caseA), REGISTRATION_BLOCK);
@@ -342,6 +343,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'PUT /api/v1/cases/{caseId}/registration',
       request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/registration'), payload: { ...registrationBody } }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+    },
+    {
+      route: 'PUT /api/v1/cases/{caseId}/pin',
+      note: 'A1 pinned the key when it first used it',
+      request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/pin'), payload: { pin: randomBytes(64).toString('base64url') } }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 409, error: 'pin_exists' } },
     },
     {
       route: 'PATCH /api/v1/cases/{caseId}',

@@ -251,7 +251,10 @@ async function newAuditEntries(): Promise<Array<{ actor: string; action: string;
 }
 
 const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
-const DETAIL_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'files', 'messages', 'overdue', 'receivedAt', 'registration', 'relays', 'report', 'reporterWrap', 'status', 'wrap'];
+const DETAIL_KEYS = [
+  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'files', 'messages', 'overdue', 'pin', 'receivedAt',
+  'registration', 'relays', 'report', 'reporterSignPublicKey', 'reporterWrap', 'status', 'wrap',
+];
 
 // ─── The list ───────────────────────────────────────────────────────────────────────────────
 
@@ -523,13 +526,16 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       overdue: false,
       wrap: undefined,
       reporterWrap: made.reporterWrap,
+      reporterSignPublicKey: b64(made.reporter.signPublicKey),
+      commitment: null,
+      pin: null,
       report: made.report,
       messages: [],
       relays: [],
       files: [],
       registration: null,
     },
-    'a new case: its times, the reporter\'s wrap and report as submitted, nothing else yet, registration null',
+    'a new case: its times, the reporter\'s wrap, key and report as submitted, no commitment (a v1 client), no pin, nothing else yet, registration null',
   );
   const caseKey = unsealKey(body.wrap, dirk.boxPublicKey, dirk.boxSecretKey);
   t.same(decryptRecord(caseKey, body.report, reportAd(made.id), REPORT_BLOCK), { v: 1, lang: 'nl', answers: { what: 'Offertes worden opgesplitst.' }, anonymity: 'anonymous' }, 'the adviser decrypts the report with the wrap');

@@ -445,8 +445,10 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
         { relayId: relayTwo.id, state: 'sent', copy: envelope(relayTwo.copyNonce, relayTwo.copyCiphertext) },
       ],
       files: [{ fileId: file.id, header: envelope(file.headerNonce, file.headerCiphertext), bytes: 4242 }],
+      commitment: null,
+      readers: [{ keyId: anna.id, name: 'Anna de Vries', granted: false }],
     },
-    'exactly the case: own messages in order, own relays with their copies, completed files only; nothing of the other case',
+    'exactly the case: own messages in order, own relays with their copies, completed files only, no commitment (a v1 submission), its one reader; nothing of the other case',
   );
 
   const view = answer.json() as { reporterWrap: string; report: { nonce: string; ciphertext: string } };

@@ -2,6 +2,8 @@
 import type { Config } from '../server/config.js';
 import { INVITE_DAYS, inviteLink, type Administration, type CreatedInvite } from '../server/services/administration.js';
 import type { Audit } from '../server/services/audit.js';
+import type { Channels } from '../server/services/channels.js';
+import { keyFingerprint } from '../protocol/index.js';
 import { UsageError, wholeNumber, type OptionSpecs, type Parsed } from './args.js';
 import { formatDate, table } from './output.js';
 
@@ -9,6 +11,7 @@ import { formatDate, table } from './output.js';
 export interface Context {
   admin: Administration;
   audit: Audit;
+  channels: Channels;
   config: Config;
   out(line: string): void;
 }
@@ -118,6 +121,29 @@ export const commands: Command[] = [
         ['SLUG', 'NAME', 'ORGANISATION', 'CONSENT', 'POW'],
         channels.map((c) => [c.slug, c.name, c.organisationSlug, c.consentRequired ? 'required' : 'no', String(c.powDifficulty)]),
       ).forEach(out);
+    },
+  },
+  {
+    group: 'channel',
+    name: 'link',
+    args: ['<slug>'],
+    options: {},
+    summary: "Print the reporters' link with the advisers' key fingerprints pinned, to publish on the intranet.",
+    plan: (input) => async ({ channels, config, out }) => {
+      const channel = await channels.bySlug(input.positionals[0]!);
+      if (channel.advisers.length === 0) {
+        out(`Channel "${channel.slug}" has no adviser yet: invite one first (confidant invite adviser --channel ${channel.slug}).`);
+        return;
+      }
+      const advisers = channel.advisers.map((a) => ({ name: a.name, fingerprint: keyFingerprint(a.boxPublicKey, a.signPublicKey) }));
+      out(`The link for reporters of "${channel.slug}", with the keys of its ${advisers.length} adviser(s) pinned:`);
+      out('');
+      out(`  ${config.publicUrl}/c/${channel.slug}#pins=${advisers.map((a) => a.fingerprint).join(',')}`);
+      out('');
+      table(['ADVISER', 'FINGERPRINT'], advisers.map((a) => [a.name, a.fingerprint])).forEach(out);
+      out('');
+      out('Ask each adviser to confirm the fingerprint their own page shows before you publish the link.');
+      out('A reporter who opens it sends only to these keys; print it again when advisers join or leave.');
     },
   },
   {

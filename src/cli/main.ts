@@ -12,6 +12,7 @@ import { openDatabase, type DatabaseHandle } from '../server/db/connection.js';
 import { AppError } from '../server/errors.js';
 import { createAdministration } from '../server/services/administration.js';
 import { createAudit } from '../server/services/audit.js';
+import { createChannels } from '../server/services/channels.js';
 import { parse, UsageError, wantsHelp } from './args.js';
 import { checkInput, commands, groups, optionSpecs, usage, type Command } from './commands.js';
 import { table } from './output.js';
@@ -118,6 +119,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       await work({
         admin: createAdministration(database.db, { powDifficulty: config.powDifficulty }),
         audit: createAudit(database.db),
+        channels: createChannels(database.db),
         config,
         out: io.out,
       });

@@ -202,6 +202,11 @@ export class ConfidantClient {
     return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/grants`, { token, body: grant });
   }
 
+  /** Extension: stores this adviser's signed pin of the case key (once; 409 pin_exists after). */
+  pinCase(token: string, caseId: string, pin: string): Promise<void> {
+    return this.#request('PUT', `/api/v1/cases/${encodeURIComponent(caseId)}/pin`, { token, body: { pin } });
+  }
+
   // Relays (§5).
 
   relayRecipients(token: string, caseId: string): Promise<RelayRecipients> {

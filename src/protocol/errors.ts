@@ -26,7 +26,11 @@ export type ProtocolErrorCode =
   | 'bad_recovery_key'
   | 'unknown_adviser'
   | 'no_advisers'
-  | 'session_closed';
+  | 'session_closed'
+  | 'case_key_unverified'
+  | 'key_mismatch'
+  | 'adviser_excluded'
+  | 'unpinned_advisers';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

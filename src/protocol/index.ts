@@ -33,8 +33,11 @@ export type { StaffMaster, StaffSecretKeys, StaffKeys, RecoveryKey, DeriveOption
 export type * from './wire.js';
 export { ConfidantClient } from './client.js';
 export type { ConfidantClientOptions, FetchLike, FetchInit, FetchResponse } from './client.js';
-export { submitNewReport, openMailbox, Mailbox } from './reporter.js';
+export { submitNewReport, openMailbox, pinnedAdvisers, Mailbox } from './reporter.js';
 export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';
 export { staffVerifier, fakeStaffSalt, signStaffRecovery, verifyStaffRecovery, STAFF_RECOVERY_PREFIX } from './staff-auth.js';
+export { caseKeyCommitment, signCaseCommitment, verifyCaseCommitmentSignature, checkCaseKey } from './commitment.js';
+export { signCasePin, verifyCasePin } from './case-pin.js';
+export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
 export type { AccountSetup, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';

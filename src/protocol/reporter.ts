@@ -12,7 +12,9 @@ import type { MailboxKeys } from './code.js';
 import {
   BOX_PUBLIC_KEY_BYTES, CASE_ID_BYTES, KEY_BYTES, MESSAGE_BLOCK, PROTOCOL_VERSION, RELAY_BLOCK, REPORT_BLOCK
 } from './constants.js';
+import { checkCaseKey, signCaseCommitment } from './commitment.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
+import { fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 import { ProtocolError } from './errors.js';
 import { signMailboxLogin } from './mailbox-login.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
@@ -20,15 +22,20 @@ import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
 import { ready } from './sodium.js';
 import type {
-  CaseStatus, ConsentDecision, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
+  CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
   SubmitReportRequest
 } from './wire.js';
 
 export interface NewReport {
   slug: string;
   report: ReportPlaintext;
-  /** The advisers who receive the report (default: all the channel's advisers). */
+  /** The advisers who receive the report (default: all the channel's advisers, or all pinned ones). */
   adviserKeyIds?: string[];
+  /**
+   * Fingerprints the organisation published with its channel link: only advisers whose keys
+   * match one are used, and a choice of any other adviser is refused ('unpinned_advisers').
+   */
+  pinnedFingerprints?: string[];
 }
 
 export interface SubmittedReport {
@@ -60,6 +67,8 @@ export interface OpenedMailbox {
   relays: OpenedRelay[];
   /** Still encrypted: file headers and bodies are opened on demand. */
   files: MailboxFile[];
+  /** Every adviser who can read the case, as the server lists them (extension). */
+  readers: CaseReader[];
 }
 
 /** Overwrites the secret parts of derived keys once they are no longer needed. */
@@ -74,20 +83,26 @@ function wipe(keys: MailboxKeys): void {
  * the key to the chosen advisers and to the reporter, encrypts the report, solves the proof
  * of work when the channel asks for one, and submits. Returns the code to show once.
  */
-export async function submitNewReport(client: ConfidantClient, { slug, report, adviserKeyIds }: NewReport): Promise<SubmittedReport> {
+export async function submitNewReport(client: ConfidantClient, { slug, report, adviserKeyIds, pinnedFingerprints }: NewReport): Promise<SubmittedReport> {
   const s = await ready();
   if (!isReportPlaintext(report)) {
     throw new ProtocolError('bad_report', 'a report is { v: 1, lang, answers, anonymity }, with identity only when confidential');
   }
   const channel = await client.getChannel(slug);
+  const offered = pinnedAdvisers(channel.advisers, pinnedFingerprints);
   const advisers = adviserKeyIds === undefined
-    ? channel.advisers
+    ? offered
     : [...new Set(adviserKeyIds)].map((keyId) => {
       const adviser = channel.advisers.find((a) => a.keyId === keyId);
       if (adviser === undefined) throw new ProtocolError('unknown_adviser', 'no adviser of this channel has that key id');
+      if (!offered.includes(adviser)) throw new ProtocolError('unpinned_advisers', "that adviser's keys are not the ones the organisation published");
       return adviser;
     });
-  if (advisers.length === 0) throw new ProtocolError('no_advisers', 'the report must go to at least one adviser');
+  if (advisers.length === 0) {
+    throw pinnedFingerprints === undefined
+      ? new ProtocolError('no_advisers', 'the report must go to at least one adviser')
+      : new ProtocolError('unpinned_advisers', "no adviser's keys match the ones the organisation published");
+  }
 
   const code = generateCode();
   const keys = await deriveMailboxKeys(code.body);
@@ -103,7 +118,13 @@ export async function submitNewReport(client: ConfidantClient, { slug, report, a
       reporterBoxPublicKey: toBase64url(keys.boxPublicKey),
       wraps: advisers.map((a) => ({ keyId: a.keyId, wrap: sealKey(caseKey, fromBase64url(a.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) })),
       reporterWrap: sealKey(caseKey, keys.boxPublicKey),
-      report: encryptRecord(caseKey, report, reportAd(caseId), REPORT_BLOCK)
+      report: encryptRecord(caseKey, report, reportAd(caseId), REPORT_BLOCK),
+      commitment: signCaseCommitment({
+        caseId,
+        caseKey,
+        chosen: advisers.map((a) => a.keyId),
+        excluded: channel.advisers.filter((a) => !advisers.includes(a)).map((a) => a.keyId)
+      }, keys.signSecretKey)
     };
   } finally {
     caseKey.fill(0);
@@ -117,6 +138,13 @@ export async function submitNewReport(client: ConfidantClient, { slug, report, a
   const answer = await client.submitReport(slug, body);
   // The report is stored from here on: return the code whatever else the answer says.
   return { code: code.display, caseId, receivedAt: answer.receivedAt, acknowledgeBy: answer.acknowledgeBy };
+}
+
+/** The advisers a reporter may choose: all, or with pins only those whose keys match one. */
+export function pinnedAdvisers(advisers: ChannelAdviser[], pinnedFingerprints: string[] | undefined): ChannelAdviser[] {
+  if (pinnedFingerprints === undefined) return advisers;
+  const pins = new Set(pinnedFingerprints.map(normaliseFingerprint).filter((f): f is string => f !== null));
+  return advisers.filter((a) => pins.has(fingerprintOf(a)));
 }
 
 export function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messages'][number]): OpenedMessage {
@@ -152,7 +180,8 @@ function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
     report,
     messages: view.messages.map((m) => openMessage(caseKey, view.caseId, m)),
     relays: view.relays.map((r) => openRelay(caseKey, view.caseId, r)),
-    files: view.files
+    files: view.files,
+    readers: view.readers
   };
 }
 
@@ -165,13 +194,15 @@ export class Mailbox {
   #token: string | undefined;
   #caseKey: Uint8Array;
   #view: OpenedMailbox;
+  readonly #commitment: CaseCommitment | null;
 
   /** @internal use openMailbox() */
-  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: OpenedMailbox) {
+  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: OpenedMailbox, commitment: CaseCommitment | null) {
     this.#client = client;
     this.#token = token;
     this.#caseKey = caseKey;
     this.#view = view;
+    this.#commitment = commitment;
   }
 
   get view(): OpenedMailbox {
@@ -191,6 +222,9 @@ export class Mailbox {
   async refresh(): Promise<OpenedMailbox> {
     const view = await this.#client.getMailbox(this.#session());
     if (view.caseId !== this.#view.caseId) throw new ProtocolError('decrypt_failed', 'the server answered with another case');
+    if (this.#commitment !== null && view.commitment?.key !== this.#commitment.key) {
+      throw new ProtocolError('case_key_unverified', "the case's commitment changed");
+    }
     this.#view = openView(this.#caseKey, view);
     return this.#view;
   }
@@ -220,7 +254,10 @@ export class Mailbox {
         mailboxId: keys.mailboxId,
         reporterSignPublicKey: toBase64url(keys.signPublicKey),
         reporterBoxPublicKey: toBase64url(keys.boxPublicKey),
-        reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey)
+        reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey),
+        ...(this.#commitment === null ? {} : {
+          commitmentSignature: signCaseCommitment({ caseId: this.caseId, caseKey: this.#caseKey, ...this.#commitment }, keys.signSecretKey).signature
+        })
       });
     } finally {
       wipe(keys);
@@ -254,7 +291,9 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
       const view = await client.getMailbox(token);
       const caseKey = unsealKey(view.reporterWrap, keys.boxPublicKey, keys.boxSecretKey);
       try {
-        return new Mailbox(client, token, caseKey, openView(caseKey, view));
+        // The reporter's own signature names the case key: a wrap the server swapped in fails here.
+        if (view.commitment !== null) checkCaseKey(view.caseId, caseKey, view.commitment, keys.signPublicKey);
+        return new Mailbox(client, token, caseKey, openView(caseKey, view), view.commitment);
       } catch (error) {
         caseKey.fill(0);
         throw error;

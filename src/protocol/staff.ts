@@ -4,10 +4,13 @@
  * StaffSession object.
  */
 import { fromBase64url, toBase64url } from './base64url.js';
+import { keyFingerprint } from './fingerprint.js';
 import { messageAd, registrationAd, relayAd, relayCopyAd, relayMessageAd, reportAd } from './associated-data.js';
 import type { ConfidantClient } from './client.js';
 import { BOX_PUBLIC_KEY_BYTES, KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, RELAY_BLOCK, REPORT_BLOCK } from './constants.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
+import { caseKeyCommitment, checkCaseKey } from './commitment.js';
+import { signCasePin, verifyCasePin } from './case-pin.js';
 import { ProtocolError } from './errors.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
@@ -89,11 +92,19 @@ export async function signIn(client: ConfidantClient, input: SignIn): Promise<St
   try {
     const answer = await client.login({ username: input.username, authKey: toBase64url(master.authKey), ...(input.totp ? { totp: input.totp } : {}) });
     const secrets = openKeyBundle(master.wrapKey, answer.account.keyBundle, input.username);
+    // The public keys come from the secret keys, not from the answer: a server that swapped
+    // them would otherwise have this account sign and pin against keys it chose.
+    const s = sodium();
     const keys: StaffKeys = {
       ...secrets,
-      boxPublicKey: fromBase64url(answer.account.boxPublicKey, BOX_PUBLIC_KEY_BYTES),
-      signPublicKey: fromBase64url(answer.account.signPublicKey),
+      boxPublicKey: s.crypto_scalarmult_base(secrets.boxSecretKey),
+      signPublicKey: s.crypto_sign_ed25519_sk_to_pk(secrets.signSecretKey),
     };
+    if (toBase64url(keys.boxPublicKey) !== answer.account.boxPublicKey || toBase64url(keys.signPublicKey) !== answer.account.signPublicKey) {
+      keys.boxSecretKey.fill(0);
+      keys.signSecretKey.fill(0);
+      throw new ProtocolError('key_mismatch', "the server lists public keys that are not this account's");
+    }
     return new StaffSession(client, answer.token, answer.account, keys);
   } finally {
     master.authKey.fill(0);
@@ -145,6 +156,13 @@ export interface OpenedCase {
   messages: OpenedMessage[];
   relays: OpenedRelay[];
   registration: unknown;
+  /**
+   * How the case key was checked: 'signed' when the reporter's commitment names it, 'pinned'
+   * when only this adviser's earlier pin does (a case from a v1 client without a commitment).
+   */
+  keyCheck: 'signed' | 'pinned';
+  /** Advisers the reporter left out: no grant may reach them. */
+  excluded: string[];
 }
 
 /** The plaintext of a relay text and of the reporter's copy: what the organisation will read. */
@@ -176,6 +194,11 @@ export class StaffSession {
     this.#keys = keys;
   }
 
+  /** This account's fingerprint, from its own keys: what colleagues and operators compare. */
+  get fingerprint(): string {
+    return keyFingerprint(this.#keys.boxPublicKey, this.#keys.signPublicKey);
+  }
+
   /** For API calls the flows here do not cover. */
   get token(): string {
     return this.#token;
@@ -185,16 +208,49 @@ export class StaffSession {
     return this.#client.listCases(this.#token, query);
   }
 
-  caseKey(detail: Pick<CaseDetail, 'wrap'>): Uint8Array {
-    return unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+  /**
+   * The case key, accepted only when it opens the report (whose ad names the case), matches the
+   * reporter's signed commitment when there is one, and matches this adviser's pin when there is
+   * one. The first accepted key is pinned, so the key of a case can never change afterwards.
+   * Throws ProtocolError('case_key_unverified') otherwise.
+   */
+  async #trustedCaseKey(detail: CaseDetail): Promise<{ caseKey: Uint8Array; report: ReportPlaintext; keyCheck: 'signed' | 'pinned' }> {
+    const caseKey = unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+    try {
+      let report: unknown;
+      try {
+        report = decryptRecord(caseKey, detail.report, reportAd(detail.caseId), REPORT_BLOCK);
+      } catch {
+        throw new ProtocolError('case_key_unverified', 'the case key does not open the report');
+      }
+      if (!isReportPlaintext(report)) throw new ProtocolError('bad_plaintext', 'the report does not have the shape of a report');
+      if (detail.commitment !== null) {
+        checkCaseKey(detail.caseId, caseKey, detail.commitment, fromBase64url(detail.reporterSignPublicKey));
+      }
+      const commitment = caseKeyCommitment(caseKey);
+      if (detail.pin !== null) {
+        if (!verifyCasePin(detail.caseId, commitment, detail.pin, this.#keys.signPublicKey)) {
+          throw new ProtocolError('case_key_unverified', 'the case key is not the one this account pinned');
+        }
+      } else {
+        await this.#client.pinCase(this.#token, detail.caseId, signCasePin(detail.caseId, commitment, this.#keys.signSecretKey));
+      }
+      return { caseKey, report, keyCheck: detail.commitment !== null ? 'signed' : 'pinned' };
+    } catch (error) {
+      caseKey.fill(0);
+      throw error;
+    }
+  }
+
+  /** The case's verified key, for writes the flows here do not cover; wipe it after use. */
+  async caseKey(caseId: string): Promise<Uint8Array> {
+    return (await this.#trustedCaseKey(await this.#client.getCase(this.#token, caseId))).caseKey;
   }
 
   async openCase(caseId: string): Promise<OpenedCase> {
     const detail = await this.#client.getCase(this.#token, caseId);
-    const caseKey = this.caseKey(detail);
+    const { caseKey, report, keyCheck } = await this.#trustedCaseKey(detail);
     try {
-      const report = decryptRecord(caseKey, detail.report, reportAd(caseId), REPORT_BLOCK);
-      if (!isReportPlaintext(report)) throw new ProtocolError('bad_plaintext', 'the report does not have the shape of a report');
       return {
         caseId,
         channel: detail.channel,
@@ -208,16 +264,19 @@ export class StaffSession {
         messages: detail.messages.map((m) => openMessage(caseKey, caseId, m)),
         relays: detail.relays.map((r) => openRelay(caseKey, caseId, r)),
         registration: detail.registration ? decryptRecord(caseKey, detail.registration, registrationAd(caseId), REGISTRATION_BLOCK) : null,
+        keyCheck,
+        excluded: detail.commitment?.excluded ?? [],
       };
     } finally {
       caseKey.fill(0);
     }
   }
 
-  async #withCaseKey<T>(caseId: string, use: (caseKey: Uint8Array) => Promise<T>): Promise<T> {
-    const caseKey = this.caseKey(await this.#client.getCase(this.#token, caseId));
+  async #withCaseKey<T>(caseId: string, use: (caseKey: Uint8Array, detail: CaseDetail) => Promise<T>): Promise<T> {
+    const detail = await this.#client.getCase(this.#token, caseId);
+    const { caseKey } = await this.#trustedCaseKey(detail);
     try {
-      return await use(caseKey);
+      return await use(caseKey, detail);
     } finally {
       caseKey.fill(0);
     }
@@ -241,11 +300,18 @@ export class StaffSession {
     );
   }
 
-  /** Gives the case key to another adviser of the channel (keyId and box public key from the channel info). */
+  /**
+   * Gives the case key to another adviser of the channel (keyId and box public key from the
+   * channel info; compare their fingerprint with the colleague first). An adviser the reporter
+   * left out is refused here as well as by the server.
+   */
   grant(caseId: string, to: { keyId: string; boxPublicKey: string }) {
-    return this.#withCaseKey(caseId, (caseKey) =>
-      this.#client.grantCase(this.#token, caseId, { keyId: to.keyId, wrap: sealKey(caseKey, fromBase64url(to.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) }),
-    );
+    return this.#withCaseKey(caseId, (caseKey, detail) => {
+      if (detail.commitment?.excluded.includes(to.keyId)) {
+        throw new ProtocolError('adviser_excluded', 'the reporter chose not to send this case to that adviser');
+      }
+      return this.#client.grantCase(this.#token, caseId, { keyId: to.keyId, wrap: sealKey(caseKey, fromBase64url(to.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) });
+    });
   }
 
   /**

@@ -66,6 +66,28 @@ export interface SubmitReportRequest {
   reporterWrap: Base64url;
   report: Envelope;
   pow?: PowSolution;
+  /** Extension: the reporter's signed case commitment (docs/protocol.md); optional for v1 clients. */
+  commitment?: CaseCommitment;
+}
+
+/** What the reporter signs at submission: the case key's commitment and the advisers it chose and left out. */
+export interface CaseCommitment {
+  /** base64url(hash(32, "confidant-v1/case-key/" ‖ caseKey)) */
+  key: Base64url;
+  /** Ed25519 signature by the reporter's signing key over the commitment statement. */
+  signature: Base64url;
+  /** The keyIds the report was wrapped for, sorted. */
+  chosen: string[];
+  /** The channel's advisers the reporter left out, sorted: no grant may reach them. */
+  excluded: string[];
+}
+
+/** Who holds a wrap of the case key, as the reporter's mailbox lists them. */
+export interface CaseReader {
+  keyId: string;
+  name: string;
+  /** True when a colleague granted access after the report was sent. */
+  granted: boolean;
 }
 
 export interface SubmitReportResponse {
@@ -126,6 +148,10 @@ export interface MailboxView {
   messages: MailboxMessage[];
   relays: MailboxRelay[];
   files: MailboxFile[];
+  /** Extension: null for a case a v1 client sent without one. */
+  commitment: CaseCommitment | null;
+  /** Extension: every adviser who can read the case. */
+  readers: CaseReader[];
 }
 
 // POST /api/v1/mailbox/messages (body: Envelope)
@@ -147,6 +173,8 @@ export interface RotateMailboxRequest {
   reporterSignPublicKey: Base64url;
   reporterBoxPublicKey: Base64url;
   reporterWrap: Base64url;
+  /** Extension: the case commitment signed again with the new code's key (when the case has one). */
+  commitmentSignature?: Base64url;
 }
 
 /** Staff Argon2id parameters as they travel (§3, invites/accept and prelogin). */
@@ -262,6 +290,11 @@ export interface CaseList {
 }
 
 export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
+  /** Extension: the key that signs the commitment and mailbox logins. */
+  reporterSignPublicKey: Base64url;
+  commitment: CaseCommitment | null;
+  /** Extension: this adviser's own signed pin of the case key, once the adviser opened the case. */
+  pin: Base64url | null;
   reporterWrap: Base64url;
   report: Envelope;
   messages: MailboxMessage[];

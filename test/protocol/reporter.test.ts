@@ -91,7 +91,9 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
           report: c.request.report,
           messages: c.messages,
           relays: c.relays,
-          files: []
+          files: [],
+          commitment: c.request.commitment ?? null,
+          readers: []
         };
         return await answer(200, view);
       }
@@ -117,6 +119,7 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
         c.mailboxId = rotate.mailboxId;
         c.signPublicKey = rotate.reporterSignPublicKey;
         c.reporterWrap = rotate.reporterWrap;
+        if (c.request.commitment && rotate.commitmentSignature) c.request.commitment = { ...c.request.commitment, signature: rotate.commitmentSignature };
         return await answer(200, {});
       }
       case 'DELETE /api/v1/mailbox/session':

@@ -123,6 +123,15 @@ export const cases = pgTable(
     reporterWrap: bytea('reporter_wrap').notNull(),
     reportNonce: bytea('report_nonce').notNull(),
     reportCiphertext: bytea('report_ciphertext').notNull(),
+    /**
+     * The reporter's signed case commitment (docs/protocol.md): a hash naming the case key, the
+     * signature, and the advisers chosen and left out (key ids joined by ","). Null for a case a
+     * v1 client sent without one.
+     */
+    commitmentKey: bytea('commitment_key'),
+    commitmentSignature: bytea('commitment_signature'),
+    commitmentChosen: text('commitment_chosen'),
+    commitmentExcluded: text('commitment_excluded'),
     status: text('status', { enum: caseStatuses }).notNull().default('received'),
     receivedAt: at('received_at').notNull(),
     acknowledgedAt: at('acknowledged_at'),
@@ -153,6 +162,8 @@ export const caseWraps = pgTable(
     createdAt: at('created_at').notNull().defaultNow(),
     /** When this adviser last opened the case, for the unread marker. */
     lastReadAt: at('last_read_at'),
+    /** The adviser's own signature pinning the case key (docs/protocol.md "Case pins"); set once. */
+    pin: bytea('pin'),
   },
   (table) => [primaryKey({ columns: [table.caseId, table.accountId] }), index('case_wraps_account').on(table.accountId, table.caseId)],
 );

@@ -14,6 +14,7 @@ import {
   caseParams,
   grantAnswer,
   grantBody,
+  pinBody,
   registrationAnswer,
   registrationBody,
   statusAnswer,
@@ -71,6 +72,9 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         overdue: c.overdue,
         wrap: encodeBytes(c.wrap),
         reporterWrap: encodeBytes(c.reporterWrap),
+        reporterSignPublicKey: encodeBytes(c.reporterSignPublicKey),
+        commitment: c.commitment,
+        pin: c.pin === null ? null : encodeBytes(c.pin),
         report: envelopeOut(c.report),
         messages: c.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
         relays: c.relays.map((r) => ({ relayId: r.relayId, state: r.state, createdAt: r.createdAt.toISOString(), sentAt: time(r.sentAt), copy: envelopeOut(r.copy) })),
@@ -119,6 +123,24 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const saved = await cases.putRegistration(me(request), caseIdOf(request), sealedIn(request.body, REGISTRATION_BLOCK));
       return { updatedAt: saved.updatedAt.toISOString() };
+    },
+  );
+
+  app.put<CaseRequest & { Body: { pin: string } }>(
+    '/api/v1/cases/:caseId/pin',
+    {
+      preHandler: guards.adviser,
+      schema: {
+        tags: ['cases'],
+        security,
+        params: caseParams,
+        body: pinBody,
+        response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await cases.pin(me(request), caseIdOf(request), decodeBytes(request.body.pin, 'pin', 64));
+      return reply.status(204).send();
     },
   );
 

@@ -73,6 +73,8 @@ export async function mailboxRoutes(app: FastifyInstance): Promise<void> {
         messages: view.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
         relays: view.relays.map((r) => ({ relayId: r.relayId, state: r.state, copy: envelopeOut(r.copy) })),
         files: view.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes })),
+        commitment: view.commitment,
+        readers: view.readers,
       };
     },
   );
@@ -113,6 +115,7 @@ export async function mailboxRoutes(app: FastifyInstance): Promise<void> {
         reporterSignPublicKey: decodeBytes(request.body.reporterSignPublicKey, 'reporter_sign_public_key', 32),
         reporterBoxPublicKey: decodeBytes(request.body.reporterBoxPublicKey, 'reporter_box_public_key', 32),
         reporterWrap: decodeBytes(request.body.reporterWrap, 'reporter_wrap', 80),
+        commitmentSignature: request.body.commitmentSignature === undefined ? undefined : decodeBytes(request.body.commitmentSignature, 'commitment_signature', 64),
       });
       return { ok: true };
     },

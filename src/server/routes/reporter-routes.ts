@@ -65,6 +65,7 @@ export async function reporterRoutes(app: FastifyInstance): Promise<void> {
           ciphertext: decodeCiphertext(body.report.ciphertext, 'report_ciphertext', REPORT_BLOCK, limits.reportBytes),
         },
         pow: body.pow,
+        commitment: body.commitment,
       });
       return reply.status(201).send({
         caseId: submitted.caseId,

@@ -1,5 +1,5 @@
 /** JSON schemas of the adviser's case routes (protocol-v1 §6 staff side). */
-import { base64url, base64urlOf, caseMessages, envelope, isoTime, nullableTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
+import { base64url, base64urlOf, caseMessages, nullableCaseCommitment, envelope, isoTime, nullableTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
 
 const statuses = ['received', 'acknowledged', 'in_progress', 'closed'] as const;
 
@@ -55,6 +55,9 @@ export const caseDetail = {
   properties: {
     ...summaryProperties,
     reporterWrap: base64url,
+    reporterSignPublicKey: base64url,
+    commitment: nullableCaseCommitment,
+    pin: { type: ['string', 'null'], description: "Extension: this adviser's signed pin of the case key." },
     report: wireEnvelope,
     messages: caseMessages,
     relays: {
@@ -87,7 +90,7 @@ export const caseDetail = {
       ],
     },
   },
-  required: [...Object.keys(summaryProperties), 'reporterWrap', 'report', 'messages', 'relays', 'files', 'registration'],
+  required: [...Object.keys(summaryProperties), 'reporterWrap', 'reporterSignPublicKey', 'commitment', 'pin', 'report', 'messages', 'relays', 'files', 'registration'],
   additionalProperties: false,
 } as const;
 
@@ -129,5 +132,12 @@ export const grantAnswer = {
   type: 'object',
   properties: { keyId: { type: 'string' } },
   required: ['keyId'],
+  additionalProperties: false,
+} as const;
+
+export const pinBody = {
+  type: 'object',
+  properties: { pin: base64urlOf(64) },
+  required: ['pin'],
   additionalProperties: false,
 } as const;

@@ -66,3 +66,18 @@ export const postedAnswer = {
   required: ['id', 'sentAt'],
   additionalProperties: false,
 } as const;
+
+/** The reporter's signed case commitment (extension, docs/protocol.md "Case commitment"). */
+export const caseCommitment = {
+  type: 'object',
+  properties: {
+    key: base64urlOf(32),
+    signature: base64urlOf(64),
+    chosen: { type: 'array', maxItems: 64, items: opaqueId },
+    excluded: { type: 'array', maxItems: 64, items: opaqueId },
+  },
+  required: ['key', 'signature', 'chosen', 'excluded'],
+  additionalProperties: false,
+} as const;
+
+export const nullableCaseCommitment = { anyOf: [{ type: 'null' }, caseCommitment] } as const;

@@ -1,5 +1,5 @@
 /** JSON schemas of the reporter side of protocol-v1 §6: channel info, proof of work, submission, mailbox. */
-import { base64url, base64urlOf, caseMessages, envelope, isoTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
+import { base64url, base64urlOf, caseCommitment, caseMessages, nullableCaseCommitment, envelope, isoTime, opaqueId, postedAnswer, wireEnvelope } from './common.js';
 
 const KEY = base64urlOf(32);
 const WRAP = base64urlOf(80);
@@ -68,6 +68,7 @@ export const submitReportBody = {
     },
     reporterWrap: WRAP,
     report: envelope,
+    commitment: { ...caseCommitment, description: "Extension: the reporter's signed case commitment; optional for v1 clients." },
     pow: {
       type: 'object',
       properties: {
@@ -147,8 +148,19 @@ export const mailboxView = {
         additionalProperties: false,
       },
     },
+    commitment: nullableCaseCommitment,
+    readers: {
+      type: 'array',
+      description: 'Extension: every adviser who can read the case; granted = given access by a colleague after submission.',
+      items: {
+        type: 'object',
+        properties: { keyId: { type: 'string' }, name: { type: 'string' }, granted: { type: 'boolean' } },
+        required: ['keyId', 'name', 'granted'],
+        additionalProperties: false,
+      },
+    },
   },
-  required: ['caseId', 'status', 'receivedAt', 'acknowledgedAt', 'feedbackBy', 'reporterWrap', 'report', 'messages', 'relays', 'files'],
+  required: ['caseId', 'status', 'receivedAt', 'acknowledgedAt', 'feedbackBy', 'reporterWrap', 'report', 'messages', 'relays', 'files', 'commitment', 'readers'],
   additionalProperties: false,
 } as const;
 
@@ -178,7 +190,13 @@ export const consentAnswer = {
 
 export const rotateBody = {
   type: 'object',
-  properties: { mailboxId: ID16, reporterSignPublicKey: KEY, reporterBoxPublicKey: KEY, reporterWrap: WRAP },
+  properties: {
+    mailboxId: ID16,
+    reporterSignPublicKey: KEY,
+    reporterBoxPublicKey: KEY,
+    reporterWrap: WRAP,
+    commitmentSignature: { ...base64urlOf(64), description: "Extension: the case's commitment signed again with the new code's key; required when the case has one." },
+  },
   required: ['mailboxId', 'reporterSignPublicKey', 'reporterBoxPublicKey', 'reporterWrap'],
   additionalProperties: false,
 } as const;

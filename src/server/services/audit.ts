@@ -13,6 +13,7 @@ import type { Database, Transaction } from '../db/connection.js';
 import { auditEvents, auditLog } from '../db/schema.js';
 
 export type AuditAction =
+  | 'pin'
   | 'login'
   | 'login_failed'
   | 'logout'

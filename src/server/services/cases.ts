@@ -3,12 +3,14 @@
  * to the reporter, status changes, the registration record and grants. An adviser reaches only
  * cases that hold a wrap for them; every other case answers as if it did not exist.
  */
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { CaseCommitment } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { adviserChannels, caseWraps, cases, channels, files, messages, registrations, relays, type CaseStatus, type RelayState } from '../db/schema.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
+import { commitmentOf } from './case-commitments.js';
 import { deadlines } from './deadlines.js';
 
 export const PAGE_DEFAULT = 50;
@@ -40,6 +42,10 @@ export interface CaseSummary {
 
 export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
   reporterWrap: Bytes;
+  reporterSignPublicKey: Bytes;
+  commitment: CaseCommitment | null;
+  /** This adviser's signed pin of the case key, or null before the first open. */
+  pin: Bytes | null;
   report: Sealed;
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date } & Sealed>;
   relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
@@ -73,7 +79,7 @@ export function createCases(db: Database) {
   /** The case with this adviser's wrap, or a 404 that says nothing about other channels' cases. */
   async function caseFor(accountId: string, caseId: string) {
     const [row] = await db
-      .select({ case: cases, wrap: caseWraps.wrap, channel: channels.slug })
+      .select({ case: cases, wrap: caseWraps.wrap, pin: caseWraps.pin, channel: channels.slug })
       .from(cases)
       .innerJoin(caseWraps, and(eq(caseWraps.caseId, cases.id), eq(caseWraps.accountId, accountId)))
       .innerJoin(channels, eq(cases.channelId, channels.id))
@@ -132,7 +138,7 @@ export function createCases(db: Database) {
     },
 
     async detail(accountId: string, caseId: string, now = new Date()): Promise<CaseDetail> {
-      const { case: row, wrap, channel } = await caseFor(accountId, caseId);
+      const { case: row, wrap, pin, channel } = await caseFor(accountId, caseId);
       const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
         db
           .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
@@ -151,6 +157,9 @@ export function createCases(db: Database) {
       return {
         ...summary(row, channel, wrap, now),
         reporterWrap: row.reporterWrap,
+        reporterSignPublicKey: row.reporterSignPublicKey,
+        commitment: commitmentOf(row),
+        pin,
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
         messages: messageRows,
         relays: relayRows.map((r) => ({
@@ -205,9 +214,32 @@ export function createCases(db: Database) {
       return { updatedAt: now };
     },
 
-    /** Gives the case key to another adviser of the case's channel. */
+    /**
+     * Stores this adviser's pin of the case key, once: a pin is never replaced, so a later
+     * request (or a server-side swap) cannot move the adviser onto another key.
+     */
+    async pin(accountId: string, caseId: string, pin: Bytes, now = new Date()) {
+      await caseFor(accountId, caseId);
+      await db.transaction(async (tx) => {
+        const pinned = await tx
+          .update(caseWraps)
+          .set({ pin })
+          .where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId), isNull(caseWraps.pin)))
+          .returning({ caseId: caseWraps.caseId });
+        if (pinned.length === 0) throw conflict('pin_exists', 'You pinned the key of this case already.');
+        await recordAudit(tx, { actor: accountId, action: 'pin', subject: caseId, at: now });
+      });
+    },
+
+    /**
+     * Gives the case key to another adviser of the case's channel, unless the reporter left
+     * that adviser out when submitting.
+     */
     async grant(accountId: string, caseId: string, grant: { keyId: string; wrap: Bytes }, now = new Date()) {
       const { case: row } = await caseFor(accountId, caseId);
+      if (commitmentOf(row)?.excluded.includes(grant.keyId)) {
+        throw forbidden('adviser_excluded', 'The reporter chose not to send this case to that adviser.');
+      }
       const [member] = await db
         .select({ accountId: adviserChannels.accountId })
         .from(adviserChannels)

@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
-import { verifyMailboxLogin } from '../../protocol/index.js';
+import { toBase64url, verifyCaseCommitmentSignature, verifyMailboxLogin, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type CaseStatus, type RelayState } from '../db/schema.js';
-import { conflict, notFound, slowDown, unauthorized } from '../errors.js';
+import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 import { recordAudit } from './audit.js';
+import { caseReaders, commitmentOf } from './case-commitments.js';
 import { feedbackBy } from './deadlines.js';
 
 export const CHALLENGE_TTL_MS = 2 * 60 * 1000;
@@ -37,6 +38,8 @@ export interface MailboxView {
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; nonce: Uint8Array; ciphertext: Uint8Array }>;
   relays: Array<{ relayId: string; state: RelayState; copy: { nonce: Uint8Array; ciphertext: Uint8Array } }>;
   files: Array<{ fileId: string; header: { nonce: Uint8Array; ciphertext: Uint8Array }; bytes: number }>;
+  commitment: CaseCommitment | null;
+  readers: CaseReader[];
 }
 
 export interface NewMailboxKeys {
@@ -97,7 +100,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
     async read(caseId: string): Promise<MailboxView> {
       const [row] = await db.select().from(cases).where(eq(cases.id, caseId));
       if (!row) throw notSignedIn();
-      const [messageRows, relayRows, fileRows] = await Promise.all([
+      const [messageRows, relayRows, fileRows, readers] = await Promise.all([
         db
           .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
           .from(messages)
@@ -113,6 +116,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
           .from(files)
           .where(eq(files.caseId, caseId))
           .orderBy(asc(files.createdAt), asc(files.id)),
+        caseReaders(db, caseId),
       ]);
       return {
         caseId: row.id,
@@ -127,6 +131,8 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
         files: fileRows
           .filter((f) => f.completedAt !== null)
           .map((f) => ({ fileId: f.fileId, header: { nonce: f.nonce, ciphertext: f.ciphertext }, bytes: f.bytes })),
+        commitment: commitmentOf(row),
+        readers,
       };
     },
 
@@ -168,9 +174,27 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
     },
 
     /** A new code replaces the old: new mailbox id and keys, every session of the old code ends. */
-    async rotate(caseId: string, keys: NewMailboxKeys): Promise<void> {
+    /**
+     * A case with a commitment needs the same commitment signed again by the new code's key:
+     * clients verify it with the current reporter key, and the old key stops counting.
+     */
+    async rotate(caseId: string, keys: NewMailboxKeys & { commitmentSignature?: Uint8Array | undefined }): Promise<void> {
       try {
         await db.transaction(async (tx) => {
+          const [row] = await tx.select().from(cases).where(eq(cases.id, caseId)).for('update');
+          if (!row) throw notSignedIn();
+          const commitment = commitmentOf(row);
+          if (commitment !== null) {
+            if (keys.commitmentSignature === undefined) {
+              throw badRequest('missing_commitment_signature', "This case has a commitment: sign it again with the new code's key.");
+            }
+            const resigned = { ...commitment, signature: toBase64url(keys.commitmentSignature) };
+            if (!verifyCaseCommitmentSignature(caseId, resigned, keys.reporterSignPublicKey)) {
+              throw badRequest('invalid_commitment_signature', "The signature does not verify with the new code's key.");
+            }
+          } else if (keys.commitmentSignature !== undefined) {
+            throw badRequest('invalid_commitment_signature', 'This case has no commitment to sign again.');
+          }
           await tx
             .update(cases)
             .set({
@@ -178,6 +202,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
               reporterSignPublicKey: keys.reporterSignPublicKey,
               reporterBoxPublicKey: keys.reporterBoxPublicKey,
               reporterWrap: keys.reporterWrap,
+              ...(keys.commitmentSignature ? { commitmentSignature: keys.commitmentSignature } : {}),
             })
             .where(eq(cases.id, caseId));
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));

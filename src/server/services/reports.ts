@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/connection.js';
 import { sql } from 'drizzle-orm';
+import { fromBase64url, verifyCaseCommitmentSignature, type CaseCommitment } from '../../protocol/index.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Channels, PublicChannel } from './channels.js';
@@ -20,7 +21,31 @@ export interface NewCase {
   reporterWrap: Uint8Array;
   report: { nonce: Uint8Array; ciphertext: Uint8Array };
   pow?: { challenge: string; nonce: number } | undefined;
+  /** Absent from v1 clients; checked against the wraps and the channel before it is stored. */
+  commitment?: CaseCommitment | undefined;
 }
+
+/**
+ * A commitment must be signed by the case's reporter key, name exactly the advisers the report
+ * is wrapped for, and leave out only other advisers of the channel. The clients check the
+ * signature again; checking here keeps a malformed one from ever being stored.
+ */
+function checkCommitment(input: NewCase, channelAdvisers: Set<string>): void {
+  const { commitment } = input;
+  if (commitment === undefined) return;
+  if (!verifyCaseCommitmentSignature(input.caseId, commitment, input.reporterSignPublicKey)) {
+    throw badRequest('invalid_commitment', "The commitment's signature does not verify with the reporter's signing key.");
+  }
+  const wrapped = new Set(input.wraps.map((w) => w.keyId));
+  if (commitment.chosen.length !== wrapped.size || commitment.chosen.some((k) => !wrapped.has(k))) {
+    throw badRequest('invalid_commitment', 'The commitment must name exactly the advisers the report is wrapped for.');
+  }
+  if (commitment.excluded.some((k) => wrapped.has(k) || !channelAdvisers.has(k))) {
+    throw badRequest('invalid_commitment', 'The commitment may leave out only other advisers of this channel.');
+  }
+}
+
+const joinIds = (ids: string[]) => [...ids].sort().join(',');
 
 export interface Submitted {
   caseId: string;
@@ -39,6 +64,7 @@ async function insertCase(db: Database, channelId: string, input: NewCase, spent
     ? sql`spent as (insert into spent_pow_challenges (challenge_hash, expires_at) values (${spent.challengeHash}::bytea, ${spent.expiresAt}::timestamptz) on conflict do nothing returning 1),`
     : sql``;
   const onlyIfSpent = spent ? sql`where exists (select 1 from spent)` : sql``;
+  const c = input.commitment;
   const wrapRows = sql.join(
     input.wraps.map((w) => sql`(${w.keyId}::text, ${w.wrap}::bytea)`),
     sql`, `,
@@ -47,10 +73,12 @@ async function insertCase(db: Database, channelId: string, input: NewCase, spent
     with ${gate}
     new_case as (
       insert into cases (id, channel_id, mailbox_id, reporter_sign_public_key, reporter_box_public_key, reporter_wrap,
-                         report_nonce, report_ciphertext, received_at, last_reporter_activity_at)
+                         report_nonce, report_ciphertext, commitment_key, commitment_signature, commitment_chosen,
+                         commitment_excluded, received_at, last_reporter_activity_at)
       select ${input.caseId}::text, ${channelId}::text, ${input.mailboxId}::text, ${input.reporterSignPublicKey}::bytea,
              ${input.reporterBoxPublicKey}::bytea, ${input.reporterWrap}::bytea, ${input.report.nonce}::bytea,
-             ${input.report.ciphertext}::bytea, ${now}::timestamptz, ${now}::timestamptz
+             ${input.report.ciphertext}::bytea, ${c ? fromBase64url(c.key) : null}::bytea, ${c ? fromBase64url(c.signature) : null}::bytea,
+             ${c ? joinIds(c.chosen) : null}::text, ${c ? joinIds(c.excluded) : null}::text, ${now}::timestamptz, ${now}::timestamptz
       ${onlyIfSpent}
       returning id
     ),
@@ -87,7 +115,8 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
     async submit(slug: string, input: NewCase, now = new Date()): Promise<Submitted> {
       let channel = await recentChannel(slug, now);
       // A wrap for someone the recent copy does not know: ask the database before refusing.
-      if (input.wraps.some((w) => !channel.advisers.some((a) => a.keyId === w.keyId))) channel = await freshChannel(slug, now);
+      const named = [...input.wraps.map((w) => w.keyId), ...(input.commitment?.excluded ?? [])];
+      if (named.some((keyId) => !channel.advisers.some((a) => a.keyId === keyId))) channel = await freshChannel(slug, now);
       const advisers = new Set(channel.advisers.map((a) => a.keyId));
       const seen = new Set<string>();
       for (const [index, { keyId }] of input.wraps.entries()) {
@@ -96,6 +125,7 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
         seen.add(keyId);
       }
       if (input.wraps.length === 0) throw badRequest('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
+      checkCommitment(input, advisers);
 
       const spent = pow.verify(input.pow, channel.powDifficulty, now);
       let stored: boolean;

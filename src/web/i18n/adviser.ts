@@ -227,6 +227,11 @@ const nl = {
   'adviser.grant.submit': 'Toegang geven',
   'adviser.grant.none': 'Er zijn geen andere vertrouwenspersonen voor dit meldpunt.',
   'adviser.grant.done': '{name} heeft nu toegang tot deze melding.',
+  'adviser.grant.fingerprint': 'Vingerafdruk van de sleutel van {name}: {fingerprint}. Vergelijk die met wat uw collega in Confidant ziet voordat u toegang geeft.',
+  'adviser.grant.own': 'Uw eigen vingerafdruk: {fingerprint}',
+  'adviser.grant.excluded': 'De melder koos sommige vertrouwenspersonen niet; zij staan hier niet en kunnen geen toegang krijgen.',
+  'adviser.case.keySigned': 'Sleutel gecontroleerd: de melder heeft deze sleutel bij het melden ondertekend.',
+  'adviser.case.keyPinned': 'Deze melding kwam zonder ondertekende sleutel (een ouder programma). De sleutel is vastgelegd toen u de melding voor het eerst opende en kan niet meer veranderen.',
 
   // Errors in plain words
   'adviser.error.login_failed': 'De gebruikersnaam, de wachtwoordzin of de code klopt niet.',
@@ -488,6 +493,11 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.grant.submit': 'Give access',
   'adviser.grant.none': 'There are no other advisers for this reporting channel.',
   'adviser.grant.done': '{name} now has access to this case.',
+  'adviser.grant.fingerprint': "Fingerprint of {name}'s key: {fingerprint}. Compare it with what your colleague sees in Confidant before giving access.",
+  'adviser.grant.own': 'Your own fingerprint: {fingerprint}',
+  'adviser.grant.excluded': 'The reporter left some advisers out; they are not listed here and cannot be given access.',
+  'adviser.case.keySigned': 'Key verified: the reporter signed this key when reporting.',
+  'adviser.case.keyPinned': 'This report came without a signed key (an older program). The key was pinned when you first opened the case and cannot change.',
 
   // Errors in plain words
   'adviser.error.login_failed': 'The user name, the passphrase or the code is not right.',

@@ -1,5 +1,5 @@
 /** Worker-side reporter flows: submit a report, open and use the mailbox with the code. */
-import { openMailbox, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext } from '../../protocol/index.js';
+import { openMailbox, pinnedAdvisers, ProtocolError, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext } from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
 
 /**
@@ -42,13 +42,24 @@ export function reporterHandlers(client: ConfidantClient) {
       return read.ok ? { ok: true as const } : { ok: false as const, error: read.error };
     },
 
-    async channel(_progress: Progress, slug: string) {
-      return client.getChannel(slug);
+    /** With the link's pins, only advisers whose keys the organisation published are offered. */
+    async channel(_progress: Progress, slug: string, pins: string[] | undefined) {
+      const channel = await client.getChannel(slug);
+      const advisers = pinnedAdvisers(channel.advisers, pins);
+      if (pins !== undefined && advisers.length === 0) {
+        throw new ProtocolError('unpinned_advisers', "no adviser's keys match the ones the organisation published");
+      }
+      return { ...channel, advisers };
     },
 
-    async submitReport(progress: Progress, slug: string, report: ReportPlaintext, adviserKeyIds: string[] | undefined) {
+    async submitReport(progress: Progress, slug: string, report: ReportPlaintext, adviserKeyIds: string[] | undefined, pins: string[] | undefined) {
       progress('deriving');
-      return submitNewReport(stagedClient(client, progress), { slug, report, ...(adviserKeyIds ? { adviserKeyIds } : {}) });
+      return submitNewReport(stagedClient(client, progress), {
+        slug,
+        report,
+        ...(adviserKeyIds ? { adviserKeyIds } : {}),
+        ...(pins ? { pinnedFingerprints: pins } : {}),
+      });
     },
 
     async openMailbox(progress: Progress, code: string) {

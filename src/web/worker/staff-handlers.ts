@@ -1,5 +1,6 @@
 /** Worker-side staff flows: account set-up, sign-in, casework and relays. Keys stay in the worker. */
 import {
+  fingerprintOf,
   recoverAccount,
   setUpAccount,
   signIn,
@@ -67,8 +68,13 @@ export function staffHandlers(client: ConfidantClient) {
       return signedIn().saveRegistration(caseId, record);
     },
 
+    /** The channel's advisers with the fingerprints colleagues compare before a grant. */
     async channelAdvisers(_progress: Progress, slug: string) {
-      return (await client.getChannel(slug)).advisers;
+      return (await client.getChannel(slug)).advisers.map((a) => ({ ...a, fingerprint: fingerprintOf(a) }));
+    },
+
+    async fingerprint() {
+      return signedIn().fingerprint;
     },
 
     async grant(_progress: Progress, caseId: string, keyId: string, boxPublicKey: string) {

@@ -65,6 +65,7 @@ function StatusPanel(props: { opened: OpenedCase; onStatus(change: StatusChangeR
         {opened.overdue ? <span class="badge overdue">{t('adviser.badge.overdue')}</span> : null}
       </p>
       <p class="meta">{t('adviser.case.received', { date: formatTime(opened.receivedAt, lang) })}</p>
+      <p class="hint key-check">{t(opened.keyCheck === 'signed' ? 'adviser.case.keySigned' : 'adviser.case.keyPinned')}</p>
       <ul class="deadlines">
         {caseDeadlines(opened).map((line) => (
           <li key={line.key} class={line.late ? 'late' : undefined}>

@@ -5,9 +5,12 @@ import { Busy } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
 
+type Colleague = ChannelAdviser & { fingerprint: string };
+
 export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }) {
   const t = useT();
-  const [advisers, setAdvisers] = useState<ChannelAdviser[] | null>(null);
+  const [advisers, setAdvisers] = useState<Colleague[] | null>(null);
+  const [own, setOwn] = useState<string | null>(null);
   const [chosen, setChosen] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -15,19 +18,22 @@ export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }
 
   useEffect(() => {
     let live = true;
-    staffCall<ChannelAdviser[]>('channelAdvisers', [props.opened.channel])
-      .then((all) => {
+    Promise.all([staffCall<Colleague[]>('channelAdvisers', [props.opened.channel]), staffCall<string>('fingerprint')])
+      .then(([all, mine]) => {
         if (!live) return;
-        // Whether another adviser holds the case already is not known here: offer every other one.
-        const others = all.filter((a) => a.boxPublicKey !== props.account.boxPublicKey);
+        // Whether another adviser holds the case already is not known here: offer every other one
+        // the reporter did not leave out.
+        const others = all.filter((a) => a.boxPublicKey !== props.account.boxPublicKey && !props.opened.excluded.includes(a.keyId));
         setAdvisers(others);
+        setOwn(mine);
         setChosen(others[0]?.keyId ?? '');
       })
       .catch((e: unknown) => live && setError(e));
     return () => {
       live = false;
     };
-  }, [props.opened.channel, props.account.boxPublicKey]);
+  }, [props.opened.channel, props.opened.excluded, props.account.boxPublicKey]);
+  const selected = advisers?.find((a) => a.keyId === chosen);
 
   const grant = async (event: Event) => {
     event.preventDefault();
@@ -62,6 +68,7 @@ export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }
               </option>
             ))}
           </select>
+          {selected ? <p class="hint fingerprint">{t('adviser.grant.fingerprint', { name: selected.name, fingerprint: selected.fingerprint })}</p> : null}
           <div class="actions">
             <button type="submit" disabled={busy || !chosen}>
               {t('adviser.grant.submit')}
@@ -69,6 +76,8 @@ export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }
           </div>
         </form>
       ) : null}
+      {props.opened.excluded.length > 0 ? <p class="hint">{t('adviser.grant.excluded')}</p> : null}
+      {own ? <p class="hint fingerprint">{t('adviser.grant.own', { fingerprint: own })}</p> : null}
       <AdviserError error={error} />
       <LiveStatus message={granted ? t('adviser.grant.done', { name: granted }) : null} />
     </section>

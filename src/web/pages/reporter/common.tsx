@@ -56,6 +56,8 @@ export function errorKey(error: unknown): string | null {
     case 'no_advisers':
     case 'unknown_adviser':
       return 'reporter.error.advisers';
+    case 'unpinned_advisers':
+      return 'reporter.error.unpinned';
     default:
       break;
   }
@@ -85,6 +87,15 @@ export function ReporterError(props: { error: unknown; id?: string }) {
 
 export type ChannelState = { state: 'loading' } | { state: 'ready'; channel: ChannelInfo } | { state: 'failed'; error: unknown };
 
+/**
+ * Fingerprints the organisation published in its channel link (`#pins=FP,FP`): the fragment
+ * never reaches the server, so the server cannot change which advisers' keys a reporter trusts.
+ */
+export function linkPins(): string[] | undefined {
+  const match = /(?:^#|&)pins=([^&]*)/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]!).split(',').filter(Boolean) : undefined;
+}
+
 /** The channel's public information (advisers, consent, proof of work), fetched by the worker. */
 export function useChannel(slug: string | undefined): ChannelState {
   const [result, setResult] = useState<ChannelState>({ state: 'loading' });
@@ -95,7 +106,7 @@ export function useChannel(slug: string | undefined): ChannelState {
       setResult({ state: 'failed', error: new FlowError('unknown_channel', 404, 'no channel') });
       return;
     }
-    call<ChannelInfo>('channel', [slug]).then(
+    call<ChannelInfo>('channel', [slug, linkPins()]).then(
       (channel) => live && setResult({ state: 'ready', channel }),
       (error: unknown) => live && setResult({ state: 'failed', error }),
     );

@@ -9,7 +9,7 @@ import { useLang, useT } from '../../i18n/index.js';
 import type { ReportPlaintext } from '../../../protocol/plaintexts.js';
 import type { ChannelInfo } from '../../../protocol/wire.js';
 import { CodeCard } from './code-card.js';
-import { ReporterError, StepPage, useChannel } from './common.js';
+import { linkPins, ReporterError, StepPage, useChannel } from './common.js';
 
 /** The questions of the form, in order; the keys are the keys of `answers` in the report. */
 export const QUESTIONS = ['what', 'when', 'where', 'who', 'how'] as const;
@@ -91,7 +91,7 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
           setStage('deriving');
           setStep('sending');
           try {
-            const submitted = await call<Submitted>('submitReport', [slug, report, adviserKeyIds], setStage);
+            const submitted = await call<Submitted>('submitReport', [slug, report, adviserKeyIds, linkPins()], setStage);
             setResult(submitted);
             setStep('code');
             return true;

@@ -292,6 +292,8 @@ function MailboxView(props: {
         <OwnReport view={view} />
       </section>
 
+      <Readers view={view} />
+
       <section aria-labelledby="rotate-title">
         <h2 id="rotate-title">{t('reporter.rotate.title')}</h2>
         <p>{t('reporter.rotate.intro')}</p>
@@ -313,6 +315,26 @@ function MailboxView(props: {
         </div>
       </section>
     </>
+  );
+}
+
+/** Who holds the case key: a grant by one adviser to another shows here, so it is never silent. */
+function Readers(props: { view: OpenedMailbox }) {
+  const t = useT();
+  return (
+    <section aria-labelledby="readers-title">
+      <h2 id="readers-title">{t('reporter.readers.title')}</h2>
+      <p>{t('reporter.readers.intro')}</p>
+      <ul class="readers">
+        {props.view.readers.map((reader) => (
+          <li key={reader.keyId}>
+            {reader.name}
+            {reader.granted ? <> ({t('reporter.readers.granted')})</> : null}
+          </li>
+        ))}
+      </ul>
+      <p class="hint">{t('reporter.readers.excludedNote')}</p>
+    </section>
   );
 }
 

@@ -1,0 +1,84 @@
+// docs/vectors/pinning-v1.json: the key pinning extension, recomputed twice: once from the
+// document's formulas with plain libsodium calls, once through src/protocol.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import {
+  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment,
+  signCasePin, sodium, toBase64url, verifyCaseCommitmentSignature, verifyCasePin
+} from '../../src/protocol/index.js';
+
+const v = JSON.parse(readFileSync(new URL('../../docs/vectors/pinning-v1.json', import.meta.url), 'utf8')) as {
+  caseId: string; caseKey: string; reporterSignSeed: string; reporterSignPublicKey: string; chosen: string[]; excluded: string[];
+  keyCommitment: string; commitmentStatement: string; commitment: { key: string; signature: string; chosen: string[]; excluded: string[] };
+  adviserSignSeed: string; adviserSignPublicKey: string; pinStatement: string; pin: string; adviserBoxSeed: string; adviserBoxPublicKey: string;
+  fingerprint: string;
+};
+
+t.before(ready);
+
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+
+t.test('the commitment, from the formulas', async (t) => {
+  const s = sodium();
+  const caseKey = fromBase64url(v.caseKey);
+  const key = s.crypto_generichash(32, concat(s.from_string('confidant-v1/case-key/'), caseKey), null);
+  t.equal(toBase64url(key), v.keyCommitment, 'keyCommitment');
+  const statement = `confidant-v1/case-commitment\n${v.caseId}\n${v.keyCommitment}\n${[...v.chosen].sort().join(',')}\n${[...v.excluded].sort().join(',')}\n`;
+  t.equal(statement, v.commitmentStatement, 'statement');
+  const reporter = s.crypto_sign_seed_keypair(fromBase64url(v.reporterSignSeed));
+  t.equal(toBase64url(reporter.publicKey), v.reporterSignPublicKey);
+  t.equal(toBase64url(s.crypto_sign_detached(s.from_string(statement), reporter.privateKey)), v.commitment.signature, 'signature (Ed25519 is deterministic)');
+});
+
+t.test('the commitment, through the protocol module', async (t) => {
+  const s = sodium();
+  const caseKey = fromBase64url(v.caseKey);
+  const reporter = s.crypto_sign_seed_keypair(fromBase64url(v.reporterSignSeed));
+  t.equal(toBase64url(caseKeyCommitment(caseKey)), v.keyCommitment);
+  t.same(signCaseCommitment({ caseId: v.caseId, caseKey, chosen: v.chosen, excluded: v.excluded }, reporter.privateKey), v.commitment);
+  t.ok(verifyCaseCommitmentSignature(v.caseId, v.commitment, reporter.publicKey));
+  t.doesNotThrow(() => checkCaseKey(v.caseId, caseKey, v.commitment, reporter.publicKey));
+  // Each part is bound: another case, key, adviser list or signer fails.
+  t.notOk(verifyCaseCommitmentSignature('AAAAAAAAAAAAAAAAAAAAAA', v.commitment, reporter.publicKey), 'another case id');
+  t.notOk(verifyCaseCommitmentSignature(v.caseId, { ...v.commitment, chosen: ['adviser-a'] }, reporter.publicKey), 'another chosen list');
+  t.notOk(verifyCaseCommitmentSignature(v.caseId, { ...v.commitment, excluded: [] }, reporter.publicKey), 'another excluded list');
+  t.notOk(verifyCaseCommitmentSignature(v.caseId, v.commitment, s.crypto_sign_keypair().publicKey), 'another signer');
+  t.throws(() => checkCaseKey(v.caseId, s.randombytes_buf(32), v.commitment, reporter.publicKey), { code: 'case_key_unverified' }, 'another key');
+  t.notOk(verifyCaseCommitmentSignature(v.caseId, { ...v.commitment, signature: 'not base64url!' }, reporter.publicKey), 'garbage never throws');
+  t.throws(() => signCaseCommitment({ caseId: v.caseId, caseKey, chosen: ['a,b'], excluded: [] }, reporter.privateKey), { code: 'bad_id' }, 'a key id with "," is refused');
+});
+
+t.test('the pin', async (t) => {
+  const s = sodium();
+  const adviser = s.crypto_sign_seed_keypair(fromBase64url(v.adviserSignSeed));
+  t.equal(toBase64url(adviser.publicKey), v.adviserSignPublicKey);
+  const statement = `confidant-v1/case-pin\n${v.caseId}\n${v.keyCommitment}\n`;
+  t.equal(statement, v.pinStatement);
+  t.equal(toBase64url(s.crypto_sign_detached(s.from_string(statement), adviser.privateKey)), v.pin, 'from the formula');
+  t.equal(signCasePin(v.caseId, fromBase64url(v.keyCommitment), adviser.privateKey), v.pin, 'through the module');
+  t.ok(verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), v.pin, adviser.publicKey));
+  t.notOk(verifyCasePin(v.caseId, s.randombytes_buf(32), v.pin, adviser.publicKey), 'another key commitment');
+  t.notOk(verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), 'short', adviser.publicKey), 'garbage never throws');
+});
+
+t.test('the fingerprint', async (t) => {
+  const s = sodium();
+  const box = s.crypto_box_seed_keypair(fromBase64url(v.adviserBoxSeed));
+  t.equal(toBase64url(box.publicKey), v.adviserBoxPublicKey);
+  const digest = s.crypto_generichash(32, concat(s.from_string('confidant-v1/fingerprint/'), box.publicKey, fromBase64url(v.adviserSignPublicKey)), null);
+  // The first 80 bits as one big number, read 5 bits at a time from the top.
+  let n = 0n;
+  for (const byte of digest.subarray(0, 10)) n = (n << 8n) | BigInt(byte);
+  let symbols = '';
+  for (let i = 15; i >= 0; i--) symbols += CODE_ALPHABET[Number((n >> BigInt(i * 5)) & 31n)];
+  t.equal(symbols.match(/.{4}/g)!.join('-'), v.fingerprint, 'from the formula');
+  t.equal(keyFingerprint(box.publicKey, fromBase64url(v.adviserSignPublicKey)), v.fingerprint, 'through the module');
+  t.equal(normaliseFingerprint(` ${v.fingerprint.toLowerCase().replace(/-/g, ' ')} `), v.fingerprint, 'case and spaces do not matter');
+  t.equal(normaliseFingerprint('ABCD-EFGH'), null, 'too short');
+  t.equal(normaliseFingerprint('ABCD-EFGH-IJKL-MNOU'), null, 'I, L, O, U are not symbols');
+});
