@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle } from '../src/protocol/index.js';
 import { buildTestApp } from './helper.js';
 import { addChannel } from './fixtures.js';
@@ -19,6 +19,22 @@ function isError(t: Test, answer: LightMyRequestResponse, status: number, code: 
   const body = answer.json() as Record<string, unknown>;
   t.equal(body.error, code, `${what}: ${code}`);
   t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: exactly error and message`);
+}
+
+/** A staff account made through an invite and signed in; random keys, since the server derives nothing. */
+async function signedIn(app: FastifyInstance, invite: { role: 'adviser'; channel: string } | { role: 'recipient'; organisation: string }) {
+  const { token } = await app.services.administration.createInvite(invite);
+  const username = `${invite.role}-${randomBytes(4).toString('hex')}`;
+  const authKey = b64(32);
+  const accepted = await app.inject({
+    method: 'POST',
+    url: '/api/v1/invites/accept',
+    payload: acceptPayload(token, { username, authKey }),
+  });
+  if (accepted.statusCode !== 201) throw new Error(`accepting failed: ${accepted.body}`);
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, authKey } });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
+  return login.json().token as string;
 }
 
 await ready();
@@ -63,4 +79,40 @@ t.test('a. NUL and lone surrogates in names are refused with a code naming the f
   // What people write stays accepted: letters from any script, accents, a pair of surrogates (an emoji).
   const fine = await post('/api/v1/invites/accept', acceptPayload((await invite()).token, { displayName: 'Zoë Ångström 李 🙂' }));
   t.equal(fine.statusCode, 201, 'a display name in any script is accepted');
+});
+
+t.test('b. crafted `before` cursors answer 400 invalid_before, never 500', async (t) => {
+  const { app } = await buildTestApp(t);
+  await addChannel(app.database.db, 'loket');
+  const adviser = await signedIn(app, { role: 'adviser', channel: 'loket' });
+  const recipient = await signedIn(app, { role: 'recipient', organisation: 'loket-org' });
+  const encoded = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+  const id = b64(16);
+  const cursors: Array<[string, string]> = [
+    ['a year beyond PostgreSQL', encoded(`+275760-09-13T00:00:00.000Z|${id}`)],
+    ['a year of five digits', encoded(`99999-01-01T00:00:00.000Z|${id}`)],
+    ['a year before PostgreSQL', encoded(`-271821-04-20T00:00:00.000Z|${id}`)],
+    ['a date without time', encoded(`2024-01-01|${id}`)],
+    ['a date in words', encoded(`January 1, 2024|${id}`)],
+    ['an impossible day', encoded(`2024-02-30T00:00:00.000Z|${id}`)],
+    ['a NUL in the id', encoded(`2024-01-01T00:00:00.000Z|ab\u0000cd`)],
+    ['a NUL in the time', encoded(`2024-01-01T00:00:00.000Z\u0000|${id}`)],
+    ['invalid UTF-8', Buffer.from([0xff, 0xfe, 0x7c, 0x41]).toString('base64url')],
+    ['a third part', encoded(`2024-01-01T00:00:00.000Z|${id}|more`)],
+    ['an overlong id', encoded(`2024-01-01T00:00:00.000Z|${'A'.repeat(120)}`)],
+    ['an id that is not base64url', encoded(`2024-01-01T00:00:00.000Z|${id.slice(0, 20)}+/`)],
+    ['an overlong cursor', 'A'.repeat(5000)],
+  ];
+  for (const [what, before] of cursors) {
+    for (const [route, token] of [['/api/v1/cases', adviser], ['/api/v1/relays', recipient]] as const) {
+      const answer = await app.inject({ method: 'GET', url: `${route}?before=${before}`, headers: { authorization: `Bearer ${token}` } });
+      isError(t, answer, 400, 'invalid_before', `${route}, ${what}`);
+    }
+  }
+  // A cursor as the server makes them still works.
+  const good = encoded(`2024-01-01T00:00:00.000Z|${id}`);
+  for (const [route, token] of [['/api/v1/cases', adviser], ['/api/v1/relays', recipient]] as const) {
+    const answer = await app.inject({ method: 'GET', url: `${route}?before=${good}`, headers: { authorization: `Bearer ${token}` } });
+    t.equal(answer.statusCode, 200, `${route}: a well-formed cursor is accepted`);
+  }
 });
