@@ -49,7 +49,26 @@ const mistakes: Array<[string, string, RegExp]> = [
   ['TRUST_PROXY', 'everyone', /TRUST_PROXY: must be false, true or a comma-separated list/],
   ['POW_DIFFICULTY', '40', /POW_DIFFICULTY: must be a whole number from 0 to 32/],
   ['REQUIRE_TOTP', 'maybe', /REQUIRE_TOTP: must be true or false/],
+  ['MIN_FREE_DISK_BYTES', '64M', /MIN_FREE_DISK_BYTES: must be a whole number from 0 to/],
+  ['REQUEST_TIMEOUT_MS', '100', /REQUEST_TIMEOUT_MS: must be a whole number from 500 to 3600000/],
+  ['REQUEST_TIMEOUT_MS', 'never', /REQUEST_TIMEOUT_MS: must be a whole number/],
+  ['HEADERS_TIMEOUT_MS', '0', /HEADERS_TIMEOUT_MS: must be a whole number from 500 to 3600000/],
+  ['HEADERS_TIMEOUT_MS', '40000', /HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS \(30000\)/],
+  ['KEEP_ALIVE_TIMEOUT_MS', '10', /KEEP_ALIVE_TIMEOUT_MS: must be a whole number from 1000 to 3600000/],
+  ['MAX_EVENT_LOOP_DELAY_MS', '-5', /MAX_EVENT_LOOP_DELAY_MS: must be a whole number from 0 to 60000/],
 ];
+
+t.test('timeouts, the disk minimum and load shedding have safe defaults and read their variables', async (t) => {
+  const defaults = loadConfig({});
+  t.strictSame(defaults.timeouts, { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000 });
+  t.equal(defaults.minFreeDiskBytes, 64 * 1024 * 1024, '64 MiB');
+  t.equal(defaults.maxEventLoopDelayMs, 1000);
+  const set = loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '4000', MIN_FREE_DISK_BYTES: '0', MAX_EVENT_LOOP_DELAY_MS: '0' });
+  t.strictSame(set.timeouts, { requestMs: 5000, headersMs: 2000, keepAliveMs: 4000 });
+  t.equal(set.minFreeDiskBytes, 0, '0 turns the disk check off');
+  t.equal(set.maxEventLoopDelayMs, 0, '0 turns load shedding off');
+  t.equal(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).timeouts.headersMs, 5000, 'the headers timeout follows a shorter request timeout');
+});
 
 for (const [variable, value, message] of mistakes) {
   t.test(`${variable}=${value} stops the start with one line naming it`, async (t) => {

@@ -5,11 +5,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
+import underPressure from '@fastify/under-pressure';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { loggerOptions } from './plugins/logging.js';
-import { errorHandling } from './plugins/errors.js';
+import { clientErrors, errorHandling, routerErrors } from './plugins/errors.js';
+import { jsonBodies } from './plugins/json-body.js';
+import { AppError } from './errors.js';
 import { auditSealer } from './plugins/audit-sealer.js';
 import { housekeeping } from './plugins/housekeeping.js';
 import { createServices } from './services/index.js';
@@ -34,11 +37,25 @@ export interface AppOptions {
  * OpenAPI), then the application's services, then routes, then static files.
  */
 export async function buildApp(config: Config, database: DatabaseHandle, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { timeouts } = config;
   const app = Fastify({
     ...loggerOptions(config.logLevel, options.logStream),
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     return503OnClosing: true,
+    // A client that sends slowly or stops half-way must not hold a connection for ever.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // A socket silent for longer than a request and a keep-alive wait together is dead.
+    connectionTimeout: timeouts.requestMs + timeouts.keepAliveMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: timeouts.headersMs,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeouts.headersMs / 4))),
+    },
+    frameworkErrors: routerErrors,
+    clientErrorHandler: clientErrors,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -46,6 +63,18 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.removeContentTypeParser('text/plain');
   await app.register(fp(securityHeaders));
   await app.register(fp(errorHandling));
+  await app.register(fp(jsonBodies));
+  if (config.maxEventLoopDelayMs > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: config.maxEventLoopDelayMs,
+      // Health checks answer under load: an orchestrator that sees them fail would restart a busy process.
+      pressureHandler: (request, reply) => {
+        if (request.routeOptions.url === '/healthz' || request.routeOptions.url === '/readyz') return undefined;
+        reply.header('retry-after', '10');
+        return Promise.reject(new AppError(503, 'overloaded', 'The server is busy; try again shortly.'));
+      },
+    });
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

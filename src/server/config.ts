@@ -19,6 +19,21 @@ export interface Config {
   powDifficulty: number;
   /** Operators may make TOTP mandatory for advisers. */
   requireTotp: boolean;
+  /** `/readyz` fails when the embedded database's disk has less free space; 0 turns the check off. */
+  minFreeDiskBytes: number;
+  timeouts: Timeouts;
+  /** Requests get 503 while the event loop lags more than this; 0 turns load shedding off. */
+  maxEventLoopDelayMs: number;
+}
+
+/** How long a client may take, so that slow or stalled clients cannot hold connections. */
+export interface Timeouts {
+  /** The whole request, headers and body. */
+  requestMs: number;
+  /** The request line and headers; at most `requestMs`. */
+  headersMs: number;
+  /** An idle kept-alive connection between requests. */
+  keepAliveMs: number;
 }
 
 export interface Limits {
@@ -131,6 +146,16 @@ function trustProxy(env: Env): boolean | string {
 
 const MiB = 1024 * 1024;
 
+function timeouts(env: Env): Timeouts {
+  const requestMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 500, 3_600_000);
+  const headersMs = integer(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 500, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersMs > requestMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestMs}), got "${headersMs}"`);
+  }
+  return { requestMs, headersMs, keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000) };
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first wrong value. */
 export function loadConfig(env: Env = process.env): Config {
   const hostName = host(env);
@@ -154,5 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
     limits,
     powDifficulty: integer(env, 'POW_DIFFICULTY', 16, 0, 32),
     requireTotp: boolean(env, 'REQUIRE_TOTP', false),
+    minFreeDiskBytes: integer(env, 'MIN_FREE_DISK_BYTES', 64 * MiB, 0, Number.MAX_SAFE_INTEGER),
+    timeouts: timeouts(env),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
   };
 }

@@ -19,6 +19,8 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** The folder of an embedded database on disk; undefined for PostgreSQL and in-memory PGlite. */
+  dataDir: string | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Applies the committed migrations; safe to run at every start and on several instances. */
@@ -56,6 +58,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
   return {
     db,
     kind: 'postgres',
+    dataDir: undefined,
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -121,6 +124,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
   return {
     db,
     kind: 'pglite',
+    dataDir,
     ping: async () => {
       await db.execute(sql`select 1`);
     },

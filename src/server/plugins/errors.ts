@@ -1,5 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { AppError } from '../errors.js';
+import { securityHeaderSet } from './security-headers.js';
 
 interface ErrorAnswer {
   status: number;
@@ -37,13 +40,24 @@ function validationAnswer(error: FastifyError): ErrorAnswer {
   return { status: 400, error: `invalid_${field}`, message: `The ${where} field "${field}" ${first.message ?? 'is invalid'}.` };
 }
 
-/** Connection failures of node-postgres and PGlite: the database is unavailable, not the request wrong. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(code)) ||
-    /Connection terminated|connection is closed|PGlite is closed/i.test((error as Error).message ?? '')
-  );
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_MESSAGES = /Connection terminated|connection is closed|PGlite is closed|Cannot use a pool after calling end/i;
+
+/**
+ * Connection failures of node-postgres and PGlite: the database is unavailable, not the request
+ * wrong. drizzle wraps the driver's error in `cause`, so the whole chain is searched; the bound
+ * stops a chain that loops.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    // SQLSTATE class 08 is "connection exception".
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (CONNECTION_MESSAGES.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function answerFor(error: FastifyError | AppError | Error): ErrorAnswer {
@@ -60,7 +74,17 @@ function answerFor(error: FastifyError | AppError | Error): ErrorAnswer {
       return { status: 413, error: 'too_large', message: 'The body is larger than this server accepts.' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, error: 'invalid_content_length', message: 'The Content-Length does not match the body.' };
+    // Router and connection errors: their messages quote the URL, so only the code is used.
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, error: 'invalid_url', message: 'The address is not valid.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, error: 'uri_too_long', message: 'The address is longer than this server accepts.' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, error: 'request_timeout', message: 'The request took too long to arrive.' };
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, error: 'headers_too_large', message: 'The address or headers are larger than this server accepts.' };
   }
+  if (fastifyError.code?.startsWith('HPE_')) return { status: 400, error: 'bad_request', message: 'The request is not valid HTTP.' };
   if (isDatabaseUnavailable(error)) {
     return { status: 503, error: 'database_unavailable', message: 'The database is unavailable; try again shortly.' };
   }
@@ -71,6 +95,8 @@ function answerFor(error: FastifyError | AppError | Error): ErrorAnswer {
   return { status: 500, error: 'internal_error', message: 'Something went wrong on the server.' };
 }
 
+const bodyOf = (answer: ErrorAnswer) => JSON.stringify({ error: answer.error, message: answer.message });
+
 /** The one place that maps errors to HTTP: `{ error, message }`, never an echo of the request. */
 export async function errorHandling(app: FastifyInstance): Promise<void> {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -79,3 +105,37 @@ export async function errorHandling(app: FastifyInstance): Promise<void> {
     return reply.status(answer.status).send({ error: answer.error, message: answer.message });
   });
 }
+
+/**
+ * Fastify's `frameworkErrors`: a bad `%` escape or an overlong path parameter is refused by
+ * the router before any hook runs, so the security headers are set here, and nothing of the
+ * error (whose message quotes the URL) is sent or logged.
+ */
+export function routerErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const answer = answerFor(error);
+  void reply.status(answer.status).headers(securityHeaderSet).type('application/json; charset=utf-8').send(bodyOf(answer));
+}
+
+/**
+ * Fastify's `clientErrorHandler`, for errors before a request exists (a request or header
+ * timeout, headers too large, broken HTTP): the same answer shape and headers, written on the
+ * socket, which is then closed. The error, which may hold the raw request, is not logged.
+ */
+export const clientErrors: NonNullable<FastifyServerOptions['clientErrorHandler']> = (error, socket: Socket) => {
+  if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+  // Node keeps the answer in progress on the socket: once its head is out, no second answer fits.
+  const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inProgress?.headersSent) {
+    const answer = answerFor(error);
+    const body = bodyOf(answer);
+    const headers = {
+      ...securityHeaderSet,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+    };
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${head}\r\n${body}`);
+  }
+  socket.destroy();
+};

@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import helmet from '@fastify/helmet';
+import fastifyHelmet from '@fastify/helmet';
+import helmet from 'helmet';
 
 /**
  * design.md invariant 3: a strict Content-Security-Policy with Trusted Types, no referrer,
@@ -21,19 +23,40 @@ export const contentSecurityPolicy = {
   'trusted-types': ['confidant'],
 };
 
+const helmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  crossOriginEmbedderPolicy: false,
+  xFrameOptions: { action: 'deny' },
+} as const;
+
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginOpenerPolicy: { policy: 'same-origin' },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    crossOriginEmbedderPolicy: false,
-    xFrameOptions: { action: 'deny' },
-  });
+  await app.register(fastifyHelmet, { global: true, ...helmetOptions });
   // onSend runs last, after @fastify/static and every handler: nothing may be cached.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-store');
     return payload;
   });
 }
+
+/**
+ * The same headers as a fixed list, for answers written outside the request lifecycle (router
+ * and connection errors), where no hook runs. helmet itself computes them from the same options.
+ */
+function fixedSecurityHeaders(): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(helmetOptions)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return Object.freeze({ ...headers, 'cache-control': 'no-store' });
+}
+
+export const securityHeaderSet = fixedSecurityHeaders();

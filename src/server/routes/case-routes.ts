@@ -5,6 +5,7 @@ import { checkId, decodeBytes, decodeCiphertext, encodeBytes } from '../bytes.js
 import type { CaseStatus } from '../db/schema.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { errors } from '../schemas/common.js';
+import { checkBefore } from '../schemas/cursor.js';
 import {
   caseDetail,
   caseList,
@@ -41,6 +42,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/cases',
     { preHandler: guards.adviser, schema: { tags: ['cases'], security, querystring: caseListQuery, response: { 200: caseList, ...errors(400, 401, 403) } } },
     async (request) => {
+      checkBefore(request.query.before);
       const page = await cases.list(me(request), request.query);
       return {
         cases: page.cases.map((c) => ({

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { checkReadiness } from '../plugins/readiness.js';
 import { errorBody } from '../schemas/common.js';
 
 const status = {
@@ -8,16 +9,12 @@ const status = {
   additionalProperties: false,
 } as const;
 
-/** `/healthz`: the process is up. `/readyz`: the database answers. */
+/** `/healthz`: the process is up. `/readyz`: the database answers and can write, and has disk to write on. */
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: status } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['operations'], response: { 200: status, 503: errorBody } } }, async (_request, reply) => {
-    try {
-      await app.database.ping();
-      return { status: 'ready' };
-    } catch {
-      return reply.status(503).send({ error: 'database_unavailable', message: 'The database does not answer.' });
-    }
+  app.get('/readyz', { schema: { tags: ['operations'], response: { 200: status, 503: errorBody } } }, async () => {
+    await checkReadiness(app.database, app.config.minFreeDiskBytes);
+    return { status: 'ready' };
   });
 }

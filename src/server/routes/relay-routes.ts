@@ -5,6 +5,7 @@ import { checkId, decodeBytes, decodeCiphertext, encodeBytes } from '../bytes.js
 import { staffGuards } from '../plugins/staff-auth.js';
 import { caseParams } from '../schemas/cases.js';
 import { errors } from '../schemas/common.js';
+import { checkBefore } from '../schemas/cursor.js';
 import {
   createRelayAnswer,
   createRelayBody,
@@ -78,6 +79,7 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/relays',
     { preHandler: guards.recipient, schema: { tags: ['relays'], security, querystring: relayListQuery, response: { 200: relayList, ...errors(400, 401, 403) } } },
     async (request) => {
+      checkBefore(request.query.before);
       const page = await relays.listForRecipient(guards.principal(request).accountId, request.query);
       return {
         relays: page.relays.map((r) => ({ relayId: r.relayId, state: 'sent', sentAt: r.sentAt.toISOString(), wrap: encodeBytes(r.wrap) })),

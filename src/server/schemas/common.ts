@@ -25,6 +25,17 @@ export function base64urlOf(bytes: number) {
   return { type: 'string', pattern: '^[A-Za-z0-9_-]*$', minLength: length, maxLength: length } as const;
 }
 
+/**
+ * Text a person typed, to be stored in a text column: PostgreSQL refuses NUL in text, and
+ * lone UTF-16 surrogates cannot be encoded as UTF-8, so both (and other control characters,
+ * which no name needs) are refused here with `invalid_<field>` instead of failing the query.
+ * Ajv compiles patterns with the `u` flag, so a surrogate pair (an emoji) is one code point
+ * outside the refused range.
+ */
+export function plainText(minLength: number, maxLength: number) {
+  return { type: 'string', minLength, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*$' } as const;
+}
+
 export const isoTime = { type: 'string', format: 'date-time' } as const;
 
 /** An encrypted record: a 24-byte nonce and ciphertext, both base64url. */

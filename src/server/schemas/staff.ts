@@ -1,8 +1,8 @@
 /** JSON schemas of staff accounts and sessions (protocol-v1 §3, §6 staff side). */
-import { base64url, base64urlOf, isoTime } from './common.js';
+import { base64url, base64urlOf, isoTime, plainText } from './common.js';
 
 const KEY = base64urlOf(32);
-const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const username = plainText(1, 64);
 const sealed = {
   type: 'object',
   // 1024 bytes at most, as base64url.
@@ -33,7 +33,7 @@ export const acceptInviteBody = {
   properties: {
     token: { type: 'string', minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' },
     username,
-    displayName: { type: 'string', minLength: 1, maxLength: 100 },
+    displayName: plainText(1, 100),
     kdf,
     authKey: KEY,
     boxPublicKey: KEY,
