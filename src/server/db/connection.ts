@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { durablePglite } from './durable-pglite.js';
 import * as schema from './schema.js';
 
 /** One drizzle type for both drivers: they share the PostgreSQL dialect. */
@@ -118,7 +119,8 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     await mkdir(dataDir, { recursive: true });
     unlock = await lockDataDir(dataDir);
   }
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  // In memory (tests) there is no disk to sync to.
+  const client = dataDir ? durablePglite(dataDir).client : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
