@@ -29,7 +29,7 @@ import {
   type DeriveOptions,
   type StaffKeys,
 } from './staff-keys.js';
-import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
+import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, RelayRecipients, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
 
 export interface AccountSetup {
   token: string;
@@ -318,10 +318,13 @@ export class StaffSession {
    * Writes a relay (§5): a new relay key sealed to every recipient of the organisation and
    * every adviser of the case, the text under the relay key, the reporter's copy under the
    * case key. Returns its id and state (awaiting_consent, or approved when consent is off).
+   * With `shown`, the relay key is sealed to exactly those holders (from relayRecipients, as
+   * the adviser saw them with their fingerprints).
    */
-  async createRelay(caseId: string, body: string): Promise<{ relayId: string; state: RelayState }> {
+  async createRelay(caseId: string, body: string, shown?: RelayRecipients): Promise<{ relayId: string; state: RelayState }> {
     const s = sodium();
-    const holders = await this.#client.relayRecipients(this.#token, caseId);
+    // Seal to exactly the keys the adviser was shown (and could compare), not a second answer.
+    const holders = shown ?? (await this.#client.relayRecipients(this.#token, caseId));
     const relayId = toBase64url(s.randombytes_buf(16));
     const relayKey = s.randombytes_buf(KEY_BYTES);
     const text: RelayText = { v: 1, body };

@@ -317,6 +317,8 @@ export interface RelayKeyHolder {
   keyId: string;
   name: string;
   boxPublicKey: Base64url;
+  /** Extension: with boxPublicKey, gives the fingerprint people compare. */
+  signPublicKey: Base64url;
 }
 
 export interface RelayRecipients {

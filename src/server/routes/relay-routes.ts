@@ -20,7 +20,12 @@ import {
 } from '../schemas/relays.js';
 
 const envelopeOut = (e: { nonce: Uint8Array; ciphertext: Uint8Array }) => ({ nonce: encodeBytes(e.nonce), ciphertext: encodeBytes(e.ciphertext) });
-const holderOut = (h: { keyId: string; name: string; boxPublicKey: Uint8Array }) => ({ keyId: h.keyId, name: h.name, boxPublicKey: encodeBytes(h.boxPublicKey) });
+const holderOut = (h: { keyId: string; name: string; boxPublicKey: Uint8Array; signPublicKey: Uint8Array }) => ({
+  keyId: h.keyId,
+  name: h.name,
+  boxPublicKey: encodeBytes(h.boxPublicKey),
+  signPublicKey: encodeBytes(h.signPublicKey),
+});
 const security = [{ bearer: [] }];
 
 export async function relayRoutes(app: FastifyInstance): Promise<void> {

@@ -4,8 +4,13 @@ import { base64url, base64urlOf, envelope, isoTime, opaqueId, postedAnswer, wire
 const relayStates = ['awaiting_consent', 'approved', 'declined', 'sent'] as const;
 const keyHolder = {
   type: 'object',
-  properties: { keyId: { type: 'string' }, name: { type: 'string' }, boxPublicKey: base64url },
-  required: ['keyId', 'name', 'boxPublicKey'],
+  properties: {
+    keyId: { type: 'string' },
+    name: { type: 'string' },
+    boxPublicKey: base64url,
+    signPublicKey: { ...base64url, description: 'Extension: with boxPublicKey, gives the fingerprint people compare.' },
+  },
+  required: ['keyId', 'name', 'boxPublicKey', 'signPublicKey'],
   additionalProperties: false,
 } as const;
 

@@ -19,6 +19,7 @@ export interface RelayKeyHolder {
   keyId: string;
   name: string;
   boxPublicKey: Bytes;
+  signPublicKey: Bytes;
 }
 
 export interface NewRelay {
@@ -48,7 +49,7 @@ const unknownRelay = () => notFound('unknown_relay', 'There is no relay with thi
 export function createRelays(db: Database, caseService: Cases) {
   async function recipientsOf(organisationId: string): Promise<RelayKeyHolder[]> {
     return db
-      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey })
+      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey, signPublicKey: staffAccounts.signPublicKey })
       .from(staffAccounts)
       .where(and(eq(staffAccounts.organisationId, organisationId), eq(staffAccounts.role, 'recipient'), isNull(staffAccounts.disabledAt)))
       .orderBy(asc(staffAccounts.displayName), asc(staffAccounts.id));
@@ -56,7 +57,7 @@ export function createRelays(db: Database, caseService: Cases) {
 
   async function advisersOf(caseId: string): Promise<RelayKeyHolder[]> {
     return db
-      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey })
+      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey, signPublicKey: staffAccounts.signPublicKey })
       .from(caseWraps)
       .innerJoin(staffAccounts, eq(caseWraps.accountId, staffAccounts.id))
       .where(and(eq(caseWraps.caseId, caseId), isNull(staffAccounts.disabledAt)))

@@ -7,6 +7,8 @@ import {
   type CaseListQuery,
   type CaseStatus,
   type ConfidantClient,
+  type RelayKeyHolder,
+  type RelayRecipients,
   type StaffSession,
 } from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
@@ -81,8 +83,15 @@ export function staffHandlers(client: ConfidantClient) {
       return signedIn().grant(caseId, { keyId, boxPublicKey });
     },
 
-    async createRelay(_progress: Progress, caseId: string, body: string) {
-      return signedIn().createRelay(caseId, body);
+    /** Who a relay of the case will be sealed to, with fingerprints to compare. */
+    async relayRecipients(_progress: Progress, caseId: string) {
+      const holders = await client.relayRecipients(signedIn().token, caseId);
+      const withPrint = (h: RelayKeyHolder) => ({ ...h, fingerprint: fingerprintOf(h) });
+      return { ...holders, recipients: holders.recipients.map(withPrint), advisers: holders.advisers.map(withPrint) };
+    },
+
+    async createRelay(_progress: Progress, caseId: string, body: string, shown: RelayRecipients | undefined) {
+      return signedIn().createRelay(caseId, body, shown);
     },
 
     async sendRelay(_progress: Progress, relayId: string) {

@@ -1,4 +1,5 @@
 /** The gate of the adviser pages, and the signed-in bar with sign-out and a later TOTP enrolment. */
+import { OwnFingerprint } from '../../components/fingerprint.js';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { StaffAccount } from '../../../protocol/index.js';
@@ -54,6 +55,7 @@ export function AccountBar(props: { offerTotp?: boolean }) {
     <>
       <div class="account-bar">
         <span>{t('adviser.signedInAs', { name: account.displayName })}</span>
+        <OwnFingerprint />
         {props.offerTotp !== false && !account.totpEnabled && !account.totpRequired && !enrolling ? (
           <button type="button" class="secondary" onClick={() => setEnrolling(true)}>
             {t('adviser.totp.later')}

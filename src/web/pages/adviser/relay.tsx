@@ -4,7 +4,7 @@
  * once the reporter approved), and the thread with the organisation once a relay is sent.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayState } from '../../../protocol/index.js';
+import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayKeyHolder, RelayRecipients, RelayState } from '../../../protocol/index.js';
 import { Busy, formatTime } from '../../components/ui.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { ReportView } from './report.js';
@@ -142,14 +142,49 @@ function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Prom
   );
 }
 
+type ShownHolder = RelayKeyHolder & { fingerprint: string };
+type ShownRecipients = Omit<RelayRecipients, 'recipients' | 'advisers'> & { recipients: ShownHolder[]; advisers: ShownHolder[] };
+
+/** Who will be able to read the relay, with the fingerprints to compare before writing to them. */
+function RelayReaders(props: { holders: ShownRecipients }) {
+  const t = useT();
+  const { holders } = props;
+  const line = (h: ShownHolder) => (
+    <li key={h.keyId}>
+      {h.name} <span class="fingerprint">{h.fingerprint}</span>
+    </li>
+  );
+  return (
+    <div class="relay-readers">
+      <p>{t('adviser.relay.readers', { organisation: holders.organisation.name })}</p>
+      <ul>
+        {holders.recipients.map(line)}
+        {holders.advisers.map(line)}
+      </ul>
+      <p class="hint">{t('adviser.relay.readersHint')}</p>
+    </div>
+  );
+}
+
 export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<void> }) {
   const t = useT();
   const { opened } = props;
+  const [holders, setHolders] = useState<ShownRecipients | null>(null);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<RelayState | null>(null);
   const pending = opened.relays.some((r) => r.state === 'awaiting_consent');
+
+  useEffect(() => {
+    let live = true;
+    staffCall<ShownRecipients>('relayRecipients', [opened.caseId])
+      .then((shown) => live && setHolders(shown))
+      .catch((e: unknown) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, [opened.caseId, opened.relays.length]);
 
   const create = async (event: Event) => {
     event.preventDefault();
@@ -158,7 +193,7 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
     setError(null);
     setCreated(null);
     try {
-      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim()]);
+      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim(), holders ?? undefined]);
       setText('');
       setCreated(result.state);
       await props.onChanged();
@@ -185,6 +220,7 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
           <p class="hint" id="relay-text-hint">
             {t('adviser.relay.textHint')}
           </p>
+          {holders && holders.recipients.length > 0 ? <RelayReaders holders={holders} /> : null}
           {pending ? <p class="panel warning">{t('adviser.relay.pending')}</p> : null}
           <div class="actions">
             <button type="submit" disabled={busy || pending}>

@@ -2,6 +2,7 @@
  * What both organisation pages share: the gate (signed in, and as an organisation recipient),
  * the account bar with the sign-out button, and the handling of an ended session.
  */
+import { OwnFingerprint } from '../../components/fingerprint.js';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { StaffAccount } from '../../../protocol/index.js';
@@ -97,6 +98,7 @@ export function AccountBar(props: { account: StaffAccount }) {
           ? t('organisation.account.signedInFor', { name: account.displayName, organisation: account.organisation.name })
           : t('organisation.account.signedIn', { name: account.displayName })}
       </p>
+      <OwnFingerprint />
       <button type="button" class="secondary" disabled={busy} onClick={() => void signOut()}>
         {busy ? t('organisation.signOut.busy') : t('nav.signOut')}
       </button>
