@@ -19,7 +19,9 @@ export const databaseKind = testDatabaseUrl ? 'postgres' : 'pglite';
 
 /** A configuration as an operator would give it, with test-friendly defaults. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'info', POW_DIFFICULTY: '0', ...env });
+  // Tests derive Argon2id keys in the server's own process, which stalls its event loop for
+  // seconds on a busy machine: load shedding stays off unless a test turns it on.
+  return loadConfig({ LOG_LEVEL: 'info', POW_DIFFICULTY: '0', MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
 }
 
 /** Creates an empty PostgreSQL database for one test file and returns its URL. */

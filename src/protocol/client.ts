@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
 import type {
   ChannelInfo, ConsentDecision, Envelope, MailboxChallengeResponse, MailboxSessionRequest,
   MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
-  SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
+  ConsentRequest, SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
   KdfParams, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
   CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap, RelayRecipients, CreateRelayRequest, RelayState, RelaySummary,
   RelayDetail
@@ -119,8 +119,10 @@ export class ConfidantClient {
     return this.#request('POST', '/api/v1/mailbox/messages', { token, body: { nonce: envelope.nonce, ciphertext: envelope.ciphertext } });
   }
 
-  async consentRelay(token: string, relayId: string, decision: ConsentDecision): Promise<void> {
-    await this.#request('POST', `/api/v1/mailbox/relays/${encodeURIComponent(relayId)}/consent`, { token, body: { decision } });
+  /** `approval` (an extension) is the reporter's hash of the approved copy; see relay-approval.ts. */
+  async consentRelay(token: string, relayId: string, decision: ConsentDecision, approval?: string): Promise<void> {
+    const body: ConsentRequest = approval === undefined ? { decision } : { decision, approval };
+    await this.#request('POST', `/api/v1/mailbox/relays/${encodeURIComponent(relayId)}/consent`, { token, body });
   }
 
   async rotateMailbox(token: string, body: RotateMailboxRequest): Promise<void> {

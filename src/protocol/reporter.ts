@@ -14,6 +14,7 @@ import {
 } from './constants.js';
 import { checkCaseKey, signCaseCommitment } from './commitment.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
+import { approvalOf, openRelayPlaintext } from './relay-approval.js';
 import { fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 import { ProtocolError } from './errors.js';
 import { signMailboxLogin } from './mailbox-login.js';
@@ -22,7 +23,7 @@ import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
 import { ready } from './sodium.js';
 import type {
-  CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
+  CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, Envelope, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
   SubmitReportRequest
 } from './wire.js';
 
@@ -195,14 +196,22 @@ export class Mailbox {
   #caseKey: Uint8Array;
   #view: OpenedMailbox;
   readonly #commitment: CaseCommitment | null;
+  /** The relay copies as last shown, to approve exactly what the reporter read. */
+  #copies = new Map<string, Envelope>();
 
   /** @internal use openMailbox() */
-  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: OpenedMailbox, commitment: CaseCommitment | null) {
+  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: MailboxView) {
     this.#client = client;
     this.#token = token;
     this.#caseKey = caseKey;
-    this.#view = view;
-    this.#commitment = commitment;
+    this.#commitment = view.commitment;
+    this.#view = this.#show(view);
+  }
+
+  #show(view: MailboxView): OpenedMailbox {
+    const opened = openView(this.#caseKey, view);
+    this.#copies = new Map(view.relays.map((r) => [r.relayId, r.copy]));
+    return opened;
   }
 
   get view(): OpenedMailbox {
@@ -225,7 +234,7 @@ export class Mailbox {
     if (this.#commitment !== null && view.commitment?.key !== this.#commitment.key) {
       throw new ProtocolError('case_key_unverified', "the case's commitment changed");
     }
-    this.#view = openView(this.#caseKey, view);
+    this.#view = this.#show(view);
     return this.#view;
   }
 
@@ -237,8 +246,17 @@ export class Mailbox {
     return await this.#client.postMailboxMessage(token, envelope);
   }
 
+  /**
+   * Approves or declines a relay. An approval carries a hash of the exact copy this mailbox
+   * showed (not a fresh fetch), so the organisation can check it reads the same text.
+   */
   async consent(relayId: string, decision: ConsentDecision): Promise<void> {
-    await this.#client.consentRelay(this.#session(), relayId, decision);
+    const token = this.#session();
+    const copy = this.#copies.get(relayId);
+    const approval = decision === 'approve' && copy !== undefined
+      ? approvalOf(relayId, openRelayPlaintext(this.#caseKey, copy, relayCopyAd(this.caseId, relayId)))
+      : null;
+    await this.#client.consentRelay(token, relayId, decision, approval ?? undefined);
   }
 
   /**
@@ -293,7 +311,7 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
       try {
         // The reporter's own signature names the case key: a wrap the server swapped in fails here.
         if (view.commitment !== null) checkCaseKey(view.caseId, caseKey, view.commitment, keys.signPublicKey);
-        return new Mailbox(client, token, caseKey, openView(caseKey, view), view.commitment);
+        return new Mailbox(client, token, caseKey, view);
       } catch (error) {
         caseKey.fill(0);
         throw error;

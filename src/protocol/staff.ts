@@ -12,6 +12,7 @@ import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js'
 import { caseKeyCommitment, checkCaseKey } from './commitment.js';
 import { signCasePin, verifyCasePin } from './case-pin.js';
 import { ProtocolError } from './errors.js';
+import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
 import { ready, sodium } from './sodium.js';
@@ -169,6 +170,8 @@ export interface OpenedCase {
 export interface RelayText {
   v: 1;
   body: string;
+  /** Extension: the key of the reporter's approval (relay-approval.ts); in the text and the copy alike. */
+  approvalKey?: string;
 }
 
 export interface OpenedRelayThread {
@@ -176,6 +179,8 @@ export interface OpenedRelayThread {
   state: RelayState;
   sentAt: string | null;
   text: RelayText;
+  /** Whether this is the text the reporter approved: 'unavailable' without consent, or from a v1 client. */
+  approval: ApprovalCheck;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: string; message: MessagePlaintext }>;
 }
 
@@ -327,7 +332,7 @@ export class StaffSession {
     const holders = shown ?? (await this.#client.relayRecipients(this.#token, caseId));
     const relayId = toBase64url(s.randombytes_buf(16));
     const relayKey = s.randombytes_buf(KEY_BYTES);
-    const text: RelayText = { v: 1, body };
+    const text: RelayText = { v: 1, body, approvalKey: toBase64url(s.randombytes_buf(KEY_BYTES)) };
     try {
       return await this.#withCaseKey(caseId, (caseKey) =>
         this.#client.createRelay(this.#token, caseId, {
@@ -358,12 +363,13 @@ export class StaffSession {
     const detail = await this.#client.getRelay(this.#token, relayId);
     const relayKey = unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
     try {
-      const text = decryptRecord(relayKey, detail.text, relayAd(relayId), RELAY_BLOCK) as RelayText;
+      const opened = openRelayPlaintext(relayKey, detail.text, relayAd(relayId));
       return {
         relayId,
         state: detail.state,
         sentAt: detail.sentAt,
-        text,
+        text: opened.value as RelayText,
+        approval: checkApproval(relayId, opened, detail.approval),
         messages: detail.messages.map((m) => ({
           id: m.id,
           author: m.author,

@@ -165,6 +165,8 @@ export interface PostMessageResponse {
 // POST /api/v1/mailbox/relays/{relayId}/consent
 export interface ConsentRequest {
   decision: ConsentDecision;
+  /** Extension, with approve: the hash of the approved copy (docs/protocol.md "Relay approval"). */
+  approval?: Base64url;
 }
 
 // POST /api/v1/mailbox/rotate
@@ -353,5 +355,7 @@ export interface RelayDetail {
   sentAt: IsoTime | null;
   wrap: Base64url;
   text: Envelope;
+  /** Extension: the reporter's hash of the approved copy; null without consent or from a v1 client. */
+  approval: Base64url | null;
   messages: RelayMessage[];
 }

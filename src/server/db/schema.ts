@@ -222,6 +222,8 @@ export const relays = pgTable(
       .references(() => staffAccounts.id),
     createdAt: at('created_at').notNull(),
     decidedAt: at('decided_at'),
+    /** The reporter's keyed hash of the approved copy, for the organisation to check its text against. */
+    approval: bytea('approval'),
     sentAt: at('sent_at'),
   },
   (table) => [index('relays_case').on(table.caseId), index('relays_organisation_sent').on(table.organisationId, table.sentAt)],

@@ -101,7 +101,8 @@ export async function mailboxRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['mailbox'], security, params: relayParams, body: consentBody, response: { 200: consentAnswer, ...errors(400, 401, 404, 409) } },
     },
     async (request) => {
-      const state = await mailbox.consent(session(request).caseId, request.params.relayId, request.body.decision);
+      const { decision, approval } = request.body;
+      const state = await mailbox.consent(session(request).caseId, request.params.relayId, decision, approval === undefined ? undefined : decodeBytes(approval, 'approval', 32));
       return { relayId: request.params.relayId, state };
     },
   );

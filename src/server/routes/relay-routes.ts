@@ -104,6 +104,7 @@ export async function relayRoutes(app: FastifyInstance): Promise<void> {
         sentAt: relay.sentAt?.toISOString() ?? null,
         wrap: encodeBytes(relay.wrap),
         text: envelopeOut(relay.text),
+        approval: relay.approval === null ? null : encodeBytes(relay.approval),
         messages: relay.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
       };
     },

@@ -99,6 +99,7 @@ export const relayView = {
     sentAt: { type: ['string', 'null'], format: 'date-time' },
     wrap: base64url,
     text: wireEnvelope,
+    approval: { type: ['string', 'null'], description: "Extension: the reporter's keyed hash of the approved copy; null without one." },
     messages: {
       type: 'array',
       items: {
@@ -109,7 +110,7 @@ export const relayView = {
       },
     },
   },
-  required: ['relayId', 'state', 'sentAt', 'wrap', 'text', 'messages'],
+  required: ['relayId', 'state', 'sentAt', 'wrap', 'text', 'approval', 'messages'],
   additionalProperties: false,
 } as const;
 

@@ -176,7 +176,10 @@ export const relayParams = {
 
 export const consentBody = {
   type: 'object',
-  properties: { decision: { type: 'string', enum: ['approve', 'decline'] } },
+  properties: {
+    decision: { type: 'string', enum: ['approve', 'decline'] },
+    approval: { ...base64urlOf(32), description: "Extension, with approve: the keyed hash of the approved copy (docs/protocol.md)." },
+  },
   required: ['decision'],
   additionalProperties: false,
 } as const;

@@ -156,12 +156,13 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
       });
     },
 
-    async consent(caseId: string, relayId: string, decision: 'approve' | 'decline', now = new Date()): Promise<RelayState> {
+    async consent(caseId: string, relayId: string, decision: 'approve' | 'decline', approval: Uint8Array | undefined, now = new Date()): Promise<RelayState> {
+      if (approval !== undefined && decision !== 'approve') throw badRequest('invalid_approval', 'Only an approval carries an approval hash.');
       const state: RelayState = decision === 'approve' ? 'approved' : 'declined';
       const updated = await db.transaction(async (tx) => {
         const [row] = await tx
           .update(relays)
-          .set({ state, decidedAt: now })
+          .set({ state, decidedAt: now, approval: approval ?? null })
           .where(and(eq(relays.id, relayId), eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')))
           .returning({ state: relays.state });
         if (row) await recordAudit(tx, { actor: 'reporter', action: 'consent', subject: relayId, at: now });

@@ -36,6 +36,7 @@ export interface RelayView {
   sentAt: Date | null;
   wrap: Bytes;
   text: Sealed;
+  approval: Bytes | null;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: Date } & Sealed>;
 }
 
@@ -218,6 +219,7 @@ export function createRelays(db: Database, caseService: Cases) {
         sentAt: relay.sentAt,
         wrap,
         text: { nonce: relay.textNonce, ciphertext: relay.textCiphertext },
+        approval: relay.approval,
         messages: thread,
       };
     },

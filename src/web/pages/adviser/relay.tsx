@@ -61,6 +61,7 @@ function RelayThread(props: { relayId: string; index: number }) {
   return (
     <div class="relay-thread">
       <h4>{t('adviser.relay.threadTitle')}</h4>
+      {thread?.approval === 'mismatch' ? <p class="panel warning">{t('adviser.relay.approvalMismatch')}</p> : null}
       {loading && !thread ? <Busy /> : null}
       {thread && thread.messages.length === 0 ? <p class="hint">{t('adviser.relay.threadEmpty')}</p> : null}
       {thread && thread.messages.length > 0 ? (

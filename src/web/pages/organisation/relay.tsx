@@ -166,6 +166,7 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
             <div class="panel org-text">
               <p class="pre">{thread.text.body}</p>
             </div>
+            <p class={thread.approval === 'mismatch' ? 'panel warning approval' : 'hint approval'}>{t(`organisation.relay.approval.${thread.approval}`)}</p>
           </section>
           <section aria-labelledby="org-thread-title">
             <h2 id="org-thread-title">{t('organisation.relay.thread.title')}</h2>
