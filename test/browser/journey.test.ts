@@ -169,6 +169,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await r.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor(SLOW);
   t.ok(await r.getByText('Status: Ontvangen').isVisible(), 'the new report is received');
   t.ok(await r.getByText('Nog geen berichten.', { exact: false }).isVisible(), 'no messages yet');
+  t.same(await r.locator('ul.readers li').allTextContents(), ['Anna de Vries'], 'the reporter sees who can read the report');
   await checkPage(t, reporter, 'reporter: mailbox, just reported');
 
   // ── The adviser finds the case, reads the report, acknowledges, replies and writes a relay text.
@@ -187,6 +188,9 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await reportSection.getByText(reportSentence).waitFor(SLOW);
   t.match(await reportSection.textContent(), reportSentence, 'the adviser reads the report the reporter typed');
   t.match(await reportSection.textContent(), reportWhere, 'with every answer');
+  t.ok(await a.getByText('Sleutel gecontroleerd: de melder heeft deze sleutel bij het melden ondertekend.').isVisible(), 'the case key is checked against the reporter’s signature');
+  const annaPrint = ((await a.locator('.account-bar .fingerprint').textContent()) ?? '').replace(/^.*: /, '');
+  t.match(annaPrint, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/, 'the adviser sees her own key fingerprint');
   await checkPage(t, adviser, 'adviser: case');
 
   await a.getByRole('button', { name: 'Ontvangst bevestigen' }).click();
@@ -197,6 +201,13 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await conversation.getByText('Het bericht is verstuurd.').waitFor(SLOW);
   t.match(await conversation.locator('ul.messages').textContent(), adviserReply, 'the reply is in the conversation');
 
+  // Before writing, the adviser sees who can read the relay, with the fingerprint the recipient sees.
+  const olgaPrint = ((await o.locator('.org-account .fingerprint').textContent()) ?? '').replace(/^.*: /, '');
+  t.match(olgaPrint, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/, 'the recipient sees her own key fingerprint');
+  const readers = a.locator('.relay-readers');
+  await readers.waitFor(SLOW);
+  t.match(await readers.textContent(), `Olga Bakker ${olgaPrint}`, 'the relay editor names the recipient with the fingerprint she sees');
+  t.match(await readers.textContent(), `Anna de Vries ${annaPrint}`, 'and the adviser');
   await a.getByLabel('Tekst voor de organisatie').fill(relayText);
   await a.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
   await a.getByText('De tekst is opgeslagen. Status: Wacht op toestemming van de melder.').waitFor(SLOW);
@@ -254,6 +265,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   const organisationText = o.locator('.org-text .pre');
   await organisationText.waitFor(SLOW);
   t.equal(await organisationText.textContent(), relayText, 'the organisation reads exactly the text the reporter approved');
+  t.ok(await o.getByText('Checked: this is exactly the text the reporter approved.').isVisible(), 'and its client checked that against the reporter’s approval');
   t.ok(await o.getByText('No messages yet.', { exact: false }).isVisible(), 'no messages yet');
   organisationPages.push({ what: 'relay', html: await html(o) });
   await checkPage(t, organisation, 'organisation: relay');
@@ -292,6 +304,20 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.same(adviserMessages, [adviserReply, passedOn], 'the reporter reads both of the adviser’s messages, in order');
   t.ok(await reporterRelay.getByText('Deze tekst is naar de organisatie gestuurd.').isVisible(), 'the reporter sees the text was sent');
   await checkPage(t, reporter, 'reporter: mailbox with the organisation’s answer passed on');
+
+  // A channel link with the organisation's pins: a key that is not pinned gets nothing.
+  await r.goto(`/c/acme-meldpunt#pins=${annaPrint}`);
+  await r.getByRole('listitem').filter({ hasText: 'Anna de Vries' }).waitFor();
+  t.pass('the pinned link offers the adviser whose fingerprint it carries');
+  await checkPage(t, reporter, 'reporter: landing page with pinned keys');
+  await r.goto('/c/acme-meldpunt#pins=0000-0000-0000-0000');
+  await r.getByText('De sleutels van de vertrouwenspersonen komen niet overeen', { exact: false }).waitFor();
+  t.pass('a link whose pins match no adviser refuses to offer any');
+  await checkPage(t, reporter, 'reporter: landing page with pins that match nobody');
+  await r.goto('/mailbox');
+  await r.getByLabel('Uw code').fill(code);
+  await r.getByRole('button', { name: 'Openen' }).click();
+  await r.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor(SLOW);
 
   // The reporter signs out; nothing was kept in the browser.
   await r.getByRole('button', { name: 'Uitloggen' }).click();

@@ -99,6 +99,13 @@ export function linkPins(): string[] | undefined {
 /** The channel's public information (advisers, consent, proof of work), fetched by the worker. */
 export function useChannel(slug: string | undefined): ChannelState {
   const [result, setResult] = useState<ChannelState>({ state: 'loading' });
+  // A pinned link opened over another keeps the page: follow the fragment.
+  const [pins, setPins] = useState(() => linkPins()?.join(','));
+  useEffect(() => {
+    const follow = () => setPins(linkPins()?.join(','));
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
   useEffect(() => {
     let live = true;
     setResult({ state: 'loading' });
@@ -106,14 +113,14 @@ export function useChannel(slug: string | undefined): ChannelState {
       setResult({ state: 'failed', error: new FlowError('unknown_channel', 404, 'no channel') });
       return;
     }
-    call<ChannelInfo>('channel', [slug, linkPins()]).then(
+    call<ChannelInfo>('channel', [slug, pins?.split(',')]).then(
       (channel) => live && setResult({ state: 'ready', channel }),
       (error: unknown) => live && setResult({ state: 'failed', error }),
     );
     return () => {
       live = false;
     };
-  }, [slug]);
+  }, [slug, pins]);
   return result;
 }
 
