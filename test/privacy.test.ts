@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { and, eq, sql } from 'drizzle-orm';
 import {
+  fromBase64url,
   ConfidantClient,
   deriveMailboxKeys,
   deriveStaffMaster,
@@ -196,13 +197,17 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
 
   const mailbox = await openMailbox(client, submitted.code);
   const copy = mailbox.view.relays.find((r) => r.relayId === approved.relayId);
-  t.same(copy?.ok ? copy.copy : null, { v: 1, body: relayText }, "the reporter's copy is the relay text");
+  t.match(copy?.ok ? copy.copy : null, { v: 1, body: relayText }, "the reporter's copy is the relay text");
   await mailbox.postMessage(marker('reporter message'));
   await mailbox.consent(approved.relayId, 'approve');
 
   // The relay thread, from both sides.
   await anna.session.sendRelay(approved.relayId);
-  t.same((await olga.session.openRelay(approved.relayId)).text, { v: 1, body: relayText }, 'the organisation reads the relay');
+  const read = await olga.session.openRelay(approved.relayId);
+  t.match(read.text, { v: 1, body: relayText }, 'the organisation reads the relay');
+  t.equal(read.approval, 'verified', 'and checks it against the approval');
+  // The approval's key is inside the relay plaintext: the server must not see it.
+  secret('relay approval key', fromBase64url(String(read.text.approvalKey)));
   await olga.session.postRelayMessage(approved.relayId, marker('organisation relay message'));
   await anna.session.postRelayMessage(approved.relayId, marker('adviser relay message'));
 
