@@ -214,6 +214,11 @@ export interface TotpStartResponse {
   uri: string;
 }
 
+/** POST /api/v1/auth/totp: the current authKey proves the passphrase again. */
+export interface TotpStartRequest {
+  authKey: Base64url;
+}
+
 export interface PassphraseChangeRequest {
   authKey: Base64url;
   kdf: KdfParams;

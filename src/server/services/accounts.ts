@@ -80,6 +80,7 @@ export interface AccountView {
 
 const loginFailed = () => unauthorized('login_failed', 'The user name, passphrase or authentication code is not right.');
 const notSignedIn = () => unauthorized('not_signed_in', 'Sign in first; sessions end after 30 minutes without use.');
+const totpOn = () => conflict('totp_enabled', 'TOTP is on already for this account.');
 const passphraseWrong = () => unauthorized('passphrase_wrong', 'The current passphrase is not right.');
 const recoveryFailed = () => unauthorized('recovery_failed', 'The recovery did not succeed: check the user name and the recovery key.');
 
@@ -384,19 +385,34 @@ export function createAccounts(
       await recordAudit(db, { actor: principal.accountId, action: 'logout', subject: principal.accountId, at: now });
     },
 
-    /** Starts TOTP enrolment: a new secret, active only once a code from it is confirmed. */
-    async startTotp(principal: StaffPrincipal): Promise<{ secret: Uint8Array; uri: string }> {
-      const [account] = await db.select({ enabled: staffAccounts.totpEnabledAt }).from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
-      if (account?.enabled) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+    /**
+     * Starts TOTP enrolment: a new secret, active only once a code from it is confirmed. The
+     * current authKey proves the passphrase, checked and throttled like a login, so a stolen
+     * bearer token cannot put the thief's second factor on the account.
+     */
+    async startTotp(principal: StaffPrincipal, authKey: Uint8Array, now = new Date()): Promise<{ secret: Uint8Array; uri: string }> {
+      const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+      if (!account) throw notSignedIn();
+      if (account.totpEnabledAt) throw totpOn();
+      if (!(await claimAttempt(account.id, now))) throw await throttled(account.id, now);
+      if (!keyMatches(authKey, account.verifier)) {
+        await recordFailure(account.id, now);
+        throw passphraseWrong();
+      }
       const secret = newTotpSecret();
-      await db.update(staffAccounts).set({ totpSecret: secret }).where(eq(staffAccounts.id, principal.accountId));
+      const [started] = await db
+        .update(staffAccounts)
+        .set({ totpSecret: secret, failedLogins: 0, lockedUntil: null })
+        .where(and(eq(staffAccounts.id, account.id), isNull(staffAccounts.totpEnabledAt)))
+        .returning({ id: staffAccounts.id });
+      if (!started) throw totpOn();
       return { secret, uri: otpauthUri(secret, principal.username, options.issuer) };
     },
 
     async confirmTotp(principal: StaffPrincipal, code: string, now = new Date()): Promise<void> {
       const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
       if (!account?.totpSecret) throw conflict('totp_not_started', 'Start the TOTP enrolment first.');
-      if (account.totpEnabledAt) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+      if (account.totpEnabledAt) throw totpOn();
       const step = matchTotp(account.totpSecret, code, now, null);
       if (step === null) throw badRequest('invalid_totp', 'That code does not match: check the clock of the device and try the next code.');
       // Only the secret the code was checked against, and only once: a concurrent confirmation or a new start loses.
@@ -407,7 +423,7 @@ export function createAccounts(
         .returning({ id: staffAccounts.id });
       if (!enabled) {
         const [current] = await db.select({ enabledAt: staffAccounts.totpEnabledAt }).from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
-        if (current?.enabledAt) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+        if (current?.enabledAt) throw totpOn();
         throw conflict('totp_restarted', 'The enrolment was started again meanwhile: confirm with a code of the newest secret.');
       }
       await recordAudit(db, { actor: principal.accountId, action: 'totp_enabled', subject: principal.accountId, at: now });
