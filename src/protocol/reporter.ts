@@ -14,7 +14,7 @@ import {
 } from './constants.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
 import { ProtocolError } from './errors.js';
-import { signMailboxLogin } from './mailbox-login.js';
+import { signMailboxLogin, signMailboxRotate } from './mailbox-login.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
 import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
@@ -157,20 +157,22 @@ function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
 }
 
 /**
- * An open mailbox session. Holds the token and the case key in memory only; `close()`
- * ends the session on the server and forgets both.
+ * An open mailbox session. Holds the token, the case key and the code's signing key (to prove
+ * a rotation) in memory only; `close()` ends the session on the server and forgets them.
  */
 export class Mailbox {
   readonly #client: ConfidantClient;
   #token: string | undefined;
   #caseKey: Uint8Array;
+  readonly #signSecretKey: Uint8Array;
   #view: OpenedMailbox;
 
   /** @internal use openMailbox() */
-  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: OpenedMailbox) {
+  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, signSecretKey: Uint8Array, view: OpenedMailbox) {
     this.#client = client;
     this.#token = token;
     this.#caseKey = caseKey;
+    this.#signSecretKey = signSecretKey;
     this.#view = view;
   }
 
@@ -208,8 +210,9 @@ export class Mailbox {
   }
 
   /**
-   * Replaces the code: new code, new mailbox keys, a new reporterWrap of the same case key.
-   * Returns the new code to show once; the old one stops working.
+   * Replaces the code: new code, new mailbox keys, a new reporterWrap of the same case key,
+   * proven with the current code's signing key. Returns the new code to show once; the old
+   * one stops working, and so does this session.
    */
   async rotate(): Promise<string> {
     const token = this.#session();
@@ -220,11 +223,14 @@ export class Mailbox {
         mailboxId: keys.mailboxId,
         reporterSignPublicKey: toBase64url(keys.signPublicKey),
         reporterBoxPublicKey: toBase64url(keys.boxPublicKey),
-        reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey)
+        reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey),
+        proof: toBase64url(signMailboxRotate(fromBase64url(keys.mailboxId), keys.signPublicKey, this.#signSecretKey))
       });
     } finally {
       wipe(keys);
     }
+    // The old code's key proves nothing any more, and the session it opened has ended.
+    this.#signSecretKey.fill(0);
     return code.display;
   }
 
@@ -233,6 +239,7 @@ export class Mailbox {
     const token = this.#token;
     this.#token = undefined;
     this.#caseKey.fill(0);
+    this.#signSecretKey.fill(0);
     if (token !== undefined) await this.#client.closeMailboxSession(token);
   }
 }
@@ -253,10 +260,13 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
     try {
       const view = await client.getMailbox(token);
       const caseKey = unsealKey(view.reporterWrap, keys.boxPublicKey, keys.boxSecretKey);
+      // A copy: `keys` is wiped below, the Mailbox wipes its own on close.
+      const signSecretKey = keys.signSecretKey.slice();
       try {
-        return new Mailbox(client, token, caseKey, openView(caseKey, view));
+        return new Mailbox(client, token, caseKey, signSecretKey, openView(caseKey, view));
       } catch (error) {
         caseKey.fill(0);
+        signSecretKey.fill(0);
         throw error;
       }
     } catch (error) {

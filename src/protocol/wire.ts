@@ -147,6 +147,8 @@ export interface RotateMailboxRequest {
   reporterSignPublicKey: Base64url;
   reporterBoxPublicKey: Base64url;
   reporterWrap: Base64url;
+  /** sign(ASCII("confidant-v1/mailbox-rotate/") ‖ new mailboxId bytes ‖ new reporterSignPublicKey, current signSk). */
+  proof: Base64url;
 }
 
 /** Staff Argon2id parameters as they travel (§3, invites/accept and prelogin). */

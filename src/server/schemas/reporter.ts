@@ -178,8 +178,14 @@ export const consentAnswer = {
 
 export const rotateBody = {
   type: 'object',
-  properties: { mailboxId: ID16, reporterSignPublicKey: KEY, reporterBoxPublicKey: KEY, reporterWrap: WRAP },
-  required: ['mailboxId', 'reporterSignPublicKey', 'reporterBoxPublicKey', 'reporterWrap'],
+  properties: {
+    mailboxId: ID16,
+    reporterSignPublicKey: KEY,
+    reporterBoxPublicKey: KEY,
+    reporterWrap: WRAP,
+    proof: { ...base64urlOf(64), description: 'sign(ASCII("confidant-v1/mailbox-rotate/") ‖ new mailboxId bytes ‖ new reporterSignPublicKey, current signSk)' },
+  },
+  required: ['mailboxId', 'reporterSignPublicKey', 'reporterBoxPublicKey', 'reporterWrap', 'proof'],
   additionalProperties: false,
 } as const;
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
-import { verifyMailboxLogin } from '../../protocol/index.js';
+import { verifyMailboxLogin, verifyMailboxRotate } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type CaseStatus, type RelayState } from '../db/schema.js';
@@ -44,7 +44,11 @@ export interface NewMailboxKeys {
   reporterSignPublicKey: Uint8Array;
   reporterBoxPublicKey: Uint8Array;
   reporterWrap: Uint8Array;
+  /** The current code's signature over the new mailbox id and signing key. */
+  proof: Uint8Array;
 }
+
+const rotationProofWrong = () => unauthorized('rotation_proof_wrong', 'The proof is not signed with the current code over the new mailbox id and signing key.');
 
 export function createMailbox(db: Database, limits: { messagesPerHour: number }) {
   return {
@@ -168,10 +172,16 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
     },
 
     /** A new code replaces the old: new mailbox id and keys, every session of the old code ends. */
+    /** A new code, proven by the current one: a session token alone cannot take the mailbox over. */
     async rotate(caseId: string, keys: NewMailboxKeys): Promise<void> {
+      const [current] = await db.select({ signPublicKey: cases.reporterSignPublicKey }).from(cases).where(eq(cases.id, caseId));
+      if (!current || !verifyMailboxRotate(Buffer.from(keys.mailboxId, 'base64url'), keys.reporterSignPublicKey, keys.proof, current.signPublicKey)) {
+        throw rotationProofWrong();
+      }
       try {
         await db.transaction(async (tx) => {
-          await tx
+          // Only from the key the proof was checked against: a concurrent rotation wins alone.
+          const [rotated] = await tx
             .update(cases)
             .set({
               mailboxId: keys.mailboxId,
@@ -179,7 +189,9 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
               reporterBoxPublicKey: keys.reporterBoxPublicKey,
               reporterWrap: keys.reporterWrap,
             })
-            .where(eq(cases.id, caseId));
+            .where(and(eq(cases.id, caseId), eq(cases.reporterSignPublicKey, current.signPublicKey)))
+            .returning({ id: cases.id });
+          if (!rotated) throw rotationProofWrong();
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
           await recordAudit(tx, { actor: 'reporter', action: 'rotated', subject: caseId });
         });
