@@ -9,6 +9,9 @@ import t from 'tap';
 import {
   ConfidantClient,
   REPORT_BLOCK,
+  deriveMailboxKeys,
+  readBack,
+  signMailboxRotate,
   encryptRecord,
   fingerprintOf,
   fromBase64url,
@@ -149,11 +152,17 @@ t.test('rotation of a case with a commitment needs the commitment signed by the 
   const s = sodium();
   const sign = s.crypto_sign_keypair();
   const box = s.crypto_box_keypair();
+  // A valid proof by the current code, so that only the commitment is wrong.
+  const read = readBack(submitted.code);
+  if (!read.ok) throw new Error('the code reads back');
+  const current = await deriveMailboxKeys(read.body);
+  const mailboxId = s.randombytes_buf(16);
   const body = {
-    mailboxId: toBase64url(s.randombytes_buf(16)),
+    mailboxId: toBase64url(mailboxId),
     reporterSignPublicKey: toBase64url(sign.publicKey),
     reporterBoxPublicKey: toBase64url(box.publicKey),
     reporterWrap: toBase64url(s.randombytes_buf(80)),
+    proof: toBase64url(signMailboxRotate(mailboxId, sign.publicKey, current.signSecretKey)),
   };
   t.match(await apiFailure(client.rotateMailbox(token, body)), { status: 400, code: 'missing_commitment_signature' });
   t.match(

@@ -25,6 +25,7 @@ import {
   unsealKey,
   type MailboxKeys,
   type SubmitReportRequest,
+  signMailboxRotate,
 } from '../src/protocol/index.js';
 import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type RelayState } from '../src/server/db/schema.js';
 import { feedbackBy } from '../src/server/services/deadlines.js';
@@ -351,6 +352,7 @@ t.test('signed-in routes: no token, a wrong token, an expired or closed session 
         reporterSignPublicKey: b64(fresh.signPublicKey),
         reporterBoxPublicKey: b64(fresh.boxPublicKey),
         reporterWrap: sealKey(reporter.caseKey, fresh.boxPublicKey),
+        proof: b64(signMailboxRotate(fromB64(fresh.mailboxId), fresh.signPublicKey, reporter.keys.signSecretKey)),
       },
     ],
     ['DELETE /api/v1/mailbox/session', 'DELETE', '/api/v1/mailbox/session', undefined],
@@ -622,21 +624,41 @@ t.test('POST /api/v1/mailbox/rotate: a new code replaces the old, and every old 
   const neighbourToken = await login(neighbour.keys);
   const rotate = (token: string, body: unknown) => signedIn('POST', '/api/v1/mailbox/rotate', bearer(token), body);
   const next = codeC;
+  /** The proof: the current code's signing key over the new mailbox id and signing key. */
+  const proofFor = (mailboxId: string, signPublicKey: Uint8Array, signSecretKey: Uint8Array) => b64(signMailboxRotate(fromB64(mailboxId), signPublicKey, signSecretKey));
   const good = {
     mailboxId: next.mailboxId,
     reporterSignPublicKey: b64(next.signPublicKey),
     reporterBoxPublicKey: b64(next.boxPublicKey),
     reporterWrap: sealKey(reporter.caseKey, next.boxPublicKey),
+    proof: proofFor(next.mailboxId, next.signPublicKey, reporter.keys.signSecretKey),
   };
   const [original] = await db.select().from(cases).where(eq(cases.id, reporter.caseId));
 
-  isError(t, await rotate(first, { ...good, mailboxId: neighbour.keys.mailboxId }), 409, 'mailbox_exists', 'the mailbox id of another case', [neighbour.keys.mailboxId, good.reporterWrap]);
+  isError(
+    t,
+    await rotate(first, { ...good, mailboxId: neighbour.keys.mailboxId, proof: proofFor(neighbour.keys.mailboxId, next.signPublicKey, reporter.keys.signSecretKey) }),
+    409,
+    'mailbox_exists',
+    'the mailbox id of another case',
+    [neighbour.keys.mailboxId, good.reporterWrap],
+  );
+  // A stolen session token without the code: no proof it can make is accepted.
+  const wrongProofs: Array<[string, string]> = [
+    ['a proof signed with the new code\'s own key', proofFor(next.mailboxId, next.signPublicKey, next.signSecretKey)],
+    ['a proof signed with another case\'s code', proofFor(next.mailboxId, next.signPublicKey, neighbour.keys.signSecretKey)],
+    ['a proof of the current code over another mailbox id', proofFor(randomB64(16), next.signPublicKey, reporter.keys.signSecretKey)],
+    ['a proof of the current code over another signing key', proofFor(next.mailboxId, randomKeys().signPublicKey, reporter.keys.signSecretKey)],
+    ['64 random bytes', randomB64(64)],
+  ];
+  for (const [what, proof] of wrongProofs) isError(t, await rotate(first, { ...good, proof }), 401, 'rotation_proof_wrong', what, [good.mailboxId, proof]);
   const broken: Array<[string, Json, string]> = [];
   const fields: Array<[keyof typeof good, string, number]> = [
     ['mailboxId', 'mailbox_id', 16],
     ['reporterSignPublicKey', 'reporter_sign_public_key', 32],
     ['reporterBoxPublicKey', 'reporter_box_public_key', 32],
     ['reporterWrap', 'reporter_wrap', 80],
+    ['proof', 'proof', 64],
   ];
   for (const [name, field, bytes] of fields) {
     const { [name]: _dropped, ...without } = good;

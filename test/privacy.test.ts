@@ -269,7 +269,7 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
   }
 
   // TOTP: the server makes and keeps the secret (SECURITY.md); it must stay out of the logs.
-  const enrolment = await olga.session.startTotp();
+  const enrolment = await olga.session.startTotp(olga.passphrase);
   const totpSecret = fromBase32(enrolment.secret);
   const step = totpStep(new Date());
   await olga.session.confirmTotp(totpCode(totpSecret, step));

@@ -31,7 +31,7 @@ t.test('invite → set-up → TOTP login → casework → the reporter reads the
   // step and the next are both accepted (one step of drift), so the test needs no waiting.
   const first = await signIn(client, { username: 'anna', passphrase: 'paard batterij nietje correct' });
   t.same(first.account.channels.map((c) => c.slug), ['meldpunt']);
-  const enrolment = await first.startTotp();
+  const enrolment = await first.startTotp('paard batterij nietje correct');
   t.match(enrolment.uri, /^otpauth:\/\/totp\/Confidant%3Aanna\?secret=[A-Z2-7]+&issuer=Confidant/);
   const secret = fromBase32(enrolment.secret);
   const step = totpStep(new Date());

@@ -557,10 +557,10 @@ t.test('TOTP: start gives { secret, uri }; confirm turns it on; then login needs
   const fay = await newAccount();
   const token = await signIn(fay);
   isError(t, await post('/api/v1/auth/totp/confirm', { code: '123456' }, token), 409, 'totp_not_started', 'confirming before starting');
-  isError(t, await post('/api/v1/auth/totp', undefined), 401, 'not_signed_in', 'starting without a session');
+  isError(t, await post('/api/v1/auth/totp', { authKey: fay.authKey }), 401, 'not_signed_in', 'starting without a session');
 
-  const replaced = fromBase32((await post('/api/v1/auth/totp', undefined, token)).json().secret as string);
-  const started = await post('/api/v1/auth/totp', undefined, token);
+  const replaced = fromBase32((await post('/api/v1/auth/totp', { authKey: fay.authKey }, token)).json().secret as string);
+  const started = await post('/api/v1/auth/totp', { authKey: fay.authKey }, token);
   t.equal(started.statusCode, 200, 'start: 200');
   const { secret: text, uri } = started.json() as { secret: string; uri: string };
   t.strictSame(Object.keys(started.json()).sort(), ['secret', 'uri'], 'start: exactly { secret, uri }');
@@ -596,7 +596,7 @@ t.test('TOTP: start gives { secret, uri }; confirm turns it on; then login needs
   t.strictSame(await newAuditEntries(), [{ actor: fay.id, action: 'totp_enabled', subject: fay.id }], 'one audit entry: totp_enabled');
   t.ok((await accountRow(fay.id)).totpEnabledAt, 'TOTP is on');
 
-  isError(t, await post('/api/v1/auth/totp', undefined, token), 409, 'totp_enabled', 'starting again once on');
+  isError(t, await post('/api/v1/auth/totp', { authKey: fay.authKey }, token), 409, 'totp_enabled', 'starting again once on');
   isError(t, await post('/api/v1/auth/totp/confirm', { code: totpCode(secret, step + 1) }, token), 409, 'totp_enabled', 'confirming again once on');
   t.same(fromBase32(text), (await accountRow(fay.id)).totpSecret, 'the secret was not replaced');
 
@@ -625,6 +625,26 @@ t.test('TOTP: start gives { secret, uri }; confirm turns it on; then login needs
   t.match(await serviceError(accounts.login({ ...credentials, totp: totpCode(secret, step2 - 2) }, evenLater)), { code: 'login_failed' }, 'a code two steps old is refused');
   t.ok((await accounts.login({ ...credentials, totp: totpCode(secret, step2 + 1) }, evenLater)).token, 'a code one step ahead is accepted');
   t.match(await serviceError(accounts.login({ ...credentials, totp: totpCode(secret, step2) }, evenLater)), { code: 'login_failed' }, 'then the current step is refused: steps up to the last accepted one are spent');
+});
+
+t.test('POST /api/v1/auth/totp: starting the enrolment needs the current authKey, checked and throttled like a login', async (t) => {
+  const ida = await newAccount();
+  const token = await signIn(ida);
+  isError(t, await post('/api/v1/auth/totp', undefined, token), 400, 'invalid_body', 'no body');
+  isError(t, await post('/api/v1/auth/totp', {}, token), 400, 'missing_auth_key', 'no authKey');
+  isError(t, await post('/api/v1/auth/totp', { authKey: randomB64(31) }, token), 400, 'invalid_auth_key', 'an authKey of 31 bytes');
+  isError(t, await post('/api/v1/auth/totp', { authKey: ida.authKey, [ECHO]: 1 }, token), 400, 'unknown_field', 'an unknown field');
+  await newAuditEntries();
+  const wrongKey = randomB64(32);
+  isError(t, await post('/api/v1/auth/totp', { authKey: wrongKey }, token), 401, 'passphrase_wrong', 'a wrong authKey: a bearer token alone does not enrol', [wrongKey]);
+  t.strictSame(await newAuditEntries(), [{ actor: ida.id, action: 'login_failed', subject: ida.id }], 'audited as a failed login');
+  t.match(await accountRow(ida.id), { failedLogins: 1, totpSecret: null }, 'counted as a failed login; no secret was made');
+  for (let failure = 2; failure <= 3; failure++) await post('/api/v1/auth/totp', { authKey: randomB64(32) }, token);
+  isError(t, await post('/api/v1/auth/totp', { authKey: ida.authKey }, token), 429, 'login_throttled', 'the right authKey within the delay after three failures', [ida.authKey]);
+  await db.update(staffAccounts).set({ lockedUntil: null }).where(eq(staffAccounts.id, ida.id));
+  const started = await post('/api/v1/auth/totp', { authKey: ida.authKey }, token);
+  t.equal(started.statusCode, 200, 'the right authKey once the delay is over: 200');
+  t.match(await accountRow(ida.id), { failedLogins: 0, lockedUntil: null }, 'and the failure count is reset');
 });
 
 t.test('REQUIRE_TOTP=true: an adviser\'s case routes answer 403 totp_enrolment_required until TOTP is confirmed', async (t) => {
@@ -667,7 +687,7 @@ t.test('REQUIRE_TOTP=true: an adviser\'s case routes answer 403 totp_enrolment_r
     strict.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
   for (const [what, method, url, payload] of routes) isError(t, await call(method, url, payload), 403, 'totp_enrolment_required', `${what} before enrolment`, [caseId]);
-  const started = await post('/api/v1/auth/totp', undefined, token, strict.app);
+  const started = await post('/api/v1/auth/totp', { authKey: gijs.authKey }, token, strict.app);
   t.equal(started.statusCode, 200, 'starting the enrolment is allowed');
   for (const [what, method, url, payload] of routes) isError(t, await call(method, url, payload), 403, 'totp_enrolment_required', `${what} after start, before confirmation`);
   const [row] = await strict.database.db.select().from(caseWraps).where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, colleague.id)));

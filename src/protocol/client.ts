@@ -7,7 +7,7 @@ import type {
   ChannelInfo, ConsentDecision, Envelope, MailboxChallengeResponse, MailboxSessionRequest,
   MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
   ConsentRequest, SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
-  KdfParams, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
+  KdfParams, TotpStartRequest, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
   CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap, RelayRecipients, CreateRelayRequest, RelayState, RelaySummary,
   RelayDetail
 } from './wire.js';
@@ -155,8 +155,8 @@ export class ConfidantClient {
     await this.#request('POST', '/api/v1/auth/logout', { token });
   }
 
-  startTotp(token: string): Promise<TotpStartResponse> {
-    return this.#request('POST', '/api/v1/auth/totp', { token });
+  startTotp(token: string, body: TotpStartRequest): Promise<TotpStartResponse> {
+    return this.#request('POST', '/api/v1/auth/totp', { token, body });
   }
 
   async confirmTotp(token: string, code: string): Promise<void> {

@@ -53,6 +53,8 @@ export const RECOVERY_KEY_GROUP_SYMBOLS = 4;
 
 // Mailbox login (§6).
 export const MAILBOX_LOGIN_PREFIX = 'confidant-v1/mailbox-login/';
+/** Domain separation of the proof that a code rotation comes from the holder of the current code. */
+export const MAILBOX_ROTATE_PREFIX = 'confidant-v1/mailbox-rotate/';
 
 // Proof of work (§6).
 export const POW_HASH_BYTES = 32;

@@ -24,7 +24,9 @@ export {
 export { isReportPlaintext, isMessagePlaintext } from './plaintexts.js';
 export type { ReportPlaintext, MessagePlaintext } from './plaintexts.js';
 export { powHash, leadingZeroBits, solvePow, verifyPow } from './pow.js';
-export { mailboxLoginMessage, signMailboxLogin, verifyMailboxLogin } from './mailbox-login.js';
+export {
+  mailboxLoginMessage, signMailboxLogin, verifyMailboxLogin, mailboxRotateMessage, signMailboxRotate, verifyMailboxRotate
+} from './mailbox-login.js';
 export {
   deriveStaffMaster, newKdfParams, isStrongKdfParams, makeStaffKeys, sealKeyBundle, openKeyBundle,
   generateRecoveryKey, formatRecoveryKey, parseRecoveryKey, sealRecoveryBundle, openRecoveryBundle

@@ -17,7 +17,7 @@ import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js'
 import { approvalOf, openRelayPlaintext } from './relay-approval.js';
 import { fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 import { ProtocolError } from './errors.js';
-import { signMailboxLogin } from './mailbox-login.js';
+import { signMailboxLogin, signMailboxRotate } from './mailbox-login.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
 import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
@@ -187,23 +187,25 @@ function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
 }
 
 /**
- * An open mailbox session. Holds the token and the case key in memory only; `close()`
- * ends the session on the server and forgets both.
+ * An open mailbox session. Holds the token, the case key and the code's signing key (to prove
+ * a rotation) in memory only; `close()` ends the session on the server and forgets them.
  */
 export class Mailbox {
   readonly #client: ConfidantClient;
   #token: string | undefined;
   #caseKey: Uint8Array;
+  readonly #signSecretKey: Uint8Array;
   #view: OpenedMailbox;
   readonly #commitment: CaseCommitment | null;
   /** The relay copies as last shown, to approve exactly what the reporter read. */
   #copies = new Map<string, Envelope>();
 
   /** @internal use openMailbox() */
-  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, view: MailboxView) {
+  constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, signSecretKey: Uint8Array, view: MailboxView) {
     this.#client = client;
     this.#token = token;
     this.#caseKey = caseKey;
+    this.#signSecretKey = signSecretKey;
     this.#commitment = view.commitment;
     this.#view = this.#show(view);
   }
@@ -260,8 +262,9 @@ export class Mailbox {
   }
 
   /**
-   * Replaces the code: new code, new mailbox keys, a new reporterWrap of the same case key.
-   * Returns the new code to show once; the old one stops working.
+   * Replaces the code: new code, new mailbox keys, a new reporterWrap of the same case key,
+   * proven with the current code's signing key. Returns the new code to show once; the old
+   * one stops working, and so does this session.
    */
   async rotate(): Promise<string> {
     const token = this.#session();
@@ -275,11 +278,14 @@ export class Mailbox {
         reporterWrap: sealKey(this.#caseKey, keys.boxPublicKey),
         ...(this.#commitment === null ? {} : {
           commitmentSignature: signCaseCommitment({ caseId: this.caseId, caseKey: this.#caseKey, ...this.#commitment }, keys.signSecretKey).signature
-        })
+        }),
+        proof: toBase64url(signMailboxRotate(fromBase64url(keys.mailboxId), keys.signPublicKey, this.#signSecretKey))
       });
     } finally {
       wipe(keys);
     }
+    // The old code's key proves nothing any more, and the session it opened has ended.
+    this.#signSecretKey.fill(0);
     return code.display;
   }
 
@@ -288,6 +294,7 @@ export class Mailbox {
     const token = this.#token;
     this.#token = undefined;
     this.#caseKey.fill(0);
+    this.#signSecretKey.fill(0);
     if (token !== undefined) await this.#client.closeMailboxSession(token);
   }
 }
@@ -308,12 +315,15 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
     try {
       const view = await client.getMailbox(token);
       const caseKey = unsealKey(view.reporterWrap, keys.boxPublicKey, keys.boxSecretKey);
+      // A copy: `keys` is wiped below, the Mailbox wipes its own on close.
+      const signSecretKey = keys.signSecretKey.slice();
       try {
         // The reporter's own signature names the case key: a wrap the server swapped in fails here.
         if (view.commitment !== null) checkCaseKey(view.caseId, caseKey, view.commitment, keys.signPublicKey);
-        return new Mailbox(client, token, caseKey, view);
+        return new Mailbox(client, token, caseKey, signSecretKey, view);
       } catch (error) {
         caseKey.fill(0);
+        signSecretKey.fill(0);
         throw error;
       }
     } catch (error) {

@@ -395,8 +395,16 @@ export class StaffSession {
     }
   }
 
-  startTotp() {
-    return this.#client.startTotp(this.#token);
+  /** Starts TOTP enrolment, proving the passphrase again: a stolen token alone cannot add a second factor. */
+  async startTotp(passphrase: string, options: { derive?: DeriveOptions } = {}) {
+    const kdf = await this.#client.prelogin(this.account.username);
+    const master = await deriveStaffMaster(passphrase, kdf, options.derive);
+    try {
+      return await this.#client.startTotp(this.#token, { authKey: toBase64url(master.authKey) });
+    } finally {
+      master.authKey.fill(0);
+      master.wrapKey.fill(0);
+    }
   }
 
   confirmTotp(code: string) {

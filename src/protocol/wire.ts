@@ -175,6 +175,8 @@ export interface RotateMailboxRequest {
   reporterSignPublicKey: Base64url;
   reporterBoxPublicKey: Base64url;
   reporterWrap: Base64url;
+  /** sign(ASCII("confidant-v1/mailbox-rotate/") ‖ new mailboxId bytes ‖ new reporterSignPublicKey, current signSk). */
+  proof: Base64url;
   /** Extension: the case commitment signed again with the new code's key (when the case has one). */
   commitmentSignature?: Base64url;
 }
@@ -242,6 +244,11 @@ export interface LoginResponse {
 export interface TotpStartResponse {
   secret: string;
   uri: string;
+}
+
+/** POST /api/v1/auth/totp: the current authKey proves the passphrase again. */
+export interface TotpStartRequest {
+  authKey: Base64url;
 }
 
 export interface PassphraseChangeRequest {

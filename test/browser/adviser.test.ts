@@ -121,6 +121,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   // TOTP offered right after set-up: QR code and secret, then one code.
   await page.getByRole('button', { name: 'Nu instellen' }).waitFor(SLOW);
   t.ok(await page.getByRole('button', { name: 'Later' }).isVisible(), 'optional here: Later is offered');
+  await fill(page, 'totp-passphrase', passphrase);
   await page.getByRole('button', { name: 'Nu instellen' }).click();
   await page.getByRole('img', { name: /QR-code/ }).waitFor();
   t.ok((await page.locator('svg.qr path').getAttribute('d'))?.startsWith('M'), 'the QR code is drawn as a path');
@@ -300,6 +301,7 @@ t.test('where the installation requires TOTP, an adviser enrols at sign-in befor
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByText('This installation requires two-step verification for advisers.').waitFor(SLOW);
   t.equal(await page.getByRole('button', { name: 'Later' }).count(), 0, 'no way around it');
+  await fill(page, 'totp-passphrase', 'dirk heeft ook een lange zin');
   await page.getByRole('button', { name: 'Set up now' }).click();
   const secret = fromBase32(((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, ''));
   await checkPage(t, watched, 'required TOTP enrolment');

@@ -5,7 +5,7 @@ import t from 'tap';
 import {
   ApiError, ConfidantClient, MESSAGE_BLOCK, REPORT_BLOCK, decryptRecord, encryptRecord, fromBase64url, isEnvelope,
   isSealedKey, makeStaffKeys, messageAd, openMailbox, ready, relayCopyAd, reportAd, sodium, submitNewReport,
-  toBase64url, unsealKey, verifyMailboxLogin, verifyPow
+  toBase64url, unsealKey, verifyMailboxLogin, verifyMailboxRotate, verifyPow
 } from '../../src/protocol/index.js';
 import type {
   ChannelInfo, ConsentRequest, Envelope, FetchInit, FetchLike, MailboxChallengeRequest, MailboxSessionRequest, MailboxView,
@@ -116,6 +116,10 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
         const c = caseOf();
         if (c === undefined) return await fail(401, 'unauthorized');
         const rotate = body as RotateMailboxRequest;
+        // The proof must come from the current code's key, over the new id and key.
+        if (!verifyMailboxRotate(fromBase64url(rotate.mailboxId), fromBase64url(rotate.reporterSignPublicKey), fromBase64url(rotate.proof), fromBase64url(c.signPublicKey))) {
+          return await fail(401, 'rotation_proof_wrong');
+        }
         c.mailboxId = rotate.mailboxId;
         c.signPublicKey = rotate.reporterSignPublicKey;
         c.reporterWrap = rotate.reporterWrap;

@@ -116,6 +116,7 @@ export async function mailboxRoutes(app: FastifyInstance): Promise<void> {
         reporterSignPublicKey: decodeBytes(request.body.reporterSignPublicKey, 'reporter_sign_public_key', 32),
         reporterBoxPublicKey: decodeBytes(request.body.reporterBoxPublicKey, 'reporter_box_public_key', 32),
         reporterWrap: decodeBytes(request.body.reporterWrap, 'reporter_wrap', 80),
+        proof: decodeBytes(request.body.proof, 'proof', 64),
         commitmentSignature: request.body.commitmentSignature === undefined ? undefined : decodeBytes(request.body.commitmentSignature, 'commitment_signature', 64),
       });
       return { ok: true };

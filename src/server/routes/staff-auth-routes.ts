@@ -18,6 +18,7 @@ import {
   recoveryChallengeBody,
   totpConfirmBody,
   totpStartAnswer,
+  totpStartBody,
 } from '../schemas/staff.js';
 import type { AccountView, KdfParams, Sealed } from '../services/accounts.js';
 import { base32 } from '../services/totp.js';
@@ -122,11 +123,14 @@ export async function staffAuthRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post(
+  app.post<{ Body: { authKey: string } }>(
     '/api/v1/auth/totp',
-    { preHandler: guards.anyStaff, schema: { tags: ['staff'], security, response: { 200: totpStartAnswer, ...errors(401, 409) } } },
+    {
+      preHandler: guards.anyStaff,
+      schema: { tags: ['staff'], security, body: totpStartBody, response: { 200: totpStartAnswer, ...errors(400, 401, 409, 429) } },
+    },
     async (request) => {
-      const started = await accounts.startTotp(guards.principal(request));
+      const started = await accounts.startTotp(guards.principal(request), decodeBytes(request.body.authKey, 'auth_key', 32));
       return { secret: base32(started.secret), uri: started.uri };
     },
   );

@@ -198,9 +198,10 @@ export const rotateBody = {
     reporterSignPublicKey: KEY,
     reporterBoxPublicKey: KEY,
     reporterWrap: WRAP,
+    proof: { ...base64urlOf(64), description: 'sign(ASCII("confidant-v1/mailbox-rotate/") ‖ new mailboxId bytes ‖ new reporterSignPublicKey, current signSk)' },
     commitmentSignature: { ...base64urlOf(64), description: "Extension: the case's commitment signed again with the new code's key; required when the case has one." },
   },
-  required: ['mailboxId', 'reporterSignPublicKey', 'reporterBoxPublicKey', 'reporterWrap'],
+  required: ['mailboxId', 'reporterSignPublicKey', 'reporterBoxPublicKey', 'reporterWrap', 'proof'],
   additionalProperties: false,
 } as const;
 

@@ -126,6 +126,14 @@ export const loginAnswer = {
   additionalProperties: false,
 } as const;
 
+/** The current authKey: a bearer token alone must not turn a second factor on. */
+export const totpStartBody = {
+  type: 'object',
+  properties: { authKey: KEY },
+  required: ['authKey'],
+  additionalProperties: false,
+} as const;
+
 export const totpStartAnswer = {
   type: 'object',
   properties: { secret: { type: 'string', description: 'RFC 4648 base32, for typing into an app' }, uri: { type: 'string' } },

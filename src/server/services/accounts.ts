@@ -4,9 +4,9 @@
  * verifier of the authKey, public keys and client-sealed bundles; never a passphrase or key.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
-import { fakeStaffSalt, staffVerifier, verifyStaffRecovery, STAFF_ARGON2_MEM, STAFF_ARGON2_MIN_MEM, STAFF_ARGON2_MIN_OPS, STAFF_ARGON2_OPS } from '../../protocol/index.js';
-import type { Database } from '../db/connection.js';
+import { and, asc, eq, gt, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { fakeStaffSalt, sodium, staffVerifier, verifyStaffRecovery, STAFF_ARGON2_MEM, STAFF_ARGON2_MIN_MEM, STAFF_ARGON2_MIN_OPS, STAFF_ARGON2_OPS } from '../../protocol/index.js';
+import type { Database, Transaction } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { adviserChannels, channels, invites, organisations, spentPowChallenges, staffAccounts, staffSessions } from '../db/schema.js';
 import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
@@ -28,6 +28,9 @@ const BUNDLE_BYTES = 183;
 const BUNDLE_MAX_BYTES = 1024;
 
 export type Role = 'adviser' | 'recipient';
+
+/** Work whose amount must not depend on whether a user name exists; `onWork` lets tests count it. */
+export type Work = 'verifier' | 'totp' | 'signature';
 
 export interface KdfParams {
   salt: Uint8Array;
@@ -77,6 +80,8 @@ export interface AccountView {
 
 const loginFailed = () => unauthorized('login_failed', 'The user name, passphrase or authentication code is not right.');
 const notSignedIn = () => unauthorized('not_signed_in', 'Sign in first; sessions end after 30 minutes without use.');
+const totpOn = () => conflict('totp_enabled', 'TOTP is on already for this account.');
+const passphraseWrong = () => unauthorized('passphrase_wrong', 'The current passphrase is not right.');
 const recoveryFailed = () => unauthorized('recovery_failed', 'The recovery did not succeed: check the user name and the recovery key.');
 
 function checkKdf(kdf: KdfParams): void {
@@ -99,9 +104,37 @@ export function lockoutMs(failures: number): number {
   return Math.min(MAX_DELAY_MS, 1000 * 2 ** (failures - FREE_FAILURES));
 }
 
-export function createAccounts(db: Database, secrets: InstanceSecrets, options: { requireTotp: boolean; issuer: string }) {
+/** lockoutMs of the failure count after one more failure, as SQL generated from lockoutMs so the two cannot differ. */
+const nextLockoutSql = (() => {
+  const cases: string[] = [];
+  for (let failures = 0; lockoutMs(failures) < MAX_DELAY_MS; failures++) cases.push(`when ${failures} then ${lockoutMs(failures)}`);
+  return sql`(case ${staffAccounts.failedLogins} + 1 ${sql.raw(cases.join(' '))} else ${sql.raw(String(MAX_DELAY_MS))} end)`;
+})();
+
+export function createAccounts(
+  db: Database,
+  secrets: InstanceSecrets,
+  options: { requireTotp: boolean; issuer: string; onWork?: (work: Work) => void },
+) {
   const verifierOf = (authKey: Uint8Array) => staffVerifier(authKey, secrets.pepper);
   const recoveryMac = (text: string) => createHmac('sha256', secrets.serverSecret).update(`recovery|${text}`).digest('base64url');
+  const stable = (label: string) => createHmac('sha256', secrets.serverSecret).update(`fake|${label}`).digest();
+  /** What an unknown name is checked against, so that its failure costs what a real one costs. */
+  const fake = { verifier: stable('verifier'), totpSecret: stable('totp').subarray(0, 20) };
+  let fakeSignPublicKey: Uint8Array | undefined;
+  const work = (kind: Work) => options.onWork?.(kind);
+
+  /** Whether `authKey` is the account's (or, for an unknown name, a stand-in's), at the cost of one hash either way. */
+  function keyMatches(authKey: Uint8Array, verifier: Uint8Array | undefined): boolean {
+    work('verifier');
+    return sameBytes(verifierOf(authKey), verifier ?? fake.verifier);
+  }
+
+  function signatureMatches(challenge: string, signature: Uint8Array, signPublicKey: Uint8Array | undefined): boolean {
+    work('signature');
+    fakeSignPublicKey ??= sodium().crypto_sign_seed_keypair(stable('sign')).publicKey;
+    return verifyStaffRecovery(challenge, signature, signPublicKey ?? fakeSignPublicKey);
+  }
 
   async function accountByUsername(username: string) {
     const [row] = await db.select().from(staffAccounts).where(and(eq(staffAccounts.username, username), isNull(staffAccounts.disabledAt)));
@@ -115,41 +148,86 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
     return { token, expiresAt };
   }
 
-  /** Counts a failure and sets the growing delay; run in its own statement so a refused login still counts. */
-  async function recordFailure(accountId: string, failures: number, now: Date) {
-    const delay = lockoutMs(failures + 1);
-    await db
+  /**
+   * Claims the right to check one secret of an account: counts the attempt as a failure and sets
+   * the next delay in the one statement that also checks the account is not locked. Concurrent
+   * attempts queue on the row and see each other's count, so a burst gets only the checks the
+   * delays allow; a success resets the count. An unknown name runs the same statement, matching nothing.
+   */
+  async function claimAttempt(accountId: string | undefined, now: Date): Promise<boolean> {
+    const claimed = await db
       .update(staffAccounts)
-      .set({ failedLogins: sql`${staffAccounts.failedLogins} + 1`, lockedUntil: delay > 0 ? new Date(now.getTime() + delay) : null })
-      .where(eq(staffAccounts.id, accountId));
-    await recordAudit(db, { actor: accountId, action: 'login_failed', subject: accountId, at: now });
+      .set({
+        failedLogins: sql`${staffAccounts.failedLogins} + 1`,
+        lockedUntil: sql`case when ${nextLockoutSql} > 0 then ${now.toISOString()}::timestamptz + ${nextLockoutSql} * interval '1 millisecond' end`,
+      })
+      .where(and(eq(staffAccounts.id, accountId ?? ''), or(isNull(staffAccounts.lockedUntil), lte(staffAccounts.lockedUntil, now))))
+      .returning({ id: staffAccounts.id });
+    return claimed.length === 1;
+  }
+
+  async function throttled(accountId: string, now: Date): Promise<Error> {
+    const [account] = await db.select({ lockedUntil: staffAccounts.lockedUntil }).from(staffAccounts).where(eq(staffAccounts.id, accountId));
+    const seconds = Math.max(1, Math.ceil(((account?.lockedUntil?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
+    return slowDown('login_throttled', `Too many failed attempts for this account: wait ${seconds} seconds.`);
+  }
+
+  /** A failed check, counted already by its claim: audited for an account. */
+  async function recordFailure(accountId: string | undefined, now: Date) {
+    if (accountId) await recordAudit(db, { actor: accountId, action: 'login_failed', subject: accountId, at: now });
+    // Stands in for that audit insert, so an unknown name costs as many round trips.
+    else await db.execute(sql`select 1`);
   }
 
   /**
-   * The TOTP step of an enrolled account's code, or null when TOTP is off. A missing code asks
-   * for one; a wrong or reused code counts as a failed attempt and fails with `failure`.
+   * The step a given code matches for an enrolled account, else null. Computed for every code
+   * given, against a stand-in secret when the account has none, so the work does not show
+   * whether the name exists or uses TOTP.
+   */
+  function totpMatch(
+    account: { totpEnabledAt: Date | null; totpSecret: Uint8Array | null; totpLastStep: number | null } | undefined,
+    code: string | undefined,
+    now: Date,
+  ): number | null {
+    if (code === undefined) return null;
+    work('totp');
+    const secret = account?.totpEnabledAt ? account.totpSecret : null;
+    const step = matchTotp(secret ?? fake.totpSecret, code, now, secret ? (account?.totpLastStep ?? null) : null);
+    return secret ? step : null;
+  }
+
+  /**
+   * The TOTP step to spend for an enrolled account once its key is right, or null when TOTP is
+   * off. A missing code asks for one; a wrong or reused code fails with `failure`.
    */
   async function secondFactor(
-    account: { id: string; failedLogins: number; totpEnabledAt: Date | null; totpSecret: Uint8Array | null; totpLastStep: number | null },
+    account: { id: string; totpEnabledAt: Date | null; totpSecret: Uint8Array | null },
     code: string | undefined,
+    step: number | null,
     now: Date,
     failure: () => Error,
   ): Promise<number | null> {
     if (!account.totpEnabledAt || !account.totpSecret) return null;
     if (!code) throw unauthorized('totp_required', 'Enter the code from your authenticator app.');
-    const step = matchTotp(account.totpSecret, code, now, account.totpLastStep);
     if (step === null) {
-      await recordFailure(account.id, account.failedLogins, now);
+      await recordFailure(account.id, now);
       throw failure();
     }
     return step;
   }
 
-  function refuseWhileLocked(account: { lockedUntil: Date | null }, now: Date) {
-    if (account.lockedUntil && account.lockedUntil > now) {
-      const seconds = Math.ceil((account.lockedUntil.getTime() - now.getTime()) / 1000);
-      throw slowDown('login_throttled', `Too many failed attempts for this account: wait ${seconds} seconds.`);
-    }
+  /**
+   * A success: resets the failure count and spends the TOTP step in one statement that matches
+   * only while no concurrent attempt has spent that step or a later one. False when one has.
+   */
+  async function accept(tx: Database | Transaction, accountId: string, step: number | null, changes: Partial<typeof staffAccounts.$inferInsert> = {}): Promise<boolean> {
+    const unspent = step === null ? undefined : or(isNull(staffAccounts.totpLastStep), lt(staffAccounts.totpLastStep, step));
+    const accepted = await tx
+      .update(staffAccounts)
+      .set({ ...changes, failedLogins: 0, lockedUntil: null, ...(step !== null ? { totpLastStep: step } : {}) })
+      .where(and(eq(staffAccounts.id, accountId), unspent))
+      .returning({ id: staffAccounts.id });
+    return accepted.length === 1;
   }
 
   async function view(accountId: string): Promise<AccountView> {
@@ -258,19 +336,19 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
 
     async login(input: { username: string; authKey: Uint8Array; totp?: string | undefined }, now = new Date()) {
       const account = await accountByUsername(input.username);
-      // Computed before the lookup's outcome matters: unknown names cost the same hash as known ones.
-      const verifier = verifierOf(input.authKey);
-      if (!account) throw loginFailed();
-      refuseWhileLocked(account, now);
-      if (!sameBytes(verifier, account.verifier)) {
-        await recordFailure(account.id, account.failedLogins, now);
+      // Unknown names go through the same claim, hash, code and failure steps as known ones.
+      if (!(await claimAttempt(account?.id, now)) && account) throw await throttled(account.id, now);
+      const keyRight = keyMatches(input.authKey, account?.verifier);
+      const step = totpMatch(account, input.totp, now);
+      if (!account || !keyRight) {
+        await recordFailure(account?.id, now);
         throw loginFailed();
       }
-      const step = await secondFactor(account, input.totp, now, loginFailed);
-      await db
-        .update(staffAccounts)
-        .set({ failedLogins: 0, lockedUntil: null, ...(step !== null ? { totpLastStep: step } : {}) })
-        .where(eq(staffAccounts.id, account.id));
+      const spend = await secondFactor(account, input.totp, step, now, loginFailed);
+      if (!(await accept(db, account.id, spend))) {
+        await recordFailure(account.id, now);
+        throw loginFailed();
+      }
       await recordAudit(db, { actor: account.id, action: 'login', subject: account.id, at: now });
       const session = await newSession(account.id, now);
       return { ...session, account: await view(account.id) };
@@ -307,22 +385,47 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
       await recordAudit(db, { actor: principal.accountId, action: 'logout', subject: principal.accountId, at: now });
     },
 
-    /** Starts TOTP enrolment: a new secret, active only once a code from it is confirmed. */
-    async startTotp(principal: StaffPrincipal): Promise<{ secret: Uint8Array; uri: string }> {
-      const [account] = await db.select({ enabled: staffAccounts.totpEnabledAt }).from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
-      if (account?.enabled) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+    /**
+     * Starts TOTP enrolment: a new secret, active only once a code from it is confirmed. The
+     * current authKey proves the passphrase, checked and throttled like a login, so a stolen
+     * bearer token cannot put the thief's second factor on the account.
+     */
+    async startTotp(principal: StaffPrincipal, authKey: Uint8Array, now = new Date()): Promise<{ secret: Uint8Array; uri: string }> {
+      const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+      if (!account) throw notSignedIn();
+      if (account.totpEnabledAt) throw totpOn();
+      if (!(await claimAttempt(account.id, now))) throw await throttled(account.id, now);
+      if (!keyMatches(authKey, account.verifier)) {
+        await recordFailure(account.id, now);
+        throw passphraseWrong();
+      }
       const secret = newTotpSecret();
-      await db.update(staffAccounts).set({ totpSecret: secret }).where(eq(staffAccounts.id, principal.accountId));
+      const [started] = await db
+        .update(staffAccounts)
+        .set({ totpSecret: secret, failedLogins: 0, lockedUntil: null })
+        .where(and(eq(staffAccounts.id, account.id), isNull(staffAccounts.totpEnabledAt)))
+        .returning({ id: staffAccounts.id });
+      if (!started) throw totpOn();
       return { secret, uri: otpauthUri(secret, principal.username, options.issuer) };
     },
 
     async confirmTotp(principal: StaffPrincipal, code: string, now = new Date()): Promise<void> {
       const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
       if (!account?.totpSecret) throw conflict('totp_not_started', 'Start the TOTP enrolment first.');
-      if (account.totpEnabledAt) throw conflict('totp_enabled', 'TOTP is on already for this account.');
+      if (account.totpEnabledAt) throw totpOn();
       const step = matchTotp(account.totpSecret, code, now, null);
       if (step === null) throw badRequest('invalid_totp', 'That code does not match: check the clock of the device and try the next code.');
-      await db.update(staffAccounts).set({ totpEnabledAt: now, totpLastStep: step }).where(eq(staffAccounts.id, principal.accountId));
+      // Only the secret the code was checked against, and only once: a concurrent confirmation or a new start loses.
+      const [enabled] = await db
+        .update(staffAccounts)
+        .set({ totpEnabledAt: now, totpLastStep: step })
+        .where(and(eq(staffAccounts.id, principal.accountId), isNull(staffAccounts.totpEnabledAt), eq(staffAccounts.totpSecret, account.totpSecret)))
+        .returning({ id: staffAccounts.id });
+      if (!enabled) {
+        const [current] = await db.select({ enabledAt: staffAccounts.totpEnabledAt }).from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
+        if (current?.enabledAt) throw totpOn();
+        throw conflict('totp_restarted', 'The enrolment was started again meanwhile: confirm with a code of the newest secret.');
+      }
       await recordAudit(db, { actor: principal.accountId, action: 'totp_enabled', subject: principal.accountId, at: now });
     },
 
@@ -332,10 +435,11 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
       checkBundle(input.keyBundle, 'key_bundle');
       const [account] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, principal.accountId));
       if (!account) throw notSignedIn();
-      refuseWhileLocked(account, now);
-      if (!sameBytes(verifierOf(input.authKey), account.verifier)) {
-        await recordFailure(account.id, account.failedLogins, now);
-        throw unauthorized('passphrase_wrong', 'The current passphrase is not right.');
+      // Throttled like a login: a stolen bearer token must not guess passphrases freely.
+      if (!(await claimAttempt(account.id, now))) throw await throttled(account.id, now);
+      if (!keyMatches(input.authKey, account.verifier)) {
+        await recordFailure(account.id, now);
+        throw passphraseWrong();
       }
       await db.transaction(async (tx) => {
         await tx
@@ -385,13 +489,15 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
       const genuine = parts.length === 3 && !!expiry && !!random && !!tag && sameBytes(Buffer.from(tag), Buffer.from(recoveryMac(`${input.username}|${expiry}.${random}`)));
       if (!genuine || Number(expiry) * 1000 <= now.getTime()) throw recoveryFailed();
       const account = await accountByUsername(input.username);
-      if (!account) throw recoveryFailed();
-      refuseWhileLocked(account, now);
-      if (!verifyStaffRecovery(input.challenge, input.signature, account.signPublicKey)) {
-        await recordFailure(account.id, account.failedLogins, now);
+      // Unknown names go through the same claim, signature, code and failure steps as known ones.
+      if (!(await claimAttempt(account?.id, now)) && account) throw await throttled(account.id, now);
+      const signed = signatureMatches(input.challenge, input.signature, account?.signPublicKey);
+      const step = totpMatch(account, input.totp, now);
+      if (!account || !signed) {
+        await recordFailure(account?.id, now);
         throw recoveryFailed();
       }
-      const step = await secondFactor(account, input.totp, now, recoveryFailed);
+      const spend = await secondFactor(account, input.totp, step, now, recoveryFailed);
       await db.transaction(async (tx) => {
         const spent = await tx
           .insert(spentPowChallenges)
@@ -399,20 +505,15 @@ export function createAccounts(db: Database, secrets: InstanceSecrets, options: 
           .onConflictDoNothing()
           .returning({ expiresAt: spentPowChallenges.expiresAt });
         if (spent.length === 0) throw recoveryFailed();
-        await tx
-          .update(staffAccounts)
-          .set({
-            kdfSalt: input.kdf.salt,
-            kdfOps: input.kdf.ops,
-            kdfMem: input.kdf.mem,
-            verifier: verifierOf(input.authKey),
-            keyBundleNonce: input.keyBundle.nonce,
-            keyBundle: input.keyBundle.ciphertext,
-            failedLogins: 0,
-            lockedUntil: null,
-            ...(step !== null ? { totpLastStep: step } : {}),
-          })
-          .where(eq(staffAccounts.id, account.id));
+        const replaced = await accept(tx, account.id, spend, {
+          kdfSalt: input.kdf.salt,
+          kdfOps: input.kdf.ops,
+          kdfMem: input.kdf.mem,
+          verifier: verifierOf(input.authKey),
+          keyBundleNonce: input.keyBundle.nonce,
+          keyBundle: input.keyBundle.ciphertext,
+        });
+        if (!replaced) throw recoveryFailed();
         await tx.delete(staffSessions).where(eq(staffSessions.accountId, account.id));
         await recordAudit(tx, { actor: account.id, action: 'recovered', subject: account.id, at: now });
       });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
-import { toBase64url, verifyCaseCommitmentSignature, verifyMailboxLogin, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
+import { toBase64url, verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type CaseStatus, type RelayState } from '../db/schema.js';
@@ -47,7 +47,11 @@ export interface NewMailboxKeys {
   reporterSignPublicKey: Uint8Array;
   reporterBoxPublicKey: Uint8Array;
   reporterWrap: Uint8Array;
+  /** The current code's signature over the new mailbox id and signing key. */
+  proof: Uint8Array;
 }
+
+const rotationProofWrong = () => unauthorized('rotation_proof_wrong', 'The proof is not signed with the current code over the new mailbox id and signing key.');
 
 export function createMailbox(db: Database, limits: { messagesPerHour: number }) {
   return {
@@ -176,27 +180,31 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
 
     /** A new code replaces the old: new mailbox id and keys, every session of the old code ends. */
     /**
-     * A case with a commitment needs the same commitment signed again by the new code's key:
-     * clients verify it with the current reporter key, and the old key stops counting.
+     * A new code, proven by the current one: a session token alone cannot take the mailbox over.
+     * A case with a commitment needs it signed again by the new code's key, since clients verify
+     * it with the current reporter key.
      */
     async rotate(caseId: string, keys: NewMailboxKeys & { commitmentSignature?: Uint8Array | undefined }): Promise<void> {
+      const [current] = await db.select().from(cases).where(eq(cases.id, caseId));
+      if (!current || !verifyMailboxRotate(Buffer.from(keys.mailboxId, 'base64url'), keys.reporterSignPublicKey, keys.proof, current.reporterSignPublicKey)) {
+        throw rotationProofWrong();
+      }
+      const commitment = commitmentOf(current);
+      if (commitment !== null) {
+        if (keys.commitmentSignature === undefined) {
+          throw badRequest('missing_commitment_signature', "This case has a commitment: sign it again with the new code's key.");
+        }
+        const resigned = { ...commitment, signature: toBase64url(keys.commitmentSignature) };
+        if (!verifyCaseCommitmentSignature(caseId, resigned, keys.reporterSignPublicKey)) {
+          throw badRequest('invalid_commitment_signature', "The signature does not verify with the new code's key.");
+        }
+      } else if (keys.commitmentSignature !== undefined) {
+        throw badRequest('invalid_commitment_signature', 'This case has no commitment to sign again.');
+      }
       try {
         await db.transaction(async (tx) => {
-          const [row] = await tx.select().from(cases).where(eq(cases.id, caseId)).for('update');
-          if (!row) throw notSignedIn();
-          const commitment = commitmentOf(row);
-          if (commitment !== null) {
-            if (keys.commitmentSignature === undefined) {
-              throw badRequest('missing_commitment_signature', "This case has a commitment: sign it again with the new code's key.");
-            }
-            const resigned = { ...commitment, signature: toBase64url(keys.commitmentSignature) };
-            if (!verifyCaseCommitmentSignature(caseId, resigned, keys.reporterSignPublicKey)) {
-              throw badRequest('invalid_commitment_signature', "The signature does not verify with the new code's key.");
-            }
-          } else if (keys.commitmentSignature !== undefined) {
-            throw badRequest('invalid_commitment_signature', 'This case has no commitment to sign again.');
-          }
-          await tx
+          // Only from the key the proof was checked against: a concurrent rotation wins alone.
+          const [rotated] = await tx
             .update(cases)
             .set({
               mailboxId: keys.mailboxId,
@@ -205,7 +213,9 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
               reporterWrap: keys.reporterWrap,
               ...(keys.commitmentSignature ? { commitmentSignature: keys.commitmentSignature } : {}),
             })
-            .where(eq(cases.id, caseId));
+            .where(and(eq(cases.id, caseId), eq(cases.reporterSignPublicKey, current.reporterSignPublicKey)))
+            .returning({ id: cases.id });
+          if (!rotated) throw rotationProofWrong();
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
           await recordAudit(tx, { actor: 'reporter', action: 'rotated', subject: caseId });
         });

@@ -1,5 +1,5 @@
 /** RFC 6238 time-based one-time passwords (HMAC-SHA1, 30-second steps, 6 digits), as authenticator apps expect. */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const TOTP_STEP_SECONDS = 30;
 const DIGITS = 6;
@@ -46,11 +46,20 @@ export function totpCode(secret: Uint8Array, step: number): string {
 export function matchTotp(secret: Uint8Array, code: string, now: Date, lastStep: number | null): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const current = totpStep(now);
+  let matched: number | null = null;
+  // Every step is computed and compared, so the time taken does not tell which one matched.
   for (const step of [current - 1, current, current + 1]) {
-    if (lastStep !== null && step <= lastStep) continue;
-    if (totpCode(secret, step) === code) return step;
+    const same = sameCode(totpCode(secret, step), code);
+    if (same && matched === null && (lastStep === null || step > lastStep)) matched = step;
   }
-  return null;
+  return matched;
+}
+
+/** Compares two codes in constant time; codes of different lengths are simply different. */
+export function sameCode(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export function otpauthUri(secret: Uint8Array, username: string, issuer: string): string {

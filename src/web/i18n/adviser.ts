@@ -61,6 +61,7 @@ const nl = {
   'adviser.totp.required': 'Deze installatie vereist tweestapsverificatie voor vertrouwenspersonen. Stel het nu in om verder te gaan.',
   'adviser.totp.optional': 'Niet verplicht, wel aangeraden. U kunt het ook later instellen met de knop bovenaan de pagina.',
   'adviser.totp.start': 'Nu instellen',
+  'adviser.totp.passphraseHint': 'Vul eerst uw wachtwoordzin opnieuw in: zo kan niemand anders die uw sessie overneemt tweestapsverificatie aanzetten.',
   'adviser.totp.skip': 'Later',
   'adviser.totp.later': 'Tweestapsverificatie instellen',
   'adviser.totp.step1': 'Open de authenticator-app op uw telefoon en kies „account toevoegen”.',
@@ -239,6 +240,8 @@ const nl = {
   // Errors in plain words
   'adviser.error.login_failed': 'De gebruikersnaam, de wachtwoordzin of de code klopt niet.',
   'adviser.error.login_throttled': 'Te veel mislukte pogingen. Wacht een paar minuten en probeer het dan opnieuw.',
+  'adviser.error.passphrase_wrong': 'Deze wachtwoordzin klopt niet.',
+  'adviser.error.totp_restarted': 'De instelling is intussen opnieuw begonnen. Begin opnieuw en gebruik de nieuwste code.',
   'adviser.error.login_missing': 'Vul uw gebruikersnaam en wachtwoordzin in.',
   'adviser.error.totp_format': 'Vul de code van zes cijfers uit uw authenticator-app in.',
   'adviser.error.invalid_totp': 'Die code klopt niet. Controleer of de klok van uw telefoon goed staat en probeer de volgende code.',
@@ -330,6 +333,7 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.totp.required': 'This installation requires two-step verification for advisers. Set it up now to continue.',
   'adviser.totp.optional': 'Not required, but recommended. You can also set it up later with the button at the top of the page.',
   'adviser.totp.start': 'Set up now',
+  'adviser.totp.passphraseHint': 'Enter your passphrase again first, so that nobody who takes over your session can turn on two-step verification.',
   'adviser.totp.skip': 'Later',
   'adviser.totp.later': 'Set up two-step verification',
   'adviser.totp.step1': 'Open the authenticator app on your phone and choose “add account”.',
@@ -508,6 +512,8 @@ const en: Record<keyof typeof nl, string> = {
   // Errors in plain words
   'adviser.error.login_failed': 'The user name, the passphrase or the code is not right.',
   'adviser.error.login_throttled': 'Too many failed attempts. Wait a few minutes and try again.',
+  'adviser.error.passphrase_wrong': 'This passphrase is not right.',
+  'adviser.error.totp_restarted': 'The set-up was started again meanwhile. Start over and use the newest code.',
   'adviser.error.login_missing': 'Enter your user name and passphrase.',
   'adviser.error.totp_format': 'Enter the six-digit code from your authenticator app.',
   'adviser.error.invalid_totp': 'That code does not match. Check that your phone’s clock is right and try the next code.',

@@ -111,8 +111,9 @@ export function staffHandlers(client: ConfidantClient) {
       return signedIn().openRelay(relayId);
     },
 
-    async startTotp() {
-      return signedIn().startTotp();
+    async startTotp(progress: Progress, passphrase: string) {
+      progress('deriving');
+      return signedIn().startTotp(passphrase);
     },
 
     async confirmTotp(_progress: Progress, code: string) {

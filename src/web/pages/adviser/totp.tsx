@@ -14,16 +14,19 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
   const t = useT();
   const required = props.required ?? props.account.totpRequired;
   const [started, setStarted] = useState<TotpStartResponse | null>(null);
+  const [passphrase, setPassphrase] = useState('');
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
 
-  const start = async () => {
+  const start = async (event: Event) => {
+    event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      setStarted(await staffCall<TotpStartResponse>('startTotp'));
+      setStarted(await staffCall<TotpStartResponse>('startTotp', [passphrase]));
+      setPassphrase('');
     } catch (e) {
       if (errorCode(e) === 'totp_enabled') return props.onDone();
       setError(e);
@@ -55,16 +58,30 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
       <p>{t('adviser.totp.intro')}</p>
       {required ? <p class="warning panel">{t('adviser.totp.required')}</p> : <p>{t('adviser.totp.optional')}</p>}
       {!started ? (
-        <div class="actions">
-          <button type="button" onClick={() => void start()} disabled={busy}>
-            {t('adviser.totp.start')}
-          </button>
-          {!required && props.onSkip ? (
-            <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
-              {t('adviser.totp.skip')}
+        <form onSubmit={(event) => void start(event)} noValidate>
+          <label for="totp-passphrase">{t('adviser.passphrase')}</label>
+          <input
+            id="totp-passphrase"
+            type="password"
+            autoComplete="current-password"
+            value={passphrase}
+            onInput={(event) => setPassphrase((event.target as HTMLInputElement).value)}
+            aria-describedby="totp-passphrase-hint"
+          />
+          <p class="hint" id="totp-passphrase-hint">
+            {t('adviser.totp.passphraseHint')}
+          </p>
+          <div class="actions">
+            <button type="submit" disabled={busy}>
+              {t('adviser.totp.start')}
             </button>
-          ) : null}
-        </div>
+            {!required && props.onSkip ? (
+              <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
+                {t('adviser.totp.skip')}
+              </button>
+            ) : null}
+          </div>
+        </form>
       ) : (
         <>
           <ol>
