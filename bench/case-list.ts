@@ -35,6 +35,7 @@ import { sql } from 'drizzle-orm';
 import { openDatabase, type Database, type Transaction } from '../src/server/db/connection.js';
 import { adviserChannels, caseWraps, cases, messages, staffSessions, type CaseStatus } from '../src/server/db/schema.js';
 import { PAGE_DEFAULT, createCases, decodeCursor, encodeCursor } from '../src/server/services/cases.js';
+import { toHour } from '../src/server/services/coarse-time.js';
 import { deadlines } from '../src/server/services/deadlines.js';
 import { newId, newToken, tokenHash } from '../src/server/tokens.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
@@ -129,7 +130,7 @@ interface Seeded {
  * channel (B or C) and, for 8,000 of them, one for adviser A, who serves both channels and is
  * the one measured. Byte lengths are the protocol's: public keys 32, wraps 80, nonces 24,
  * report ciphertext 4096 + 16 (random: it is stored out of line, uncompressed, as real
- * ciphertext is). receivedAt is whole minutes over the past year, so some cases share one.
+ * ciphertext is). receivedAt is whole hours (as the app keeps it) over the past year, so some cases share one.
  */
 async function seed(db: Database, now: Date): Promise<Seeded> {
   const t0 = performance.now();
@@ -156,7 +157,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
     for (let i = start; i < Math.min(CASES, start + INSERT_BATCH); i++) {
       const id = newId();
       const onA = random() < 0.6;
-      const receivedAt = new Date(Math.floor((now.getTime() - random() * 365 * DAY) / minute) * minute);
+      const receivedAt = toHour(new Date(now.getTime() - random() * 365 * DAY));
       const age = (now.getTime() - receivedAt.getTime()) / DAY;
       const r = random();
       const status: CaseStatus =
@@ -165,15 +166,18 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
       const acknowledgedAt =
         status === 'received' ? null : new Date(Math.min(now.getTime() - minute, receivedAt.getTime() + (0.2 + random() * 6) * DAY));
       let lastAdviserMessageAt: Date | null = null;
-      let lastReporterActivityAt = receivedAt;
+      let messageSeq = 0;
+      let reporterSeq = 0;
       if (random() < 0.35) {
         withMessages++;
         const count = 1 + Math.floor(random() * 3);
-        for (let m = 0; m < count; m++) {
+        const times = Array.from({ length: count }, () => receivedAt.getTime() + random() * (now.getTime() - receivedAt.getTime())).sort((a, b) => a - b);
+        for (const [m, time] of times.entries()) {
           const author = m % 2 === 0 ? 'adviser' : 'reporter';
-          const sentAt = new Date(receivedAt.getTime() + random() * (now.getTime() - receivedAt.getTime()));
-          if (author === 'adviser' && (!lastAdviserMessageAt || sentAt > lastAdviserMessageAt)) lastAdviserMessageAt = sentAt;
-          if (author === 'reporter' && sentAt > lastReporterActivityAt) lastReporterActivityAt = sentAt;
+          const sentAt = author === 'reporter' ? toHour(new Date(time)) : new Date(time);
+          messageSeq = m + 1;
+          if (author === 'adviser') lastAdviserMessageAt = sentAt;
+          else reporterSeq = messageSeq;
           messageRows.push({
             id: newId(),
             caseId: id,
@@ -181,6 +185,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
             accountId: author === 'adviser' ? adviserA.id : null,
             nonce: randomBytes(24),
             ciphertext: randomBytes(1024 + 16),
+            seq: messageSeq,
             sentAt,
           });
         }
@@ -199,15 +204,16 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
         receivedAt,
         acknowledgedAt,
         lastAdviserMessageAt,
-        lastReporterActivityAt,
+        messageSeq,
+        reporterSeq,
       });
       wrapRows.push({ caseId: id, accountId: onA ? adviserB.id : adviserC.id, wrap: randomBytes(80), createdAt: receivedAt });
       if (holdsWrap(i)) {
         adviserTimes.set(receivedAt.getTime(), (adviserTimes.get(receivedAt.getTime()) ?? 0) + 1);
-        // 60% opened once, at some time between receipt and now; unread when the reporter wrote after that.
-        const lastReadAt = random() < 0.6 ? new Date(receivedAt.getTime() + random() * (now.getTime() - receivedAt.getTime())) : null;
-        if (lastReadAt === null || lastReadAt < lastReporterActivityAt) unread++;
-        wrapRows.push({ caseId: id, accountId: adviserA.id, wrap: randomBytes(80), createdAt: receivedAt, lastReadAt });
+        // 60% opened once, after some of the messages; unread when the reporter wrote after that.
+        const lastReadSeq = random() < 0.6 ? Math.floor(random() * (messageSeq + 1)) : null;
+        if (lastReadSeq === null || lastReadSeq < reporterSeq) unread++;
+        wrapRows.push({ caseId: id, accountId: adviserA.id, wrap: randomBytes(80), createdAt: receivedAt, lastReadSeq });
       }
     }
     await insertRows(db, caseRows, wrapRows, messageRows);
@@ -296,7 +302,7 @@ const SESSION_SQL = `select s.account_id, s.created_at, a.role
 
 /** The page as a hand-written query would fetch it: only the columns the answer needs. */
 const PAGE_COLUMNS = `c.id, ch.slug, c.status, c.received_at, c.acknowledged_at, c.last_adviser_message_at,
-         c.last_reporter_activity_at, w.wrap, w.last_read_at`;
+         c.reporter_seq, w.wrap, w.last_read_seq`;
 const PAGE_FROM = `from case_wraps w
   join cases c on c.id = w.case_id
   join channels ch on ch.id = c.channel_id`;
@@ -318,9 +324,9 @@ interface PageRow {
   received_at: Date;
   acknowledged_at: Date | null;
   last_adviser_message_at: Date | null;
-  last_reporter_activity_at: Date;
+  reporter_seq: number;
   wrap: Buffer;
-  last_read_at: Date | null;
+  last_read_seq: number | null;
 }
 
 /** One page as the route answers it (routes/case-routes.ts, services/cases.ts). */
@@ -337,7 +343,7 @@ function pageAnswer(rows: PageRow[], limit: number, now: Date) {
       feedbackBy: due.feedbackBy.toISOString(),
       overdue: due.overdue && row.status !== 'closed',
       wrap: row.wrap.toString('base64url'),
-      unread: row.last_read_at === null || row.last_read_at < row.last_reporter_activity_at,
+      unread: row.last_read_seq === null || row.last_read_seq < row.reporter_seq,
     };
   });
   const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -997,7 +1003,7 @@ function report(input: ReportInput): string {
     '',
     '### Data',
     '',
-    `- ${CASES} cases on 2 channels (bench-a ~60%, bench-b) with 3 advisers: A serves both channels and is the one measured; B and C each serve one. Every case has a wrap for its channel's adviser; ${seeded.adviserCases} also one for A (${seeded.wraps} wraps in all). receivedAt in whole minutes over the past year (${seeded.sharedTimes} of A's cases share their minute with another: the keyset's id tie-break is exercised).`,
+    `- ${CASES} cases on 2 channels (bench-a ~60%, bench-b) with 3 advisers: A serves both channels and is the one measured; B and C each serve one. Every case has a wrap for its channel's adviser; ${seeded.adviserCases} also one for A (${seeded.wraps} wraps in all). receivedAt in whole hours over the past year (${seeded.sharedTimes} of A's cases share their hour with another: the keyset's id tie-break is exercised).`,
     `- Statuses by age: ${Object.entries(seeded.statuses)
       .map(([s, n]) => `${n} ${s.replace('_', ' ')}`)
       .join(', ')}; acknowledged cases have acknowledgedAt 0.2–6 days after receipt. ${seeded.withMessages} cases have 1–3 messages (${seeded.messages} in all; ${1024 + 16}-byte ciphertext); ${seeded.unread} of A's cases are unread for A.`,

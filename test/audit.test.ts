@@ -95,11 +95,11 @@ t.test('an event recorded in a transaction that rolls back leaves nothing; a com
   await db.transaction(async (tx) => {
     await recordAudit(tx, { actor: 'acc_commit', action: 'status', subject: 'case_commit', at });
   });
-  await recordAudit(db, { actor: 'reporter', action: 'submitted' });
+  await recordAudit(db, { actor: 'system', action: 'export' });
   const events = await db.select().from(auditEvents).orderBy(asc(auditEvents.id));
   t.match(events, [
     { actor: 'acc_commit', action: 'status', subject: 'case_commit', at },
-    { actor: 'reporter', action: 'submitted', subject: null },
+    { actor: 'system', action: 'export', subject: null },
   ]);
   t.ok(Math.abs(events[1]!.at.getTime() - Date.now()) < 60_000, 'at defaults to now');
   t.equal(await db.select().from(auditLog).then((rows) => rows.length), 0, 'nothing sealed yet');

@@ -190,7 +190,6 @@ async function insertCase(
     receivedAt,
     acknowledgedAt: options.acknowledgedAt ?? null,
     lastAdviserMessageAt: options.lastAdviserMessageAt ?? null,
-    lastReporterActivityAt: receivedAt,
   });
   if (holders.length > 0) {
     await db.insert(caseWraps).values(holders.map((h) => ({ caseId: id, accountId: h.id, wrap: fromB64(sealKey(caseKey, h.boxPublicKey)), createdAt: receivedAt })));

@@ -312,7 +312,7 @@ t.test('audit verify: help, an intact chain, and a chain broken on purpose', asy
 
   await recordAudit(database.db, { actor: 'system', action: 'account_created', subject: 'acc_cli_1' });
   await recordAudit(database.db, { actor: 'acc_cli_1', action: 'login' });
-  await recordAudit(database.db, { actor: 'reporter', action: 'submitted', subject: 'case_cli_1' });
+  await recordAudit(database.db, { actor: 'acc_cli_1', action: 'view', subject: 'case_cli_1' });
   const intact = await cli(['audit', 'verify']);
   succeeded(t, intact, 'audit verify');
   const entries = (await database.db.select({ n: count() }).from(auditLog))[0]!.n;

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { toHour } from '../src/server/services/coarse-time.js';
 import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from '../src/server/services/deadlines.js';
 
 const d = (iso: string) => new Date(iso);
@@ -31,4 +32,13 @@ t.test('overdue when a step is not done by its deadline', async (t) => {
   t.equal(deadlines(answered, d('2026-07-01T00:00:00Z')).overdue, false, 'feedback given in time');
   const answeredBeforeAck = { ...acknowledged, lastAdviserMessageAt: d('2026-03-02T09:00:00Z') };
   t.equal(deadlines(answeredBeforeAck, d('2026-07-01T00:00:00Z')).overdue, true, 'a message before the acknowledgement is not feedback');
+});
+
+t.test('from the floored receipt, acknowledgeBy falls less than an hour early and never late', async (t) => {
+  for (const received of ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z', '2026-03-01T10:59:59.999Z', '2026-12-31T23:30:00.000Z']) {
+    const exact = acknowledgeBy(d(received)).getTime();
+    const kept = acknowledgeBy(toHour(d(received))).getTime();
+    t.ok(kept <= exact && exact - kept < 3600 * 1000, `received ${received}: at most 59 minutes early`);
+    t.ok(feedbackBy(toHour(d(received)), null) <= feedbackBy(d(received), null), `received ${received}: feedback not due later either`);
+  }
 });

@@ -207,7 +207,8 @@ t.test('POST /api/v1/channels/:slug/reports: a valid report is stored and answer
   t.equal(submitted.caseId, body.caseId, 'the answer names the case the client made');
   const receivedAt = Date.parse(submitted.receivedAt);
   t.equal(new Date(receivedAt).toISOString(), submitted.receivedAt, 'receivedAt is an ISO 8601 UTC time');
-  t.ok(receivedAt >= before && receivedAt <= after, 'receivedAt is the time of the request');
+  const HOUR = 3600 * 1000;
+  t.ok(receivedAt % HOUR === 0 && receivedAt >= Math.floor(before / HOUR) * HOUR && receivedAt <= after, 'receivedAt is the whole hour of the request');
   t.equal(Date.parse(submitted.acknowledgeBy) - receivedAt, 7 * DAY, 'acknowledgeBy is seven days after receivedAt');
 
   // 2xx is durable: exactly what the client sent is in the database.

@@ -671,7 +671,6 @@ t.test('REQUIRE_TOTP=true: an adviser\'s case routes answer 403 totp_enrolment_r
     reportNonce: randomBytes(24),
     reportCiphertext: randomBytes(4096 + 16),
     receivedAt: now,
-    lastReporterActivityAt: now,
   });
   await strict.database.db.insert(caseWraps).values({ caseId, accountId: gijs.id, wrap: randomBytes(80) });
   const envelope = (block: number) => ({ nonce: randomB64(24), ciphertext: randomB64(block + 16) });

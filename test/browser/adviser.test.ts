@@ -135,7 +135,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   const report = (what: string) => ({ v: 1 as const, lang: 'nl', answers: { what, where: 'Afdeling inkoop' }, anonymity: 'anonymous' as const });
   const old = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Een oude melding over pesten.') });
   const tenDaysAgo = new Date(Date.now() - 10 * DAY);
-  await app.database.db.update(cases).set({ receivedAt: tenDaysAgo, lastReporterActivityAt: tenDaysAgo }).where(eq(cases.id, old.caseId));
+  await app.database.db.update(cases).set({ receivedAt: tenDaysAgo }).where(eq(cases.id, old.caseId));
   const fresh = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Facturen worden gesplitst om aanbesteding te ontlopen.') });
   // A colleague who joins the channel after the reports holds neither case yet.
   await addAdviser(app.database.db, 'acme-meldpunt', 'Chris Nieuw');

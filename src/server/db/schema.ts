@@ -1,11 +1,14 @@
 /**
  * The whole database of protocol v1. Every column holds only what protocol-v1.md §8 lets the
  * server see: ids, times, states, public keys, wraps and ciphertext. No plaintext, no code,
- * no passphrase, no secret key, no address or user agent.
+ * no passphrase, no secret key, no address or user agent. Reporter-side times are whole UTC
+ * hours (services/coarse-time.ts); staff times are precise.
  */
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  check,
   customType,
   index,
   integer,
@@ -133,12 +136,15 @@ export const cases = pgTable(
     commitmentChosen: text('commitment_chosen'),
     commitmentExcluded: text('commitment_excluded'),
     status: text('status', { enum: caseStatuses }).notNull().default('received'),
+    /** A whole hour. */
     receivedAt: at('received_at').notNull(),
     acknowledgedAt: at('acknowledged_at'),
     /** Latest adviser message, for the feedback deadline. */
     lastAdviserMessageAt: at('last_adviser_message_at'),
-    /** Latest reporter activity (report or message), for the advisers' unread marker. */
-    lastReporterActivityAt: at('last_reporter_activity_at').notNull(),
+    /** The seq of this case's latest message; the next message takes the one after. */
+    messageSeq: integer('message_seq').notNull().default(0),
+    /** The seq of the reporter's latest message, 0 for the report: for the advisers' unread marker. */
+    reporterSeq: integer('reporter_seq').notNull().default(0),
   },
   (table) => [
     index('cases_channel_received').on(table.channelId, table.receivedAt, table.id),
@@ -159,9 +165,10 @@ export const caseWraps = pgTable(
     wrap: bytea('wrap').notNull(),
     /** The adviser who granted it; null when the reporter made it at submission. */
     grantedBy: text('granted_by').references(() => staffAccounts.id),
+    /** A whole hour when the reporter made the wrap at submission. */
     createdAt: at('created_at').notNull().defaultNow(),
-    /** When this adviser last opened the case, for the unread marker. */
-    lastReadAt: at('last_read_at'),
+    /** The highest message seq this adviser was shown (0: the report only; null: never opened), for the unread marker. */
+    lastReadSeq: integer('last_read_seq'),
     /** The adviser's own signature pinning the case key (docs/protocol.md "Case pins"); set once. */
     pin: bytea('pin'),
   },
@@ -180,9 +187,12 @@ export const messages = pgTable(
     accountId: text('account_id').references(() => staffAccounts.id),
     nonce: bytea('nonce').notNull(),
     ciphertext: bytea('ciphertext').notNull(),
+    /** The order within the case (1, 2, …): times are too coarse to order by, and a global order would link cases. */
+    seq: integer('seq').notNull(),
+    /** A whole hour for the reporter's messages. */
     sentAt: at('sent_at').notNull(),
   },
-  (table) => [index('messages_case_sent').on(table.caseId, table.sentAt)],
+  (table) => [uniqueIndex('messages_case_seq').on(table.caseId, table.seq)],
 );
 
 /** The adviser's encrypted record of the case. */
@@ -221,6 +231,7 @@ export const relays = pgTable(
       .notNull()
       .references(() => staffAccounts.id),
     createdAt: at('created_at').notNull(),
+    /** The reporter's decision (or the creation, without consent), as a whole hour. */
     decidedAt: at('decided_at'),
     /** The reporter's keyed hash of the approved copy, for the organisation to check its text against. */
     approval: bytea('approval'),
@@ -292,7 +303,10 @@ export const fileChunks = pgTable(
   (table) => [primaryKey({ columns: [table.fileId, table.seq] })],
 );
 
-/** Reporter sessions: random 256-bit tokens, stored hashed. */
+/**
+ * Reporter sessions: random 256-bit tokens, stored hashed, with a fixed end at a whole hour
+ * (no last use is kept: it would be a fine time of reporter activity).
+ */
 export const mailboxSessions = pgTable(
   'mailbox_sessions',
   {
@@ -300,16 +314,17 @@ export const mailboxSessions = pgTable(
     caseId: text('case_id')
       .notNull()
       .references(() => cases.id),
-    lastUsedAt: at('last_used_at').notNull(),
     expiresAt: at('expires_at').notNull(),
   },
   (table) => [index('mailbox_sessions_case').on(table.caseId)],
 );
 
-/** Single-use login challenges, also issued for unknown mailboxes so both look alike. */
-export const mailboxChallenges = pgTable('mailbox_challenges', {
-  challenge: bytea('challenge').primaryKey(),
-  mailboxId: text('mailbox_id').notNull(),
+/**
+ * Mailbox login challenges are signed by the server, so issuing one writes nothing; a spent
+ * one is recorded here until the whole hour after its expiry, which makes each single-use.
+ */
+export const spentMailboxChallenges = pgTable('spent_mailbox_challenges', {
+  challengeHash: bytea('challenge_hash').primaryKey(),
   expiresAt: at('expires_at').notNull(),
 });
 
@@ -340,16 +355,37 @@ export const spentPowChallenges = pgTable('spent_pow_challenges', {
 /**
  * What staff did and what happened to cases, written in the same transaction as the action.
  * A sealer moves these into the hash-chained auditLog in batches, so the chain is never a
- * lock that every request must wait for.
+ * lock that every request must wait for. Reporter actions go to reporterEvents instead: the
+ * chain is permanent and precise, which a reporter's trail must not be.
  */
-export const auditEvents = pgTable('audit_events', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: at('at').notNull(),
-  /** A staff account id, or 'reporter' / 'system': never anything identifying a reporter. */
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  subject: text('subject'),
-});
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull(),
+    /** A staff account id or 'system': never a reporter. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject'),
+  },
+  (table) => [check('audit_events_no_reporter', sql`${table.actor} <> 'reporter'`)],
+);
+
+/**
+ * What reporters did, by whole hour and case: no id or serial (its order would rank reporters'
+ * actions within the hour across cases), nothing identifying. Pruned after REPORTER_EVENTS_DAYS.
+ */
+export const reporterEvents = pgTable(
+  'reporter_events',
+  {
+    hour: at('hour').notNull(),
+    action: text('action', { enum: ['submitted', 'message', 'consent', 'rotated'] }).notNull(),
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+  },
+  (table) => [index('reporter_events_hour').on(table.hour), index('reporter_events_case').on(table.caseId)],
+);
 
 /** Append-only, hash-chained record: each entry's hash covers the previous entry's hash. */
 export const auditLog = pgTable(

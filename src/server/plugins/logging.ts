@@ -1,18 +1,27 @@
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { LogController } from 'fastify';
 import type { LogLevel } from '../config.js';
+import { toMinute } from '../services/coarse-time.js';
 
 const route = (request: FastifyRequest): string => request.routeOptions?.url ?? 'unmatched';
 
+/** Routes a reporter calls (and requests no route matched, which may be theirs): their lines carry no duration. */
+const REPORTER_ROUTES = /^\/api\/v1\/(channels|pow|mailbox)(\/|$)/;
+export const isReporterRoute = (pattern: string): boolean => pattern === 'unmatched' || REPORTER_ROUTES.test(pattern);
+
 /**
  * Fastify's request log lines, reduced to one line per request carrying the method, the
- * route pattern (never the URL: no query string, no ids), the status and the duration.
+ * route pattern (never the URL: no query string, no ids), the status and, for staff routes,
+ * the duration: a reporter's request timed to the millisecond would be a finer clock than
+ * the line's minute.
  */
 class PrivateLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, route: route(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    const pattern = route(request);
+    const base = { method: request.method, route: pattern, status: reply.statusCode };
+    const line = isReporterRoute(pattern) ? base : { ...base, ms: Math.round(reply.elapsedTime * 10) / 10 };
     if (error) reply.log.error({ ...line, err: error }, 'request failed');
     else reply.log.info(line, 'request');
   }
@@ -37,6 +46,12 @@ function serializeError(error: Error & { code?: string; cause?: unknown }) {
 }
 
 /**
+ * Every line's time, to the minute only: lines of reporter routes must not time a reporter's
+ * request finely enough to match it with network logs, and one format keeps it simple.
+ */
+export const minuteTimestamp = (): string => `,"time":"${toMinute(new Date()).toISOString()}"`;
+
+/**
  * Logger options that can never write a client address, header, query string or body: even
  * if code logs a request or reply object, it serialises to the method, route and status.
  */
@@ -45,6 +60,7 @@ export function loggerOptions(level: LogLevel, stream?: NodeJS.WritableStream): 
     logController: new PrivateLogController(),
     logger: {
       level,
+      timestamp: minuteTimestamp,
       ...(stream ? { stream } : {}),
       serializers: {
         req: (request: FastifyRequest) => ({ method: request.method, route: route(request) }),

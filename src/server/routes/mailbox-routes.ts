@@ -41,7 +41,7 @@ export async function mailboxRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { mailboxId: string } }>(
     '/api/v1/mailbox/challenge',
     { schema: { tags: ['mailbox'], body: mailboxChallengeBody, response: { 200: mailboxChallengeAnswer, ...errors(400) } } },
-    async (request) => ({ challenge: encodeBytes(await mailbox.challenge(checkId(request.body.mailboxId, 'mailbox_id', 16))) }),
+    async (request) => ({ challenge: encodeBytes(mailbox.challenge(checkId(request.body.mailboxId, 'mailbox_id', 16))) }),
   );
 
   app.post<{ Body: MailboxSessionRequest }>(

@@ -4,8 +4,9 @@
  * A sealer (plugins/audit-sealer.ts, and `confidant audit verify`) moves pending events into
  * the append-only, hash-chained auditLog in batches; verify() walks the chain.
  *
- * An event names who acted (a staff account id, 'reporter' or 'system'), what was done and
- * to what (a case, relay or account id): never anything that identifies a reporter.
+ * An event names who acted (a staff account id or 'system'), what was done and to what (a
+ * case, relay or account id). Nothing a reporter does enters the chain: it is permanent and
+ * precise (services/reporter-events.ts keeps those apart, coarse and for a while only).
  */
 import { createHash } from 'node:crypto';
 import { asc, desc, gt, inArray, sql } from 'drizzle-orm';
@@ -32,14 +33,10 @@ export type AuditAction =
   | 'relay_message'
   | 'relay_view'
   | 'export'
-  | 'deletion'
-  | 'submitted'
-  | 'reporter_message'
-  | 'rotated'
-  | 'consent';
+  | 'deletion';
 
 export interface AuditEvent {
-  /** A staff account id, or 'reporter', or 'system'. */
+  /** A staff account id, or 'system'. Reporter actions go to reporter events (services/reporter-events.ts). */
   actor: string;
   action: AuditAction;
   /** The object acted on (case, relay, account id); null when there is none. */

@@ -71,7 +71,7 @@ const summaryColumns = {
   receivedAt: cases.receivedAt,
   acknowledgedAt: cases.acknowledgedAt,
   lastAdviserMessageAt: cases.lastAdviserMessageAt,
-  lastReporterActivityAt: cases.lastReporterActivityAt,
+  reporterSeq: cases.reporterSeq,
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
 
@@ -122,7 +122,7 @@ export function createCases(db: Database) {
       }
       // Only the summary's columns: the report ciphertext is kilobytes per row and not shown here.
       const rows = await db
-        .select({ case: summaryColumns, channel: channels.slug, wrap: caseWraps.wrap, lastReadAt: caseWraps.lastReadAt })
+        .select({ case: summaryColumns, channel: channels.slug, wrap: caseWraps.wrap, lastReadSeq: caseWraps.lastReadSeq })
         .from(caseWraps)
         .innerJoin(cases, eq(caseWraps.caseId, cases.id))
         .innerJoin(channels, eq(cases.channelId, channels.id))
@@ -131,7 +131,8 @@ export function createCases(db: Database) {
         .limit(limit + 1);
       const page = rows.slice(0, limit).map((r) => ({
         ...summary(r.case, r.channel, r.wrap, now),
-        unread: r.lastReadAt === null || r.lastReadAt < r.case.lastReporterActivityAt,
+        // By message seq, not time: reporter times are whole hours, and a counter cannot miss a message.
+        unread: r.lastReadSeq === null || r.lastReadSeq < r.case.reporterSeq,
       }));
       const last = page[page.length - 1];
       return { cases: page, next: rows.length > limit && last ? encodeCursor(last.receivedAt, last.caseId) : null };
@@ -141,16 +142,21 @@ export function createCases(db: Database) {
       const { case: row, wrap, pin, channel } = await caseFor(accountId, caseId);
       const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
         db
-          .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
+          .select({ id: messages.id, author: messages.author, seq: messages.seq, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
           .from(messages)
           .where(eq(messages.caseId, caseId))
-          .orderBy(asc(messages.sentAt), asc(messages.id)),
+          .orderBy(asc(messages.seq)),
         db.select().from(relays).where(eq(relays.caseId, caseId)).orderBy(asc(relays.createdAt), asc(relays.id)),
         db.select().from(files).where(eq(files.caseId, caseId)).orderBy(asc(files.createdAt), asc(files.id)),
         db.select().from(registrations).where(eq(registrations.caseId, caseId)),
       ]);
+      // Read up to the last message shown: one posted meanwhile stays unread. Never moves back.
+      const seen = messageRows.at(-1)?.seq ?? 0;
       await db.transaction(async (tx) => {
-        await tx.update(caseWraps).set({ lastReadAt: now }).where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId)));
+        await tx
+          .update(caseWraps)
+          .set({ lastReadSeq: sql`greatest(coalesce(${caseWraps.lastReadSeq}, 0), ${seen}::integer)` })
+          .where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId)));
         await recordAudit(tx, { actor: accountId, action: 'view', subject: caseId, at: now });
       });
       const registration = registrationRows[0];
@@ -161,7 +167,7 @@ export function createCases(db: Database) {
         commitment: commitmentOf(row),
         pin,
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
-        messages: messageRows,
+        messages: messageRows.map(({ seq: _seq, ...m }) => m),
         relays: relayRows.map((r) => ({
           relayId: r.id,
           state: r.state,
@@ -180,8 +186,14 @@ export function createCases(db: Database) {
       await caseFor(accountId, caseId);
       const id = newId();
       await db.transaction(async (tx) => {
-        await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
-        await tx.update(cases).set({ lastAdviserMessageAt: now }).where(eq(cases.id, caseId));
+        // Takes the message's seq atomically (and the case row's lock until commit).
+        const [next] = await tx
+          .update(cases)
+          .set({ messageSeq: sql`${cases.messageSeq} + 1`, lastAdviserMessageAt: now })
+          .where(eq(cases.id, caseId))
+          .returning({ seq: cases.messageSeq });
+        if (!next) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+        await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
         await recordAudit(tx, { actor: accountId, action: 'message', subject: caseId, at: now });
       });
       return { id, sentAt: now };

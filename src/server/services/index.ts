@@ -9,6 +9,7 @@ import { createChannels } from './channels.js';
 import { createMailbox } from './mailbox.js';
 import { createProofOfWork } from './proof-of-work.js';
 import { createRelays } from './relays.js';
+import { createReporterEvents } from './reporter-events.js';
 import { createReports } from './reports.js';
 import { loadSecrets } from './settings.js';
 
@@ -27,7 +28,8 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     channels,
     proofOfWork,
     reports: createReports(db, channels, proofOfWork),
-    mailbox: createMailbox(db, config.limits),
+    mailbox: createMailbox(db, config.limits, secrets.serverSecret),
+    reporterEvents: createReporterEvents(db),
     cases,
     relays: createRelays(db, cases),
     audit: createAudit(db),

@@ -2,23 +2,38 @@
  * The reporter's mailbox (protocol-v1 §6): challenge-response login with the key derived
  * from the code, bearer sessions stored hashed, reading the case, posting messages, consent
  * to relays and changing the code. The server checks signatures; it never sees the code.
+ * Every time kept here is a whole hour (coarse-time.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
+import { createHmac, randomBytes } from 'node:crypto';
+import { and, asc, count, eq, gt, lt, sql } from 'drizzle-orm';
 import { toBase64url, verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { cases, files, mailboxChallenges, mailboxSessions, messages, relays, type CaseStatus, type RelayState } from '../db/schema.js';
+import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type CaseStatus, type RelayState } from '../db/schema.js';
 import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
-import { recordAudit } from './audit.js';
 import { caseReaders, commitmentOf } from './case-commitments.js';
+import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
 import { feedbackBy } from './deadlines.js';
+import { recordReporterEvent } from './reporter-events.js';
+import { createChallengeSigner, spentChallenge } from './signed-challenge.js';
 
-export const CHALLENGE_TTL_MS = 2 * 60 * 1000;
-export const SESSION_IDLE_MS = 30 * 60 * 1000;
-/** A session's expiry moves on at most this often, so reading does not write every time. */
-const SESSION_TOUCH_MS = 60 * 1000;
+/** A challenge works for 2 to 3 minutes: its expiry is a whole minute, 3 minutes on from the current one. */
+export const CHALLENGE_MINUTES = 3;
+/** A session lasts at least this long and ends at the next whole hour after it (no last use is kept). */
+export const SESSION_MIN_MS = HOUR_MS;
+
+/**
+ * A login challenge is 32 bytes the server keeps nothing of until it is spent:
+ * expiry (unix minutes, 4 bytes big-endian) ‖ 12 random bytes ‖ the first 16 bytes of
+ * HMAC-SHA256(key, "mailbox-login/" ‖ mailboxId ‖ "/" ‖ the first 16 bytes).
+ */
+const CHALLENGE_BYTES = 32;
+const CHALLENGE_BODY = 16;
+const loginMacInput = (mailboxId: string, body: Uint8Array) => Buffer.concat([Buffer.from(`mailbox-login/${mailboxId}/`, 'ascii'), body]);
+
+/** When a session opened at `now` ends: a whole hour, at least SESSION_MIN_MS away. */
+export const sessionEnd = (now: Date): Date => toNextHour(new Date(now.getTime() + SESSION_MIN_MS));
 
 /** One answer for every login failure: whether a mailbox exists is not revealed. */
 const loginFailed = () => unauthorized('mailbox_login_failed', 'The code is not valid, or the login took too long. Try again.');
@@ -53,47 +68,59 @@ export interface NewMailboxKeys {
 
 const rotationProofWrong = () => unauthorized('rotation_proof_wrong', 'The proof is not signed with the current code over the new mailbox id and signing key.');
 
-export function createMailbox(db: Database, limits: { messagesPerHour: number }) {
+/** `serverSecret` keys the login challenges (through a key of their own). */
+export function createMailbox(db: Database, limits: { messagesPerHour: number }, serverSecret: Uint8Array) {
+  const signer = createChallengeSigner(createHmac('sha256', serverSecret).update('confidant/mailbox-challenge-key').digest());
+
+  /** The challenge's expiry when this server issued it for this mailbox; null otherwise. */
+  function challengeExpiry(mailboxId: string, challenge: Uint8Array): Date | null {
+    if (challenge.length !== CHALLENGE_BYTES) return null;
+    const body = challenge.subarray(0, CHALLENGE_BODY);
+    if (!signer.holds(loginMacInput(mailboxId, body), challenge.subarray(CHALLENGE_BODY))) return null;
+    return new Date(Buffer.from(body).readUInt32BE(0) * 60 * 1000);
+  }
+
   return {
-    async challenge(mailboxId: string, now = new Date()): Promise<Uint8Array> {
-      const challenge = randomBytes(32);
-      await db.insert(mailboxChallenges).values({ challenge, mailboxId, expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS) });
-      return challenge;
+    /** Writes nothing, and looks the same whether or not the mailbox exists. */
+    challenge(mailboxId: string, now = new Date()): Uint8Array {
+      const body = Buffer.alloc(CHALLENGE_BODY);
+      body.writeUInt32BE(Math.floor(now.getTime() / 60_000) + CHALLENGE_MINUTES, 0);
+      randomBytes(CHALLENGE_BODY - 4).copy(body, 4);
+      const tag = signer.mac(loginMacInput(mailboxId, body)).subarray(0, CHALLENGE_BYTES - CHALLENGE_BODY);
+      return new Uint8Array(Buffer.concat([body, tag]));
     },
 
     async openSession(input: { mailboxId: string; challenge: Uint8Array; signature: Uint8Array }, now = new Date()) {
-      // Deleting spends the challenge whether or not the signature holds.
-      const [spent] = await db
-        .delete(mailboxChallenges)
-        .where(and(eq(mailboxChallenges.challenge, input.challenge), eq(mailboxChallenges.mailboxId, input.mailboxId)))
-        .returning({ expiresAt: mailboxChallenges.expiresAt });
+      const expiry = challengeExpiry(input.mailboxId, input.challenge);
       const [found] = await db
         .select({ id: cases.id, key: cases.reporterSignPublicKey })
         .from(cases)
         .where(eq(cases.mailboxId, input.mailboxId));
       const valid = verifyMailboxLogin(input.challenge, input.signature, found ? new Uint8Array(found.key) : decoyKey);
-      if (!spent || spent.expiresAt <= now || !found || !valid) throw loginFailed();
+      if (!expiry || expiry <= now) throw loginFailed();
+      // Any attempt spends a challenge this server issued, known mailbox or not, signature right or
+      // wrong; the primary key makes it atomic: of concurrent attempts with one challenge, one inserts.
+      const first = await db
+        .insert(spentMailboxChallenges)
+        .values(spentChallenge(input.challenge, expiry))
+        .onConflictDoNothing()
+        .returning({ hash: spentMailboxChallenges.challengeHash });
+      if (first.length === 0 || !found || !valid) throw loginFailed();
       const token = newToken();
-      const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
-      await db.insert(mailboxSessions).values({ tokenHash: tokenHash(token), caseId: found.id, lastUsedAt: now, expiresAt });
+      const expiresAt = sessionEnd(now);
+      await db.insert(mailboxSessions).values({ tokenHash: tokenHash(token), caseId: found.id, expiresAt });
       return { token, expiresAt };
     },
 
-    /** The case a bearer token opens, sliding its idle expiry; 401 for anything else. */
+    /** The case a bearer token opens; 401 for anything else. Writes nothing: a session has a fixed end. */
     async authenticate(token: string | undefined, now = new Date()): Promise<{ caseId: string; tokenHash: Buffer }> {
       if (!token) throw notSignedIn();
       const hash = tokenHash(token);
       const [session] = await db
-        .select()
+        .select({ caseId: mailboxSessions.caseId })
         .from(mailboxSessions)
         .where(and(eq(mailboxSessions.tokenHash, hash), gt(mailboxSessions.expiresAt, now)));
       if (!session) throw notSignedIn();
-      if (now.getTime() - session.lastUsedAt.getTime() > SESSION_TOUCH_MS) {
-        await db
-          .update(mailboxSessions)
-          .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) })
-          .where(eq(mailboxSessions.tokenHash, hash));
-      }
       return { caseId: session.caseId, tokenHash: hash };
     },
 
@@ -109,7 +136,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
           .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
           .from(messages)
           .where(eq(messages.caseId, caseId))
-          .orderBy(asc(messages.sentAt), asc(messages.id)),
+          .orderBy(asc(messages.seq)),
         db
           .select({ relayId: relays.id, state: relays.state, nonce: relays.copyNonce, ciphertext: relays.copyCiphertext })
           .from(relays)
@@ -140,23 +167,28 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
       };
     },
 
+    /** The limit counts the reporter's messages of the current clock hour: their times are whole hours. */
     async postMessage(caseId: string, envelope: { nonce: Uint8Array; ciphertext: Uint8Array }, now = new Date()) {
-      const hourAgo = new Date(now.getTime() - 3600 * 1000);
+      const hour = toHour(now);
       return db.transaction(async (tx) => {
-        // Lock the case row so that concurrent posts cannot both slip under the hourly limit.
-        await tx.select({ id: cases.id }).from(cases).where(eq(cases.id, caseId)).for('update');
+        // Takes the message's seq and, with it, the case row's lock: concurrent posts cannot both slip under the limit.
+        const [next] = await tx
+          .update(cases)
+          .set({ messageSeq: sql`${cases.messageSeq} + 1`, reporterSeq: sql`${cases.messageSeq} + 1` })
+          .where(eq(cases.id, caseId))
+          .returning({ seq: cases.messageSeq });
+        if (!next) throw notSignedIn();
         const [recent] = await tx
           .select({ n: count() })
           .from(messages)
-          .where(and(eq(messages.caseId, caseId), eq(messages.author, 'reporter'), gt(messages.sentAt, hourAgo)));
+          .where(and(eq(messages.caseId, caseId), eq(messages.author, 'reporter'), eq(messages.sentAt, hour)));
         if ((recent?.n ?? 0) >= limits.messagesPerHour) {
           throw slowDown('too_many_messages', `A mailbox may send ${limits.messagesPerHour} messages an hour; try again later.`);
         }
         const id = newId();
-        await tx.insert(messages).values({ id, caseId, author: 'reporter', nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
-        await tx.update(cases).set({ lastReporterActivityAt: now }).where(eq(cases.id, caseId));
-        await recordAudit(tx, { actor: 'reporter', action: 'reporter_message', subject: caseId, at: now });
-        return { id, sentAt: now };
+        await tx.insert(messages).values({ id, caseId, author: 'reporter', seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: hour });
+        await recordReporterEvent(tx, { action: 'message', caseId, at: hour });
+        return { id, sentAt: hour };
       });
     },
 
@@ -166,10 +198,10 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
       const updated = await db.transaction(async (tx) => {
         const [row] = await tx
           .update(relays)
-          .set({ state, decidedAt: now, approval: approval ?? null })
+          .set({ state, decidedAt: toHour(now), approval: approval ?? null })
           .where(and(eq(relays.id, relayId), eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')))
           .returning({ state: relays.state });
-        if (row) await recordAudit(tx, { actor: 'reporter', action: 'consent', subject: relayId, at: now });
+        if (row) await recordReporterEvent(tx, { action: 'consent', caseId, at: now });
         return row;
       });
       if (updated) return updated.state;
@@ -184,7 +216,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
      * A case with a commitment needs it signed again by the new code's key, since clients verify
      * it with the current reporter key.
      */
-    async rotate(caseId: string, keys: NewMailboxKeys & { commitmentSignature?: Uint8Array | undefined }): Promise<void> {
+    async rotate(caseId: string, keys: NewMailboxKeys & { commitmentSignature?: Uint8Array | undefined }, now = new Date()): Promise<void> {
       const [current] = await db.select().from(cases).where(eq(cases.id, caseId));
       if (!current || !verifyMailboxRotate(Buffer.from(keys.mailboxId, 'base64url'), keys.reporterSignPublicKey, keys.proof, current.reporterSignPublicKey)) {
         throw rotationProofWrong();
@@ -217,7 +249,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
             .returning({ id: cases.id });
           if (!rotated) throw rotationProofWrong();
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
-          await recordAudit(tx, { actor: 'reporter', action: 'rotated', subject: caseId });
+          await recordReporterEvent(tx, { action: 'rotated', caseId, at: now });
         });
       } catch (error) {
         if (isUniqueViolation(error, 'mailbox_id')) throw conflict('mailbox_exists', 'This mailbox id is taken: make a new code.');
@@ -225,9 +257,9 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number })
       }
     },
 
-    /** Forgets expired challenges and sessions. */
+    /** Forgets spent challenges past their expiry, and expired sessions. */
     async sweep(now = new Date()): Promise<void> {
-      await db.delete(mailboxChallenges).where(lt(mailboxChallenges.expiresAt, now));
+      await db.delete(spentMailboxChallenges).where(lt(spentMailboxChallenges.expiresAt, now));
       await db.delete(mailboxSessions).where(lt(mailboxSessions.expiresAt, now));
     },
   };

@@ -3,21 +3,17 @@
  * signed with the instance's pow key, so issuing one writes nothing; spending one records
  * its hash inside the submission's transaction, so each works once.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lt } from 'drizzle-orm';
 import { verifyPow } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { spentPowChallenges } from '../db/schema.js';
 import { powRequired } from '../errors.js';
-import { sameBytes } from '../tokens.js';
+import { createChallengeSigner, spentChallenge, type SpentChallenge } from './signed-challenge.js';
 
 export const POW_TTL_SECONDS = 300;
 
-/** What a spent challenge leaves behind, so that it works once. */
-export interface SpentChallenge {
-  challengeHash: Buffer;
-  expiresAt: Date;
-}
+export type { SpentChallenge };
 
 export const powReused = () => powRequired('pow_reused', 'This proof-of-work challenge was used already: fetch a new one.');
 
@@ -28,13 +24,13 @@ export interface IssuedChallenge {
 }
 
 export function createProofOfWork(db: Database, powKey: Uint8Array) {
-  const mac = (text: string) => createHmac('sha256', powKey).update(text, 'ascii').digest();
+  const signer = createChallengeSigner(powKey);
 
   return {
     issue(difficulty: number, now = new Date()): IssuedChallenge {
       const expiresAt = new Date(now.getTime() + POW_TTL_SECONDS * 1000);
       const body = `${Math.floor(expiresAt.getTime() / 1000)}.${randomBytes(16).toString('base64url')}`;
-      return { challenge: `${body}.${mac(body).toString('base64url')}`, difficulty, expiresAt };
+      return { challenge: `${body}.${signer.mac(body).toString('base64url')}`, difficulty, expiresAt };
     },
 
     /**
@@ -50,7 +46,8 @@ export function createProofOfWork(db: Database, powKey: Uint8Array) {
         throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
       }
       // Compare the canonical text, not lenient decodings of it: each issued challenge has exactly one spelling.
-      if (!sameBytes(Buffer.from(mac(`${expiry}.${random}`).toString('base64url')), Buffer.from(tag))) {
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (tagBytes.toString('base64url') !== tag || !signer.holds(`${expiry}.${random}`, tagBytes)) {
         throw powRequired('pow_invalid', 'The proof-of-work challenge was not issued by this server.');
       }
       const expiresAt = new Date(Number(expiry) * 1000);
@@ -58,7 +55,7 @@ export function createProofOfWork(db: Database, powKey: Uint8Array) {
       if (!verifyPow(solution.challenge, difficulty, solution.nonce)) {
         throw powRequired('pow_wrong', `The proof-of-work nonce does not give ${difficulty} leading zero bits.`);
       }
-      return { challengeHash: createHash('sha256').update(solution.challenge).digest(), expiresAt };
+      return spentChallenge(solution.challenge, expiresAt);
     },
 
     /** Forgets spent challenges that can no longer be presented. */

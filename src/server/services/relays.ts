@@ -11,6 +11,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import type { Cases } from './cases.js';
+import { toHour } from './coarse-time.js';
 
 type Bytes = Uint8Array;
 type Sealed = { nonce: Bytes; ciphertext: Bytes };
@@ -147,7 +148,8 @@ export function createRelays(db: Database, caseService: Cases) {
             copyCiphertext: input.copy.ciphertext,
             createdBy: accountId,
             createdAt: now,
-            decidedAt: state === 'approved' ? now : null,
+            // A whole hour like the reporter's decision, so that decidedAt is never finer.
+            decidedAt: state === 'approved' ? toHour(now) : null,
           });
           await tx.insert(relayWraps).values(input.wraps.map((w) => ({ relayId: input.relayId, accountId: w.keyId, wrap: w.wrap })));
           await recordAudit(tx, { actor: accountId, action: 'relay_created', subject: input.relayId, at: now });

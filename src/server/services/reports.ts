@@ -9,6 +9,7 @@ import { fromBase64url, verifyCaseCommitmentSignature, type CaseCommitment } fro
 import { isUniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Channels, PublicChannel } from './channels.js';
+import { toHour } from './coarse-time.js';
 import { acknowledgeBy } from './deadlines.js';
 import { powReused, type ProofOfWork, type SpentChallenge } from './proof-of-work.js';
 
@@ -54,11 +55,12 @@ export interface Submitted {
 }
 
 /**
- * The case, its wraps, its audit event and (with proof of work) the spent challenge in ONE
+ * The case, its wraps, its reporter event and (with proof of work) the spent challenge in ONE
  * statement: atomic like a transaction, but a single round trip on the hot path. When the
- * challenge was spent before, nothing is inserted and false comes back.
+ * challenge was spent before, nothing is inserted and false comes back. `hour` is the whole
+ * hour of receipt: no finer time of a submission is kept.
  */
-async function insertCase(db: Database, channelId: string, input: NewCase, spent: SpentChallenge | null, now: Date): Promise<boolean> {
+async function insertCase(db: Database, channelId: string, input: NewCase, spent: SpentChallenge | null, hour: Date): Promise<boolean> {
   // Parameters in a SELECT list have no type of their own: each is cast to its column's type.
   const gate = spent
     ? sql`spent as (insert into spent_pow_challenges (challenge_hash, expires_at) values (${spent.challengeHash}::bytea, ${spent.expiresAt}::timestamptz) on conflict do nothing returning 1),`
@@ -74,21 +76,21 @@ async function insertCase(db: Database, channelId: string, input: NewCase, spent
     new_case as (
       insert into cases (id, channel_id, mailbox_id, reporter_sign_public_key, reporter_box_public_key, reporter_wrap,
                          report_nonce, report_ciphertext, commitment_key, commitment_signature, commitment_chosen,
-                         commitment_excluded, received_at, last_reporter_activity_at)
+                         commitment_excluded, received_at)
       select ${input.caseId}::text, ${channelId}::text, ${input.mailboxId}::text, ${input.reporterSignPublicKey}::bytea,
              ${input.reporterBoxPublicKey}::bytea, ${input.reporterWrap}::bytea, ${input.report.nonce}::bytea,
              ${input.report.ciphertext}::bytea, ${c ? fromBase64url(c.key) : null}::bytea, ${c ? fromBase64url(c.signature) : null}::bytea,
-             ${c ? joinIds(c.chosen) : null}::text, ${c ? joinIds(c.excluded) : null}::text, ${now}::timestamptz, ${now}::timestamptz
+             ${c ? joinIds(c.chosen) : null}::text, ${c ? joinIds(c.excluded) : null}::text, ${hour}::timestamptz
       ${onlyIfSpent}
       returning id
     ),
     new_wraps as (
       insert into case_wraps (case_id, account_id, wrap, created_at)
-      select new_case.id, w.account_id, w.wrap, ${now}::timestamptz from new_case, (values ${wrapRows}) as w (account_id, wrap)
+      select new_case.id, w.account_id, w.wrap, ${hour}::timestamptz from new_case, (values ${wrapRows}) as w (account_id, wrap)
     )
-    insert into audit_events (at, actor, action, subject)
-    select ${now}::timestamptz, 'reporter', 'submitted', id from new_case
-    returning subject`);
+    insert into reporter_events (hour, action, case_id)
+    select ${hour}::timestamptz, 'submitted', id from new_case
+    returning case_id`);
   return (result as unknown as { rows: unknown[] }).rows.length === 1;
 }
 
@@ -130,14 +132,16 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
       const spent = pow.verify(input.pow, channel.powDifficulty, now);
       let stored: boolean;
       try {
-        stored = await insertCase(db, channel.id, input, spent, now);
+        stored = await insertCase(db, channel.id, input, spent, toHour(now));
       } catch (error) {
         if (isUniqueViolation(error, 'mailbox_id')) throw conflict('mailbox_exists', 'This mailbox id is taken: make a new code.');
         if (isUniqueViolation(error, 'pkey')) throw conflict('case_exists', 'A case with this id exists already: make a new case id.');
         throw error;
       }
       if (!stored) throw powReused();
-      return { caseId: input.caseId, receivedAt: now, acknowledgeBy: acknowledgeBy(now) };
+      // From the floored receipt, the deadline falls up to 59 minutes early: on the safe side.
+      const receivedAt = toHour(now);
+      return { caseId: input.caseId, receivedAt, acknowledgeBy: acknowledgeBy(receivedAt) };
     },
   };
 }

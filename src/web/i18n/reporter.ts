@@ -5,7 +5,7 @@ export const reporter = {
     'reporter.error.network': 'De website is nu niet bereikbaar. Controleer uw internetverbinding en probeer het opnieuw.',
     'reporter.error.unknownChannel': 'Dit meldpunt bestaat niet. Controleer de link die u heeft gekregen.',
     'reporter.error.loginFailed': 'Met deze code kunt u geen melding openen. Controleer de code nog eens. Heeft u een nieuwe code gemaakt? Gebruik dan de nieuwe.',
-    'reporter.error.sessionEnded': 'Uw melding is gesloten omdat u een tijd niets heeft gedaan. Vul uw code opnieuw in.',
+    'reporter.error.sessionEnded': 'Uw melding is gesloten: een sessie duurt één tot twee uur. Vul uw code opnieuw in.',
     'reporter.error.tooManyMessages': 'U heeft in korte tijd veel berichten gestuurd. Probeer het later opnieuw.',
     'reporter.error.relayDecided': 'Over deze tekst is al beslist.',
     'reporter.error.pow': 'De bescherming tegen misbruik is niet gelukt. Probeer het opnieuw.',
@@ -121,7 +121,7 @@ export const reporter = {
     'reporter.login.lost.body': 'Een code kan niet worden teruggehaald. U kunt wel een nieuwe melding maken en daarin zeggen dat het over dezelfde zaak gaat.',
     'reporter.login.notice.signedOut': 'U bent uitgelogd. Sluit dit tabblad als u klaar bent.',
     'reporter.login.notice.rotated': 'Uw oude code werkt niet meer. Open uw melding met de nieuwe code.',
-    'reporter.login.notice.sessionEnded': 'Uw melding is gesloten omdat u een tijd niets heeft gedaan. Vul uw code opnieuw in.',
+    'reporter.login.notice.sessionEnded': 'Uw melding is gesloten: een sessie duurt één tot twee uur. Vul uw code opnieuw in.',
 
     // Mailbox
     'reporter.mailbox.title': 'Uw melding',
@@ -188,7 +188,7 @@ export const reporter = {
     'reporter.error.network': 'The website cannot be reached right now. Check your internet connection and try again.',
     'reporter.error.unknownChannel': 'This reporting channel does not exist. Check the link you were given.',
     'reporter.error.loginFailed': 'This code does not open a report. Check it again. If you made a new code, use the new one.',
-    'reporter.error.sessionEnded': 'Your report was closed because you did nothing for a while. Enter your code again.',
+    'reporter.error.sessionEnded': 'Your report was closed: a session lasts one to two hours. Enter your code again.',
     'reporter.error.tooManyMessages': 'You have sent many messages in a short time. Please try again later.',
     'reporter.error.relayDecided': 'This text has been decided on already.',
     'reporter.error.pow': 'The protection against abuse did not work. Please try again.',
@@ -304,7 +304,7 @@ export const reporter = {
     'reporter.login.lost.body': 'A code cannot be recovered. You can make a new report and say in it that it is about the same matter.',
     'reporter.login.notice.signedOut': 'You have signed out. Close this tab when you are done.',
     'reporter.login.notice.rotated': 'Your old code no longer works. Open your report with the new code.',
-    'reporter.login.notice.sessionEnded': 'Your report was closed because you did nothing for a while. Enter your code again.',
+    'reporter.login.notice.sessionEnded': 'Your report was closed: a session lasts one to two hours. Enter your code again.',
 
     // Mailbox
     'reporter.mailbox.title': 'Your report',
