@@ -6,12 +6,14 @@
  * Every benchmark sends traffic to 127.0.0.1 only, and every loop is bounded in time.
  */
 import { createRequire } from 'node:module';
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 // ---------------------------------------------------------------------------------------
@@ -152,6 +154,94 @@ export async function createScratchDatabase(baseUrl: string, prefix: string): Pr
       }
     },
   };
+}
+
+/** A TCP port on 127.0.0.1 that the OS says is free now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const run = promisify(execFile);
+
+/** The newest PostgreSQL server binaries Debian installed, or PG_BIN. */
+function postgresBin(): string {
+  if (process.env.PG_BIN?.trim()) return process.env.PG_BIN.trim();
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}; set PG_BIN to their folder`);
+  return path.join(root, versions[0] as string, 'bin');
+}
+
+export type ShutdownMode = 'smart' | 'fast' | 'immediate';
+
+/** A PostgreSQL cluster of its own in a temporary folder, listening on 127.0.0.1 only. */
+export interface PrivateCluster {
+  /** Its `cluster_name`, which every one of its processes carries in its title. */
+  name: string;
+  port: number;
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication). */
+  url: string;
+  /** `pg_ctl stop -m <mode>`: `fast` ends sessions cleanly, `immediate` is a crash (recovery at the next start). */
+  stop(mode: ShutdownMode): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it (immediately) and deletes its folder; safe to call more than once. */
+  remove(): Promise<void>;
+}
+
+/**
+ * initdb into a temporary folder and start it on a free port, without touching any other
+ * server. PostgreSQL refuses to run as root: as root, its programs run as the `postgres`
+ * user, which then owns the folder.
+ */
+export async function startPrivateCluster(prefix: string): Promise<PrivateCluster> {
+  const bin = postgresBin();
+  const asRoot = process.getuid?.() === 0;
+  const pgRun = (program: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args], { timeout: 120_000 }) : run(path.join(bin, program), args, { timeout: 120_000 });
+  const folder = await mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
+  const dataDir = path.join(folder, 'data');
+  const remove = async () => {
+    await pgRun('pg_ctl', ['stop', '-D', dataDir, '-m', 'immediate', '-w']).catch(() => {});
+    await rm(folder, { recursive: true, force: true });
+  };
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  try {
+    if (asRoot) {
+      const { stdout } = await run('id', ['-u', 'postgres']);
+      const { stdout: group } = await run('id', ['-g', 'postgres']);
+      await chown(folder, Number(stdout.trim()), Number(group.trim()));
+    }
+    // --no-sync: an empty cluster made for one run; the server itself keeps fsync on.
+    await pgRun('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+    const port = await freePort();
+    // The socket goes into the private folder, and TCP to 127.0.0.1 only.
+    const options = `-h 127.0.0.1 -p ${port} -k ${folder} -c cluster_name=${name}`;
+    const start = async () => {
+      await pgRun('pg_ctl', ['start', '-D', dataDir, '-l', path.join(folder, 'server.log'), '-w', '-t', '60', '-o', options]);
+    };
+    await start();
+    return {
+      name,
+      port,
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop: async (mode) => {
+        await pgRun('pg_ctl', ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60']);
+      },
+      start,
+      remove,
+    };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
