@@ -65,7 +65,7 @@ t.test('adviser relays, reporter approves, organisation answers, reporter reads;
   const mailbox = await openMailbox(client, submitted.code);
   const copy = mailbox.view.relays.find((r) => r.relayId === relay.relayId);
   t.ok(copy?.ok, 'the copy opens with the case key');
-  t.same(copy?.ok ? copy.copy : null, { v: 1, body: relayText }, 'the copy is the relay text');
+  t.match(copy?.ok ? copy.copy : null, { v: 1, body: relayText }, 'the copy is the relay text');
   await mailbox.consent(relay.relayId, 'approve');
   t.match(await apiFailure(mailbox.consent(relay.relayId, 'decline')), { status: 409, code: 'relay_decided' });
 
@@ -77,7 +77,8 @@ t.test('adviser relays, reporter approves, organisation answers, reporter reads;
   const inbox = await olga.listRelays();
   t.same(inbox.relays.map((r) => r.relayId), [relay.relayId]);
   const opened = await olga.openRelay(relay.relayId);
-  t.same(opened.text, { v: 1, body: relayText }, 'the organisation decrypts the relay text');
+  t.match(opened.text, { v: 1, body: relayText }, 'the organisation decrypts the relay text');
+  t.equal(opened.approval, 'verified', 'and it is the text the reporter approved');
   await olga.postRelayMessage(relay.relayId, 'Dank. Wij starten een onderzoek en horen graag of er meer documenten zijn.');
   t.match(await apiFailure(otto.openRelay(relay.relayId)), { status: 404, code: 'unknown_relay' }, 'a recipient of another organisation sees nothing');
   t.same((await otto.listRelays()).relays, []);

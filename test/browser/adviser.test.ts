@@ -201,6 +201,11 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   const recipientInvite = await admin.createInvite({ role: 'recipient', organisation: 'acme' });
   await setUpAccount(client, { token: recipientInvite.token, username: 'olga', displayName: 'Olga', passphrase: 'olga van de organisatie' });
   await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
+  // The new recipient is shown with her fingerprint before anything is sealed to her key.
+  await page.getByText('Wie de tekst kan lezen, is veranderd.', { exact: false }).waitFor();
+  t.match(await page.locator('.relay-readers').textContent(), /Olga [0-9A-Z]{4}-/, 'the new reader is listed with her fingerprint');
+  t.equal(await page.locator('article.relay').count(), 0, 'nothing was relayed yet');
+  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
   await page.getByText('De tekst is opgeslagen. Status: Wacht op toestemming van de melder.').waitFor();
   const relayItem = page.locator('article.relay').first();
   t.match(await relayItem.textContent(), /Status: Wacht op toestemming van de melder/);

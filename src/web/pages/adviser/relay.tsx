@@ -146,6 +146,9 @@ function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Prom
 type ShownHolder = RelayKeyHolder & { fingerprint: string };
 type ShownRecipients = Omit<RelayRecipients, 'recipients' | 'advisers'> & { recipients: ShownHolder[]; advisers: ShownHolder[] };
 
+const readerKeys = (holders: ShownRecipients) => [...holders.recipients, ...holders.advisers].map((h) => `${h.keyId}:${h.fingerprint}`).sort().join(',');
+const sameReaders = (a: ShownRecipients, b: ShownRecipients | null) => b !== null && readerKeys(a) === readerKeys(b);
+
 /** Who will be able to read the relay, with the fingerprints to compare before writing to them. */
 function RelayReaders(props: { holders: ShownRecipients }) {
   const t = useT();
@@ -194,7 +197,14 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
     setError(null);
     setCreated(null);
     try {
-      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim(), holders ?? undefined]);
+      // Seal only to readers the adviser has seen: when the list changed since, show it first.
+      const fresh = await staffCall<ShownRecipients>('relayRecipients', [opened.caseId]);
+      if (fresh.recipients.length > 0 && !sameReaders(fresh, holders)) {
+        setHolders(fresh);
+        setError({ code: 'relay_readers_changed' });
+        return;
+      }
+      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim(), fresh]);
       setText('');
       setCreated(result.state);
       await props.onChanged();
