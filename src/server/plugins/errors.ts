@@ -85,6 +85,12 @@ function answerFor(error: FastifyError | AppError | Error): ErrorAnswer {
       return { status: 431, error: 'headers_too_large', message: 'The address or headers are larger than this server accepts.' };
   }
   if (fastifyError.code?.startsWith('HPE_')) return { status: 400, error: 'bad_request', message: 'The request is not valid HTTP.' };
+  // Node's error when the client closes the connection before the body has arrived (after a
+  // request timeout, say). Its code is ECONNRESET, like a lost database connection's, so it is
+  // told apart first: the client left, the server and its database are fine.
+  if (fastifyError.code === 'ECONNRESET' && error.message === 'aborted') {
+    return { status: 400, error: 'request_aborted', message: 'The request ended before its body did.' };
+  }
   if (isDatabaseUnavailable(error)) {
     return { status: 503, error: 'database_unavailable', message: 'The database is unavailable; try again shortly.' };
   }

@@ -21,7 +21,9 @@ const kdf = {
   properties: {
     salt: base64urlOf(16),
     ops: { type: 'integer', minimum: 1, maximum: 100 },
-    mem: { type: 'integer', minimum: 8192, maximum: 4294967296 },
+    // At most what the kdf_mem column (a 32-bit integer) stores: 2 GiB, more than any client
+    // derives with. A larger value passed the schema and failed the insert with a 500.
+    mem: { type: 'integer', minimum: 8192, maximum: 2147483647 },
   },
   required: ['salt', 'ops', 'mem'],
   additionalProperties: false,
