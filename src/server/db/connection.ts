@@ -38,6 +38,8 @@ export interface DatabaseOptions {
   /** Folder of the embedded database; absent means in memory (tests). */
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Embedded database only: false runs PGlite as it comes (fsync off), for the benchmark's comparison alone. */
+  durable?: boolean;
 }
 
 /** Closing twice (a test and its teardown, a signal during shutdown) must not fail. */
@@ -48,7 +50,7 @@ function once(close: () => Promise<void>): () => Promise<void> {
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
-  return openPglite(options.dataDir);
+  return openPglite(options.dataDir, options.durable ?? true);
 }
 
 function openPostgres(url: string, max: number): DatabaseHandle {
@@ -113,14 +115,14 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   throw new Error(`could not lock the embedded database in ${dataDir}`);
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string | undefined, durable: boolean): Promise<DatabaseHandle> {
   let unlock = async () => {};
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });
     unlock = await lockDataDir(dataDir);
   }
   // In memory (tests) there is no disk to sync to.
-  const client = dataDir ? durablePglite(dataDir).client : new PGlite();
+  const client = !dataDir ? new PGlite() : durable ? durablePglite(dataDir).client : new PGlite(dataDir);
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
