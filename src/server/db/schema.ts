@@ -1,5 +1,5 @@
 /**
- * The whole database of protocol v1. Every column holds only what protocol-v1.md §8 lets the
+ * The whole database of protocol v1. Every column holds only what docs/protocol.md §8 lets the
  * server see: ids, times, states, public keys, wraps and ciphertext. No plaintext, no code,
  * no passphrase, no secret key, no address or user agent. Reporter-side times are whole UTC
  * hours (services/coarse-time.ts); staff times are precise.
