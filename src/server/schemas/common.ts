@@ -4,7 +4,7 @@ export const errorBody = {
   $id: 'Error',
   type: 'object',
   properties: {
-    error: { type: 'string', description: 'A stable error code, such as invalid_code or mailbox_locked.' },
+    error: { type: 'string', description: 'A stable error code, such as unknown_case or login_throttled (docs/protocol.md §10 lists them all).' },
     message: { type: 'string', description: 'A sentence for people; never echoes the request.' },
   },
   required: ['error', 'message'],
