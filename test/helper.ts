@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../src/protocol/index.js';
+import { ApiError, ConfidantClient, openMailbox } from '../src/protocol/index.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type DatabaseHandle } from '../src/server/db/connection.js';
@@ -95,4 +95,23 @@ export async function apiFailure(call: Promise<unknown>): Promise<ApiError> {
     throw error;
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * Opens a mailbox with the real client and returns its session token, which the Mailbox keeps
+ * private, so that a test can send requests the client would never make.
+ */
+export async function mailboxToken(baseUrl: string, code: string): Promise<string> {
+  let token = '';
+  const recording = new ConfidantClient({
+    baseUrl,
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      const text = await response.text();
+      if (url.endsWith('/api/v1/mailbox/session') && response.ok) token = (JSON.parse(text) as { token: string }).token;
+      return { ok: response.ok, status: response.status, statusText: response.statusText, text: async () => text };
+    },
+  });
+  await openMailbox(recording, code);
+  return token;
 }

@@ -28,7 +28,7 @@ import {
   type StaffSession,
 } from '../src/protocol/index.js';
 import { createAdministration } from '../src/server/services/administration.js';
-import { apiFailure, buildTestApp } from './helper.js';
+import { apiFailure, buildTestApp, mailboxToken } from './helper.js';
 import { run } from '../src/cli/main.js';
 
 const report = { v: 1 as const, lang: 'en', answers: { what: 'Invoices are split to avoid tendering.' }, anonymity: 'anonymous' as const };
@@ -136,19 +136,8 @@ t.test('rotation of a case with a commitment needs the commitment signed by the 
   await adviser('anna');
   const submitted = await submitNewReport(client, { slug: 'meldpunt', report });
   const mailbox = await openMailbox(client, submitted.code);
-  // The session token is private to Mailbox: log in again through a recording client.
-  let token = '';
-  const recording = new ConfidantClient({
-    baseUrl,
-    fetch: async (url, init) => {
-      const response = await fetch(url, init);
-      const text = await response.text();
-      if (url.endsWith('/api/v1/mailbox/session') && response.ok) token = (JSON.parse(text) as { token: string }).token;
-      return { ok: response.ok, status: response.status, statusText: response.statusText, text: async () => text };
-    },
-  });
   await mailbox.close();
-  await openMailbox(recording, submitted.code);
+  const token = await mailboxToken(baseUrl, submitted.code);
   const s = sodium();
   const sign = s.crypto_sign_keypair();
   const box = s.crypto_box_keypair();

@@ -25,7 +25,7 @@ import {
 } from '../src/protocol/index.js';
 import { relayApproval } from '../src/protocol/relay-approval.js';
 import { createAdministration } from '../src/server/services/administration.js';
-import { apiFailure, buildTestApp } from './helper.js';
+import { apiFailure, buildTestApp, mailboxToken } from './helper.js';
 
 const report = { v: 1 as const, lang: 'en', answers: { what: 'Invoices are split.' }, anonymity: 'anonymous' as const };
 
@@ -101,17 +101,7 @@ t.test('the consent route: an approval hash only with approve, 32 bytes', async 
   const { client, anna, baseUrl } = await setUp(t);
   const submitted = await submitNewReport(client, { slug: 'meldpunt', report });
   const relay = await anna.createRelay(submitted.caseId, 'A text.');
-  let token = '';
-  const recording = new ConfidantClient({
-    baseUrl,
-    fetch: async (url, init) => {
-      const response = await fetch(url, init);
-      const text = await response.text();
-      if (url.endsWith('/api/v1/mailbox/session') && response.ok) token = (JSON.parse(text) as { token: string }).token;
-      return { ok: response.ok, status: response.status, statusText: response.statusText, text: async () => text };
-    },
-  });
-  await openMailbox(recording, submitted.code);
+  const token = await mailboxToken(baseUrl, submitted.code);
   t.match(await apiFailure(client.consentRelay(token, relay.relayId, 'decline', toBase64url(randomBytes(32)))), { status: 400, code: 'invalid_approval' });
   t.match(await apiFailure(client.consentRelay(token, relay.relayId, 'approve', toBase64url(randomBytes(31)))), { status: 400 });
   await client.consentRelay(token, relay.relayId, 'approve');
