@@ -57,6 +57,7 @@ import {
   type ChildServer,
   type LoadSummary,
   type Machine,
+  listenOnLoopback,
 } from './lib.js';
 
 const LIST_PATH = '/api/v1/cases';
@@ -285,15 +286,7 @@ async function serveApp(url: string) {
   const config = loadConfig({ LOG_LEVEL: 'info', POW_DIFFICULTY: '0' });
   const database = await openDatabase({ url, poolSize: POOL_SIZE });
   const app = await buildApp(config, database, { logStream: nullStream() });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
-  };
+  return listenOnLoopback(app, database);
 }
 
 const SESSION_SQL = `select s.account_id, s.created_at, a.role

@@ -19,7 +19,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase } from '../src/server/db/connection.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
-import { describeMachine, fixed, markdownTable, measureLoad, median, serveInChild, startChildServer, writeSection, type RunFigures } from './lib.js';
+import { describeMachine, fixed, markdownTable, measureLoad, median, serveInChild, startChildServer, writeSection, type RunFigures, listenOnLoopback } from './lib.js';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
 const settings = { seconds: setting('BENCH_SECONDS', 10), rounds: setting('BENCH_ROUNDS', 3), connections: setting('BENCH_CONNECTIONS', 10) };
@@ -33,15 +33,7 @@ async function serve(dataDir: string, durable: boolean) {
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', POW_DIFFICULTY: '0' });
   const database = await openDatabase({ dataDir, durable });
   const app = await buildApp(config, database);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
-  };
+  return listenOnLoopback(app, database);
 }
 
 /** A data folder with a channel and one adviser, and submission bodies sealed to that adviser. */

@@ -5,6 +5,8 @@
  *
  * Every benchmark sends traffic to 127.0.0.1 only, and every loop is bounded in time.
  */
+import type { FastifyInstance } from 'fastify';
+import type { DatabaseHandle } from '../src/server/db/connection.js';
 import { createRequire } from 'node:module';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -326,6 +328,19 @@ export function startChildServer(
 }
 
 /** The child's side of startChildServer: start, report the port, answer CPU queries, stop on request. */
+/** The app listening on a loopback port, as serveInChild wants it: its port, and a close that also closes the database. */
+export async function listenOnLoopback(app: FastifyInstance, database: DatabaseHandle): Promise<{ port: number; close(): Promise<void> }> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
 export async function serveInChild(start: () => Promise<{ port: number; close(): Promise<void> }>): Promise<void> {
   // The parent may be gone (Ctrl-C): a failed send ends this process instead of throwing.
   const send = (message: ChildMessage) => {

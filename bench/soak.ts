@@ -58,6 +58,7 @@ import {
   type PrivateCluster,
   type ScratchDatabase,
   type ShutdownMode,
+  listenOnLoopback,
 } from './lib.js';
 
 const SLUG = 'soak';
@@ -111,15 +112,7 @@ async function serveApp(url: string) {
   const database = await openDatabase({ url });
   await database.migrate();
   const app = await buildApp(config, database);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
-  };
+  return listenOnLoopback(app, database);
 }
 
 // ---------------------------------------------------------------------------------------

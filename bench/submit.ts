@@ -62,6 +62,7 @@ import {
   type LoadOptions,
   type Machine,
   type RunFigures as LoadFigures,
+  listenOnLoopback,
 } from './lib.js';
 
 const SLUG = 'bench';
@@ -105,15 +106,7 @@ async function serveApp(url: string) {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0' });
   const database = await openDatabase({ url, poolSize: POOL_SIZE });
   const app = await buildApp(config, database);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
-  };
+  return listenOnLoopback(app, database);
 }
 
 const INSERT_CASE = `insert into baseline_cases
