@@ -9,16 +9,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import {
-  REPORT_BLOCK,
-  encryptRecord,
-  ready,
-  reportAd,
-  sealKey,
-  sodium,
-  solvePow,
-  verifyPow,
-  type SubmitReportRequest,
+  REPORT_BLOCK, encryptRecord, ready, reportAd, sealKey, sodium, solvePow, type SubmitReportRequest
 } from '../src/protocol/index.js';
+import { verifyPow } from '../src/protocol/checks.js';
 import { caseWraps, cases, staffAccounts } from '../src/server/db/schema.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser, addChannel } from './fixtures.js';

@@ -13,18 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import {
-  MESSAGE_BLOCK,
-  REGISTRATION_BLOCK,
-  STAFF_ARGON2_MEM,
-  STAFF_ARGON2_OPS,
-  fakeStaffSalt,
-  makeStaffKeys,
-  ready,
-  sealKeyBundle,
-  sealRecoveryBundle,
-  signStaffRecovery,
-  type StaffKeys,
+  MESSAGE_BLOCK, REGISTRATION_BLOCK, STAFF_ARGON2_MEM, STAFF_ARGON2_OPS, makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle, signStaffRecovery, type StaffKeys
 } from '../src/protocol/index.js';
+import { fakeStaffSalt } from '../src/protocol/checks.js';
 import { AppError } from '../src/server/errors.js';
 import { adviserChannels, auditLog, caseWraps, cases, channels, invites, organisations, staffAccounts, staffSessions } from '../src/server/db/schema.js';
 import { SESSION_IDLE_MS, SESSION_MAX_MS, lockoutMs } from '../src/server/services/accounts.js';

@@ -1,16 +1,13 @@
 /**
- * The typed client for the reporter routes of protocol-v1 §6: one method a route, no
- * cryptography (see reporter.ts for the flows). Any non-2xx answer throws ApiError.
+ * The typed client of the HTTP API: one method an operation of the contract
+ * (src/protocol/contract), no cryptography (see reporter.ts and staff.ts for the flows). Each
+ * method names its operation, method and path; the compiler holds them to the contract's
+ * literal types, and the answers and bodies are the contract's types. Only types are imported,
+ * so the web bundle carries no schema library. Any non-2xx answer throws ApiError.
  */
+import type * as api from './contract/index.js';
+import type { AnswerOf, CaseListQuery, CaseStatus, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
 import { ApiError } from './errors.js';
-import type {
-  ChannelInfo, ConsentDecision, Envelope, MailboxChallengeResponse, MailboxSessionRequest,
-  MailboxSessionResponse, MailboxView, PostMessageResponse, PowChallenge, RotateMailboxRequest,
-  ConsentRequest, SubmitReportRequest, SubmitReportResponse, AcceptInviteRequest, AcceptInviteResponse, LoginRequest, LoginResponse,
-  KdfParams, TotpStartRequest, TotpStartResponse, PassphraseChangeRequest, RecoveryChallengeResponse, RecoveryRequest, CaseList, CaseListQuery,
-  CaseDetail, CaseStatus, StatusChangeResponse, KeyWrap, RelayRecipients, CreateRelayRequest, RelayState, RelaySummary,
-  RelayDetail
-} from './wire.js';
 
 /** The part of a fetch Response the client reads. */
 export interface FetchResponse {
@@ -58,6 +55,33 @@ function parseErrorBody(status: number, statusText: string, text: string): ApiEr
   return new ApiError(status, `http_${status}`, statusText === '' ? `HTTP ${status}` : statusText);
 }
 
+/** The contract's operations by name (= operationId = the client's method name). */
+type Operations = { [K in keyof typeof api as (typeof api)[K] extends Operation ? K : never]: (typeof api)[K] };
+type Name = keyof Operations;
+type Answer<N extends Name> = AnswerOf<Operations[N]>;
+type Body<N extends Name> = RequestOf<Operations[N]>;
+
+interface CallOptions<N extends Name> {
+  /** Values of the path's `:name` parameters. */
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: Body<N>;
+  token?: string;
+}
+
+/** `/api/v1/cases/:caseId` with its parameters filled in, and the query string. */
+function pathOf(url: string, params: Record<string, string> = {}, query: Record<string, string | number | undefined> = {}): string {
+  const path = url.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
 export class ConfidantClient {
   readonly baseUrl: string;
   readonly #fetch: FetchLike;
@@ -68,10 +92,16 @@ export class ConfidantClient {
   }
 
   /**
-   * One request. The answer is trusted to have the route's shape (the server is trusted for
-   * shapes, not content): bytes in it are still checked where they are decoded.
+   * One operation. `name` ties method and url to the contract at compile time. The answer is
+   * trusted to have the route's shape (the server is trusted for shapes, not content): bytes in
+   * it are still checked where they are decoded.
    */
-  async #request<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+  async #call<N extends Name>(
+    _name: N,
+    method: Operations[N]['method'],
+    url: Operations[N]['url'],
+    options: CallOptions<N> = {},
+  ): Promise<Answer<N>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const init: FetchInit = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
     if (options.body !== undefined) {
@@ -79,162 +109,157 @@ export class ConfidantClient {
       init.body = JSON.stringify(options.body);
     }
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    const response = await this.#fetch(this.baseUrl + path, init);
+    const response = await this.#fetch(this.baseUrl + pathOf(url, options.params, options.query), init);
     const text = await response.text();
     if (!response.ok) throw parseErrorBody(response.status, response.statusText, text);
-    if (text === '') return undefined as T;
+    if (text === '') return undefined as Answer<N>;
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as Answer<N>;
     } catch {
       throw new ApiError(response.status, 'bad_response', 'the answer is not JSON');
     }
   }
 
-  getChannel(slug: string): Promise<ChannelInfo> {
-    return this.#request('GET', `/api/v1/channels/${encodeURIComponent(slug)}`);
+  getChannel(slug: string): Promise<Answer<'getChannel'>> {
+    return this.#call('getChannel', 'GET', '/api/v1/channels/:slug', { params: { slug } });
   }
 
   /** A proof-of-work challenge at the difficulty of `channel` (the instance default without it). */
-  getPow(channel?: string): Promise<PowChallenge> {
-    return this.#request('GET', `/api/v1/pow${channel === undefined ? '' : `?channel=${encodeURIComponent(channel)}`}`);
+  getPow(channel?: string): Promise<Answer<'getPow'>> {
+    return this.#call('getPow', 'GET', '/api/v1/pow', { query: { channel } });
   }
 
-  submitReport(slug: string, body: SubmitReportRequest): Promise<SubmitReportResponse> {
-    return this.#request('POST', `/api/v1/channels/${encodeURIComponent(slug)}/reports`, { body });
+  submitReport(slug: string, body: Body<'submitReport'>): Promise<Answer<'submitReport'>> {
+    return this.#call('submitReport', 'POST', '/api/v1/channels/:slug/reports', { params: { slug }, body });
   }
 
-  mailboxChallenge(mailboxId: string): Promise<MailboxChallengeResponse> {
-    return this.#request('POST', '/api/v1/mailbox/challenge', { body: { mailboxId } });
+  mailboxChallenge(mailboxId: string): Promise<Answer<'mailboxChallenge'>> {
+    return this.#call('mailboxChallenge', 'POST', '/api/v1/mailbox/challenge', { body: { mailboxId } });
   }
 
-  openMailboxSession(body: MailboxSessionRequest): Promise<MailboxSessionResponse> {
-    return this.#request('POST', '/api/v1/mailbox/session', { body });
+  openMailboxSession(body: Body<'openMailboxSession'>): Promise<Answer<'openMailboxSession'>> {
+    return this.#call('openMailboxSession', 'POST', '/api/v1/mailbox/session', { body });
   }
 
-  getMailbox(token: string): Promise<MailboxView> {
-    return this.#request('GET', '/api/v1/mailbox', { token });
+  getMailbox(token: string): Promise<Answer<'getMailbox'>> {
+    return this.#call('getMailbox', 'GET', '/api/v1/mailbox', { token });
   }
 
-  postMailboxMessage(token: string, envelope: Envelope): Promise<PostMessageResponse> {
-    return this.#request('POST', '/api/v1/mailbox/messages', { token, body: { nonce: envelope.nonce, ciphertext: envelope.ciphertext } });
+  postMailboxMessage(token: string, envelope: Envelope): Promise<Answer<'postMailboxMessage'>> {
+    const body = { nonce: envelope.nonce, ciphertext: envelope.ciphertext };
+    return this.#call('postMailboxMessage', 'POST', '/api/v1/mailbox/messages', { token, body });
   }
 
   /** `approval` (an extension) is the reporter's hash of the approved copy; see relay-approval.ts. */
   async consentRelay(token: string, relayId: string, decision: ConsentDecision, approval?: string): Promise<void> {
-    const body: ConsentRequest = approval === undefined ? { decision } : { decision, approval };
-    await this.#request('POST', `/api/v1/mailbox/relays/${encodeURIComponent(relayId)}/consent`, { token, body });
+    const body: Body<'consentRelay'> = approval === undefined ? { decision } : { decision, approval };
+    await this.#call('consentRelay', 'POST', '/api/v1/mailbox/relays/:relayId/consent', { token, params: { relayId }, body });
   }
 
-  async rotateMailbox(token: string, body: RotateMailboxRequest): Promise<void> {
-    await this.#request('POST', '/api/v1/mailbox/rotate', { token, body });
+  rotateMailbox(token: string, body: Body<'rotateMailbox'>): Promise<Answer<'rotateMailbox'>> {
+    return this.#call('rotateMailbox', 'POST', '/api/v1/mailbox/rotate', { token, body });
   }
 
-  async closeMailboxSession(token: string): Promise<void> {
-    await this.#request('DELETE', '/api/v1/mailbox/session', { token });
+  closeMailboxSession(token: string): Promise<Answer<'closeMailboxSession'>> {
+    return this.#call('closeMailboxSession', 'DELETE', '/api/v1/mailbox/session', { token });
   }
 
   // Staff accounts (§3, §6 staff side).
 
-  acceptInvite(body: AcceptInviteRequest): Promise<AcceptInviteResponse> {
-    return this.#request('POST', '/api/v1/invites/accept', { body });
+  acceptInvite(body: Body<'acceptInvite'>): Promise<Answer<'acceptInvite'>> {
+    return this.#call('acceptInvite', 'POST', '/api/v1/invites/accept', { body });
   }
 
-  joinChannel(token: string, inviteToken: string): Promise<{ channel: string }> {
-    return this.#request('POST', '/api/v1/invites/join', { token, body: { token: inviteToken } });
+  joinChannel(token: string, inviteToken: string): Promise<Answer<'joinChannel'>> {
+    return this.#call('joinChannel', 'POST', '/api/v1/invites/join', { token, body: { token: inviteToken } });
   }
 
-  async prelogin(username: string): Promise<KdfParams> {
-    return (await this.#request<{ kdf: KdfParams }>('POST', '/api/v1/auth/prelogin', { body: { username } })).kdf;
+  async prelogin(username: string): Promise<Answer<'prelogin'>['kdf']> {
+    return (await this.#call('prelogin', 'POST', '/api/v1/auth/prelogin', { body: { username } })).kdf;
   }
 
-  login(body: LoginRequest): Promise<LoginResponse> {
-    return this.#request('POST', '/api/v1/auth/login', { body });
+  login(body: Body<'login'>): Promise<Answer<'login'>> {
+    return this.#call('login', 'POST', '/api/v1/auth/login', { body });
   }
 
-  async logout(token: string): Promise<void> {
-    await this.#request('POST', '/api/v1/auth/logout', { token });
+  logout(token: string): Promise<Answer<'logout'>> {
+    return this.#call('logout', 'POST', '/api/v1/auth/logout', { token });
   }
 
-  startTotp(token: string, body: TotpStartRequest): Promise<TotpStartResponse> {
-    return this.#request('POST', '/api/v1/auth/totp', { token, body });
+  startTotp(token: string, body: Body<'startTotp'>): Promise<Answer<'startTotp'>> {
+    return this.#call('startTotp', 'POST', '/api/v1/auth/totp', { token, body });
   }
 
-  async confirmTotp(token: string, code: string): Promise<void> {
-    await this.#request('POST', '/api/v1/auth/totp/confirm', { token, body: { code } });
+  confirmTotp(token: string, code: string): Promise<Answer<'confirmTotp'>> {
+    return this.#call('confirmTotp', 'POST', '/api/v1/auth/totp/confirm', { token, body: { code } });
   }
 
-  async changePassphrase(token: string, body: PassphraseChangeRequest): Promise<void> {
-    await this.#request('POST', '/api/v1/auth/passphrase', { token, body });
+  changePassphrase(token: string, body: Body<'changePassphrase'>): Promise<Answer<'changePassphrase'>> {
+    return this.#call('changePassphrase', 'POST', '/api/v1/auth/passphrase', { token, body });
   }
 
-  recoveryChallenge(username: string): Promise<RecoveryChallengeResponse> {
-    return this.#request('POST', '/api/v1/auth/recovery/challenge', { body: { username } });
+  recoveryChallenge(username: string): Promise<Answer<'recoveryChallenge'>> {
+    return this.#call('recoveryChallenge', 'POST', '/api/v1/auth/recovery/challenge', { body: { username } });
   }
 
-  async recover(body: RecoveryRequest): Promise<void> {
-    await this.#request('POST', '/api/v1/auth/recovery', { body });
+  recover(body: Body<'recover'>): Promise<Answer<'recover'>> {
+    return this.#call('recover', 'POST', '/api/v1/auth/recovery', { body });
   }
 
   // Cases (adviser).
 
-  listCases(token: string, query: CaseListQuery = {}): Promise<CaseList> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const search = params.toString();
-    return this.#request('GET', `/api/v1/cases${search ? `?${search}` : ''}`, { token });
+  listCases(token: string, query: CaseListQuery = {}): Promise<Answer<'listCases'>> {
+    return this.#call('listCases', 'GET', '/api/v1/cases', { token, query: { ...query } });
   }
 
-  getCase(token: string, caseId: string): Promise<CaseDetail> {
-    return this.#request('GET', `/api/v1/cases/${encodeURIComponent(caseId)}`, { token });
+  getCase(token: string, caseId: string): Promise<Answer<'getCase'>> {
+    return this.#call('getCase', 'GET', '/api/v1/cases/:caseId', { token, params: { caseId } });
   }
 
-  postCaseMessage(token: string, caseId: string, envelope: Envelope): Promise<PostMessageResponse> {
-    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/messages`, { token, body: envelope });
+  postCaseMessage(token: string, caseId: string, envelope: Envelope): Promise<Answer<'postCaseMessage'>> {
+    return this.#call('postCaseMessage', 'POST', '/api/v1/cases/:caseId/messages', { token, params: { caseId }, body: envelope });
   }
 
-  setCaseStatus(token: string, caseId: string, status: CaseStatus): Promise<StatusChangeResponse> {
-    return this.#request('PATCH', `/api/v1/cases/${encodeURIComponent(caseId)}`, { token, body: { status } });
+  setCaseStatus(token: string, caseId: string, status: CaseStatus): Promise<Answer<'setCaseStatus'>> {
+    return this.#call('setCaseStatus', 'PATCH', '/api/v1/cases/:caseId', { token, params: { caseId }, body: { status } });
   }
 
-  putRegistration(token: string, caseId: string, envelope: Envelope): Promise<{ updatedAt: string }> {
-    return this.#request('PUT', `/api/v1/cases/${encodeURIComponent(caseId)}/registration`, { token, body: envelope });
+  putRegistration(token: string, caseId: string, envelope: Envelope): Promise<Answer<'putRegistration'>> {
+    return this.#call('putRegistration', 'PUT', '/api/v1/cases/:caseId/registration', { token, params: { caseId }, body: envelope });
   }
 
-  grantCase(token: string, caseId: string, grant: KeyWrap): Promise<{ keyId: string }> {
-    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/grants`, { token, body: grant });
+  grantCase(token: string, caseId: string, grant: KeyWrap): Promise<Answer<'grantCase'>> {
+    return this.#call('grantCase', 'POST', '/api/v1/cases/:caseId/grants', { token, params: { caseId }, body: grant });
   }
 
   /** Extension: stores this adviser's signed pin of the case key (once; 409 pin_exists after). */
-  pinCase(token: string, caseId: string, pin: string): Promise<void> {
-    return this.#request('PUT', `/api/v1/cases/${encodeURIComponent(caseId)}/pin`, { token, body: { pin } });
+  pinCase(token: string, caseId: string, pin: string): Promise<Answer<'pinCase'>> {
+    return this.#call('pinCase', 'PUT', '/api/v1/cases/:caseId/pin', { token, params: { caseId }, body: { pin } });
   }
 
   // Relays (§5).
 
-  relayRecipients(token: string, caseId: string): Promise<RelayRecipients> {
-    return this.#request('GET', `/api/v1/cases/${encodeURIComponent(caseId)}/relay-recipients`, { token });
+  relayRecipients(token: string, caseId: string): Promise<Answer<'relayRecipients'>> {
+    return this.#call('relayRecipients', 'GET', '/api/v1/cases/:caseId/relay-recipients', { token, params: { caseId } });
   }
 
-  createRelay(token: string, caseId: string, body: CreateRelayRequest): Promise<{ relayId: string; state: RelayState }> {
-    return this.#request('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/relays`, { token, body });
+  createRelay(token: string, caseId: string, body: Body<'createRelay'>): Promise<Answer<'createRelay'>> {
+    return this.#call('createRelay', 'POST', '/api/v1/cases/:caseId/relays', { token, params: { caseId }, body });
   }
 
-  sendRelay(token: string, relayId: string): Promise<{ relayId: string; state: RelayState; sentAt: string }> {
-    return this.#request('POST', `/api/v1/relays/${encodeURIComponent(relayId)}/send`, { token });
+  sendRelay(token: string, relayId: string): Promise<Answer<'sendRelay'>> {
+    return this.#call('sendRelay', 'POST', '/api/v1/relays/:relayId/send', { token, params: { relayId } });
   }
 
-  listRelays(token: string, query: { before?: string; limit?: number } = {}): Promise<{ relays: RelaySummary[]; next: string | null }> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const search = params.toString();
-    return this.#request('GET', `/api/v1/relays${search ? `?${search}` : ''}`, { token });
+  listRelays(token: string, query: { before?: string; limit?: number } = {}): Promise<Answer<'listRelays'>> {
+    return this.#call('listRelays', 'GET', '/api/v1/relays', { token, query });
   }
 
-  getRelay(token: string, relayId: string): Promise<RelayDetail> {
-    return this.#request('GET', `/api/v1/relays/${encodeURIComponent(relayId)}`, { token });
+  getRelay(token: string, relayId: string): Promise<Answer<'getRelay'>> {
+    return this.#call('getRelay', 'GET', '/api/v1/relays/:relayId', { token, params: { relayId } });
   }
 
-  postRelayMessage(token: string, relayId: string, envelope: Envelope): Promise<PostMessageResponse> {
-    return this.#request('POST', `/api/v1/relays/${encodeURIComponent(relayId)}/messages`, { token, body: envelope });
+  postRelayMessage(token: string, relayId: string, envelope: Envelope): Promise<Answer<'postRelayMessage'>> {
+    return this.#call('postRelayMessage', 'POST', '/api/v1/relays/:relayId/messages', { token, params: { relayId }, body: envelope });
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Confidant protocol v1 (docs/protocol.md), for the browser, the server, the tests and
- * the CLI. `await ready()` once before the synchronous functions.
+ * Confidant protocol v1 (docs/protocol.md): what a client needs, in the browser, the tests and
+ * the CLI. The server's checks of what clients send are in checks.ts; the wire contract's
+ * schemas in contract/. `await ready()` once before the synchronous functions.
  */
 export { ready, sodium } from './sodium.js';
 export type { Sodium } from './sodium.js';
@@ -23,10 +24,8 @@ export {
 } from './envelope.js';
 export { isReportPlaintext, isMessagePlaintext } from './plaintexts.js';
 export type { ReportPlaintext, MessagePlaintext } from './plaintexts.js';
-export { powHash, leadingZeroBits, solvePow, verifyPow } from './pow.js';
-export {
-  mailboxLoginMessage, signMailboxLogin, verifyMailboxLogin, mailboxRotateMessage, signMailboxRotate, verifyMailboxRotate
-} from './mailbox-login.js';
+export { powHash, leadingZeroBits, solvePow } from './pow.js';
+export { mailboxLoginMessage, signMailboxLogin, mailboxRotateMessage, signMailboxRotate } from './mailbox-login.js';
 export {
   deriveStaffMaster, newKdfParams, isStrongKdfParams, makeStaffKeys, sealKeyBundle, openKeyBundle,
   generateRecoveryKey, formatRecoveryKey, parseRecoveryKey, sealRecoveryBundle, openRecoveryBundle
@@ -37,8 +36,8 @@ export { ConfidantClient } from './client.js';
 export type { ConfidantClientOptions, FetchLike, FetchInit, FetchResponse } from './client.js';
 export { submitNewReport, openMailbox, pinnedAdvisers, Mailbox } from './reporter.js';
 export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';
-export { staffVerifier, fakeStaffSalt, signStaffRecovery, verifyStaffRecovery, STAFF_RECOVERY_PREFIX } from './staff-auth.js';
-export { caseKeyCommitment, signCaseCommitment, verifyCaseCommitmentSignature, checkCaseKey } from './commitment.js';
+export { signStaffRecovery } from './staff-auth.js';
+export { caseKeyCommitment, signCaseCommitment, checkCaseKey } from './commitment.js';
 export { signCasePin, verifyCasePin } from './case-pin.js';
 export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';

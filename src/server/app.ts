@@ -23,7 +23,8 @@ import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { staffAuthRoutes } from './routes/staff-auth-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { relayRoutes } from './routes/relay-routes.js';
-import { errorBody } from './schemas/common.js';
+import { ApiErrorBody, tags } from '../protocol/contract/index.js';
+import { securitySchemes } from './routes/operation-route.js';
 
 export const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -82,11 +83,17 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
         title: 'Confidant API',
         version: '1',
         description: 'Protocol v1: the server stores and forwards ciphertext only. See docs/protocol.md.',
+        license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // Relative: the document is served by the instance it describes.
+      servers: [{ url: '/', description: 'This instance' }],
+      tags: tags.map((tag) => ({ ...tag })),
+      components: { securitySchemes },
     },
+    // Shared schemas keep their $id as their component name (Error), not def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  app.addSchema(errorBody);
+  app.addSchema(ApiErrorBody);
 
   app.decorate('config', config);
   app.decorate('database', database);

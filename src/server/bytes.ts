@@ -36,3 +36,18 @@ export function checkId(value: string, field: string, byteLength: number): strin
   decodeBytes(value, field, byteLength);
   return value;
 }
+
+/** An encrypted record from a request: a 24-byte nonce and a padded ciphertext; `prefix` names its fields in errors. */
+export const envelopeIn = (envelope: { nonce: string; ciphertext: string }, block: number, maxPlaintext: number, prefix = '') => ({
+  nonce: decodeBytes(envelope.nonce, `${prefix}nonce`, 24),
+  ciphertext: decodeCiphertext(envelope.ciphertext, `${prefix}ciphertext`, block, maxPlaintext),
+});
+
+/** An encrypted record for an answer. */
+export const envelopeOut = (envelope: { nonce: Uint8Array; ciphertext: Uint8Array }) => ({
+  nonce: encodeBytes(envelope.nonce),
+  ciphertext: encodeBytes(envelope.ciphertext),
+});
+
+/** A time for an answer, or null. */
+export const timeOrNull = (time: Date | null) => time?.toISOString() ?? null;

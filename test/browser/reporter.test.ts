@@ -98,7 +98,17 @@ async function saveShownCode(t: Tap, watched: Watched, what: string): Promise<st
   await page.getByLabel('I have saved my code').check();
   t.notOk(await proceed.isDisabled(), `${what}: Continue is enabled once the code is saved`);
   await proceed.click();
-  t.notOk(await beforeUnloadStopped(page), `${what}: once saved, the page may be left`);
+  // The guard is lifted when the code page's effect is cleaned up, which Preact may do a
+  // frame after the click: wait for the page to move on, then for the guard to go.
+  await page.locator('#the-code').waitFor({ state: 'detached' });
+  const lifted = await page
+    .waitForFunction(() => {
+      const event = new Event('beforeunload', { cancelable: true });
+      dispatchEvent(event);
+      return !event.defaultPrevented;
+    }, undefined, { timeout: 5000 })
+    .then(() => true, () => false);
+  t.ok(lifted, `${what}: once saved, the page may be left`);
   return code;
 }
 

@@ -193,7 +193,10 @@ t.test('the error list is every code the server can raise', async (t) => {
   const patterns = [...listed.keys()].filter((c) => c.includes('<field>')).map((c) => new RegExp(`^${c.replace('<field>', '[a-z_]+')}$`));
   for (const code of new Set(routeCodes)) t.ok(listed.has(code) || patterns.some((p) => p.test(code)), `route error ${code} is in the list`);
   // The client's own refusals exist in src/protocol.
-  const protocolSource = readdirSync(join(root, 'src/protocol')).map((f) => readFileSync(join(root, 'src/protocol', f), 'utf8')).join('\n');
+  const protocolSource = readdirSync(join(root, 'src/protocol'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(join(root, 'src/protocol', f), 'utf8'))
+    .join('\n');
   for (const [cell = ''] of tables(['client error', 'meaning'])) {
     const code = ticks(cell)[0] ?? cell;
     t.match(protocolSource, `ProtocolError('${code}'`, `client error ${code} exists`);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mailboxLoginMessage, ready, signMailboxLogin, sodium, verifyMailboxLogin } from '../../src/protocol/index.js';
+import { mailboxLoginMessage, ready, signMailboxLogin, sodium } from '../../src/protocol/index.js';
+import { verifyMailboxLogin } from '../../src/protocol/checks.js';
 
 t.before(async () => { await ready(); });
 

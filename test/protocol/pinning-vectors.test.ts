@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment,
-  signCasePin, sodium, toBase64url, verifyCaseCommitmentSignature, verifyCasePin
+  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment, signCasePin, sodium, toBase64url, verifyCasePin
 } from '../../src/protocol/index.js';
+import { verifyCaseCommitmentSignature } from '../../src/protocol/checks.js';
 
 const v = JSON.parse(readFileSync(new URL('../../docs/vectors/pinning-v1.json', import.meta.url), 'utf8')) as {
   caseId: string; caseKey: string; reporterSignSeed: string; reporterSignPublicKey: string; chosen: string[]; excluded: string[];

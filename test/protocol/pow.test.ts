@@ -1,5 +1,6 @@
 import t from 'tap';
-import { POW_MAX_DIFFICULTY, leadingZeroBits, powHash, ready, solvePow, sodium, verifyPow } from '../../src/protocol/index.js';
+import { POW_MAX_DIFFICULTY, leadingZeroBits, powHash, ready, solvePow, sodium } from '../../src/protocol/index.js';
+import { verifyPow } from '../../src/protocol/checks.js';
 
 t.before(async () => { await ready(); });
 

@@ -3,10 +3,9 @@
 // checks what a server must check: PoW, login signature, padded lengths.
 import t from 'tap';
 import {
-  ApiError, ConfidantClient, MESSAGE_BLOCK, REPORT_BLOCK, decryptRecord, encryptRecord, fromBase64url, isEnvelope,
-  isSealedKey, makeStaffKeys, messageAd, openMailbox, ready, relayCopyAd, reportAd, sodium, submitNewReport,
-  toBase64url, unsealKey, verifyMailboxLogin, verifyMailboxRotate, verifyPow
+  ApiError, ConfidantClient, MESSAGE_BLOCK, REPORT_BLOCK, decryptRecord, encryptRecord, fromBase64url, isEnvelope, isSealedKey, makeStaffKeys, messageAd, openMailbox, ready, relayCopyAd, reportAd, sodium, submitNewReport, toBase64url, unsealKey
 } from '../../src/protocol/index.js';
+import { verifyMailboxLogin, verifyMailboxRotate, verifyPow } from '../../src/protocol/checks.js';
 import type {
   ChannelInfo, ConsentRequest, Envelope, FetchInit, FetchLike, MailboxChallengeRequest, MailboxSessionRequest, MailboxView,
   ReportPlaintext, RotateMailboxRequest, StaffKeys, SubmitReportRequest

@@ -1,20 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { healthz, readyz } from '../../protocol/contract/index.js';
 import { checkReadiness } from '../plugins/readiness.js';
-import { errorBody } from '../schemas/common.js';
-
-const status = {
-  type: 'object',
-  properties: { status: { type: 'string' } },
-  required: ['status'],
-  additionalProperties: false,
-} as const;
+import { routeOf } from './operation-route.js';
 
 /** `/healthz`: the process is up. `/readyz`: the database answers and can write, and has disk to write on. */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['operations'], response: { 200: status } } }, async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.route({ ...routeOf(healthz), handler: async () => ({ status: 'ok' }) });
 
-  app.get('/readyz', { schema: { tags: ['operations'], response: { 200: status, 503: errorBody } } }, async () => {
-    await checkReadiness(app.database, app.config.minFreeDiskBytes);
-    return { status: 'ready' };
+  app.route({
+    ...routeOf(readyz),
+    handler: async () => {
+      await checkReadiness(app.database, app.config.minFreeDiskBytes);
+      return { status: 'ready' };
+    },
   });
-}
+};

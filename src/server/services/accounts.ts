@@ -5,7 +5,8 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
-import { fakeStaffSalt, sodium, staffVerifier, verifyStaffRecovery, STAFF_ARGON2_MEM, STAFF_ARGON2_MIN_MEM, STAFF_ARGON2_MIN_OPS, STAFF_ARGON2_OPS } from '../../protocol/index.js';
+import { sodium, STAFF_ARGON2_MEM, STAFF_ARGON2_MIN_MEM, STAFF_ARGON2_MIN_OPS, STAFF_ARGON2_OPS } from '../../protocol/index.js';
+import { fakeStaffSalt, staffVerifier, verifyStaffRecovery } from '../../protocol/checks.js';
 import type { Database, Transaction } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { adviserChannels, channels, invites, organisations, spentPowChallenges, staffAccounts, staffSessions } from '../db/schema.js';

@@ -6,7 +6,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { and, asc, count, eq, gt, lt, sql } from 'drizzle-orm';
-import { toBase64url, verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
+import { toBase64url, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
+import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate } from '../../protocol/checks.js';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type CaseStatus, type RelayState } from '../db/schema.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lt } from 'drizzle-orm';
-import { verifyPow } from '../../protocol/index.js';
+import { verifyPow } from '../../protocol/checks.js';
 import type { Database } from '../db/connection.js';
 import { spentPowChallenges } from '../db/schema.js';
 import { powRequired } from '../errors.js';

@@ -5,7 +5,8 @@
  */
 import type { Database } from '../db/connection.js';
 import { sql } from 'drizzle-orm';
-import { fromBase64url, verifyCaseCommitmentSignature, type CaseCommitment } from '../../protocol/index.js';
+import { fromBase64url, type CaseCommitment } from '../../protocol/index.js';
+import { verifyCaseCommitmentSignature } from '../../protocol/checks.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../errors.js';
 import type { Channels, PublicChannel } from './channels.js';

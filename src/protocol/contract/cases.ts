@@ -1,0 +1,157 @@
+/** The adviser's cases (docs/protocol.md §6 staff side): list, detail, messages to the reporter, status, registration, pin, grants. */
+import { Type, type Static } from '@sinclair/typebox';
+import { CaseMessages, MailboxFile } from './mailbox.js';
+import { operation } from './operation.js';
+import {
+  Base64url, Bytes, CaseStatus, Cursor, Described, Envelope, IsoTime, KeyWrap, NoContent, NullableString, NullableTime, OrNull, PageLimit,
+  PostMessageResponse, RelayState, Slug, StoredEnvelope, Strict
+} from './primitives.js';
+import { CaseCommitment } from './reporter.js';
+
+const summary = {
+  caseId: Type.String(),
+  channel: Type.String(),
+  status: CaseStatus,
+  receivedAt: IsoTime,
+  acknowledgedAt: NullableTime,
+  acknowledgeBy: IsoTime,
+  feedbackBy: IsoTime,
+  overdue: Type.Boolean(),
+  wrap: Base64url,
+};
+
+export const CaseSummary = Strict({ ...summary, unread: Type.Boolean() });
+export type CaseSummary = Static<typeof CaseSummary>;
+
+export const CaseListQuery = Strict({
+  status: Type.Optional(CaseStatus),
+  channel: Type.Optional(Slug),
+  before: Type.Optional(Cursor),
+  limit: Type.Optional(PageLimit),
+});
+export type CaseListQuery = Static<typeof CaseListQuery>;
+
+export const CaseList = Strict({
+  cases: Type.Array(CaseSummary),
+  next: NullableString({ description: 'Pass as `before` for the next page; null on the last.' }),
+});
+export type CaseList = Static<typeof CaseList>;
+
+export const CaseRelay = Strict({ relayId: Type.String(), state: RelayState, createdAt: IsoTime, sentAt: NullableTime, copy: StoredEnvelope });
+
+export const CaseDetail = Strict({
+  ...summary,
+  reporterWrap: Base64url,
+  reporterSignPublicKey: Described(Base64url, 'Extension: the key that signs the commitment and mailbox logins.'),
+  commitment: OrNull(CaseCommitment),
+  pin: NullableString({ description: "Extension: this adviser's own signed pin of the case key, once the adviser opened the case." }),
+  report: StoredEnvelope,
+  messages: CaseMessages,
+  relays: Type.Array(CaseRelay),
+  files: Type.Array(MailboxFile),
+  registration: OrNull(Strict({ nonce: Base64url, ciphertext: Base64url, updatedAt: IsoTime })),
+});
+export type CaseDetail = Static<typeof CaseDetail>;
+
+export const StatusChangeRequest = Strict({ status: CaseStatus });
+
+export const StatusChangeResponse = Strict({ status: CaseStatus, acknowledgedAt: NullableTime, acknowledgeBy: IsoTime, feedbackBy: IsoTime, overdue: Type.Boolean() });
+export type StatusChangeResponse = Static<typeof StatusChangeResponse>;
+
+export const RegistrationResponse = Strict({ updatedAt: IsoTime });
+
+export const PinRequest = Strict({ pin: Bytes(64) });
+
+export const GrantResponse = Strict({ keyId: Type.String() });
+
+/** The path parameter of every case route. */
+export const CaseParams = Strict({ caseId: Bytes(16) });
+
+export const listCases = operation({
+  method: 'GET',
+  url: '/api/v1/cases',
+  operationId: 'listCases',
+  summary: "The adviser's cases, newest first, a page at a time, with deadlines and unread markers",
+  tag: 'cases',
+  auth: 'staff',
+  querystring: CaseListQuery,
+  response: { 200: CaseList },
+  errors: [400, 401, 403],
+});
+
+export const getCase = operation({
+  method: 'GET',
+  url: '/api/v1/cases/:caseId',
+  operationId: 'getCase',
+  summary: 'One case: report, conversation, relays, registration and the keys to check it by',
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  response: { 200: CaseDetail },
+  errors: [400, 401, 403, 404],
+});
+
+export const postCaseMessage = operation({
+  method: 'POST',
+  url: '/api/v1/cases/:caseId/messages',
+  operationId: 'postCaseMessage',
+  summary: 'Send an encrypted message to the reporter',
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: Envelope,
+  response: { 201: PostMessageResponse },
+  errors: [400, 401, 403, 404, 413],
+});
+
+export const setCaseStatus = operation({
+  method: 'PATCH',
+  url: '/api/v1/cases/:caseId',
+  operationId: 'setCaseStatus',
+  summary: "Change a case's status; acknowledging it stops the seven-day clock",
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: StatusChangeRequest,
+  response: { 200: StatusChangeResponse },
+  errors: [400, 401, 403, 404, 409],
+});
+
+export const putRegistration = operation({
+  method: 'PUT',
+  url: '/api/v1/cases/:caseId/registration',
+  operationId: 'putRegistration',
+  summary: "Store the adviser's encrypted registration record of the case",
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: Envelope,
+  response: { 200: RegistrationResponse },
+  errors: [400, 401, 403, 404, 413],
+});
+
+export const pinCase = operation({
+  method: 'PUT',
+  url: '/api/v1/cases/:caseId/pin',
+  operationId: 'pinCase',
+  summary: "Extension: store this adviser's signed pin of the case key (once)",
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: PinRequest,
+  response: { 204: NoContent },
+  errors: [400, 401, 403, 404, 409],
+});
+
+export const grantCase = operation({
+  method: 'POST',
+  url: '/api/v1/cases/:caseId/grants',
+  operationId: 'grantCase',
+  summary: 'Give a colleague access: the case key wrapped for their box key',
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: KeyWrap,
+  response: { 201: GrantResponse },
+  errors: [400, 401, 403, 404, 409],
+});

@@ -1,0 +1,136 @@
+/** Relays (docs/protocol.md §5, §6): the adviser writes and sends them; organisation recipients read and answer them. */
+import { Type, type Static } from '@sinclair/typebox';
+import { CaseParams } from './cases.js';
+import { operation } from './operation.js';
+import {
+  Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, PageLimit, PostMessageResponse, RelayState,
+  StoredEnvelope, Strict, StringEnum
+} from './primitives.js';
+
+export const RelayKeyHolder = Strict({
+  keyId: Type.String(),
+  name: Type.String(),
+  boxPublicKey: Base64url,
+  signPublicKey: Described(Base64url, 'Extension: with boxPublicKey, gives the fingerprint people compare.'),
+});
+export type RelayKeyHolder = Static<typeof RelayKeyHolder>;
+
+export const RelayRecipients = Strict({
+  organisation: Strict({ id: Type.String(), name: Type.String() }),
+  recipients: Type.Array(RelayKeyHolder),
+  advisers: Type.Array(RelayKeyHolder),
+});
+export type RelayRecipients = Static<typeof RelayRecipients>;
+
+export const CreateRelayRequest = Strict({ relayId: Bytes(16), wraps: KeyWraps, text: Envelope, copy: Envelope });
+export type CreateRelayRequest = Static<typeof CreateRelayRequest>;
+
+export const CreateRelayResponse = Strict({ relayId: Type.String(), state: RelayState });
+
+export const SendRelayResponse = Strict({ relayId: Type.String(), state: RelayState, sentAt: IsoTime });
+
+export const RelayListQuery = Strict({ before: Type.Optional(Cursor), limit: Type.Optional(PageLimit) });
+export type RelayListQuery = Static<typeof RelayListQuery>;
+
+/** What an organisation recipient sees of a relay in its list: ids, times and its own wrap. */
+export const RelaySummary = Strict({ relayId: Type.String(), state: Type.Literal('sent'), sentAt: IsoTime, wrap: Base64url });
+export type RelaySummary = Static<typeof RelaySummary>;
+
+export const RelayList = Strict({ relays: Type.Array(RelaySummary), next: NullableString() });
+
+export const RelayMessage = Strict({
+  id: Type.String(),
+  author: StringEnum(['adviser', 'organisation']),
+  sentAt: IsoTime,
+  nonce: Base64url,
+  ciphertext: Base64url,
+});
+export type RelayMessage = Static<typeof RelayMessage>;
+
+/** One relay with its thread; the same shape for adviser and organisation, and nothing of the case. */
+export const RelayDetail = Strict({
+  relayId: Type.String(),
+  state: RelayState,
+  sentAt: NullableTime,
+  wrap: Base64url,
+  text: StoredEnvelope,
+  approval: NullableString({ description: "Extension: the reporter's keyed hash of the approved copy; null without consent or from a v1 client." }),
+  messages: Type.Array(RelayMessage),
+});
+export type RelayDetail = Static<typeof RelayDetail>;
+
+const RelayParams = Strict({ relayId: Bytes(16) });
+
+export const relayRecipients = operation({
+  method: 'GET',
+  url: '/api/v1/cases/:caseId/relay-recipients',
+  operationId: 'relayRecipients',
+  summary: "Who a relay of this case is sealed to: the organisation's recipients and the case's advisers, with their keys",
+  tag: 'relays',
+  auth: 'staff',
+  params: CaseParams,
+  response: { 200: RelayRecipients },
+  errors: [400, 401, 403, 404],
+});
+
+export const createRelay = operation({
+  method: 'POST',
+  url: '/api/v1/cases/:caseId/relays',
+  operationId: 'createRelay',
+  summary: "Store an anonymised relay: the text for the organisation and the reporter's copy to approve",
+  tag: 'relays',
+  auth: 'staff',
+  params: CaseParams,
+  body: CreateRelayRequest,
+  response: { 201: CreateRelayResponse },
+  errors: [400, 401, 403, 404, 409, 413],
+});
+
+export const sendRelay = operation({
+  method: 'POST',
+  url: '/api/v1/relays/:relayId/send',
+  operationId: 'sendRelay',
+  summary: 'Send an approved relay to the organisation',
+  tag: 'relays',
+  auth: 'staff',
+  params: RelayParams,
+  response: { 200: SendRelayResponse },
+  errors: [400, 401, 403, 404, 409],
+});
+
+export const listRelays = operation({
+  method: 'GET',
+  url: '/api/v1/relays',
+  operationId: 'listRelays',
+  summary: "The relays sent to the recipient's organisation, newest first, a page at a time",
+  tag: 'relays',
+  auth: 'staff',
+  querystring: RelayListQuery,
+  response: { 200: RelayList },
+  errors: [400, 401, 403],
+});
+
+export const getRelay = operation({
+  method: 'GET',
+  url: '/api/v1/relays/:relayId',
+  operationId: 'getRelay',
+  summary: 'One relay with its thread between adviser and organisation',
+  tag: 'relays',
+  auth: 'staff',
+  params: RelayParams,
+  response: { 200: RelayDetail },
+  errors: [400, 401, 403, 404],
+});
+
+export const postRelayMessage = operation({
+  method: 'POST',
+  url: '/api/v1/relays/:relayId/messages',
+  operationId: 'postRelayMessage',
+  summary: "Answer in a relay's thread, as its adviser or a recipient of its organisation",
+  tag: 'relays',
+  auth: 'staff',
+  params: RelayParams,
+  body: Envelope,
+  response: { 201: PostMessageResponse },
+  errors: [400, 401, 403, 404, 409, 413],
+});
