@@ -11,8 +11,9 @@
  *    cursor taken from walking the app's pages, page 100 by default). Should the app refuse
  *    `limit`, the runs leave it out (50 is the default) and the report says so. Both sides answer the
  *    same JSON (checked: deep-equal), behind a bearer token checked against staff_sessions.
- *  - Load: autocannon, 10 connections, alternating baseline and app runs for 3 rounds; the
- *    report gives per-round figures, medians and the ratio app/baseline.
+ *  - Load: autocannon, 10 connections, 4 rounds of a baseline and an app run, the baseline first
+ *    in odd rounds and the app first in even ones; the report gives per-round figures, medians
+ *    and the ratio app/baseline.
  *  - The queries alone: the app's SQL (captured from the service as it runs) and the
  *    baseline's, timed serially on one connection, and EXPLAIN (ANALYZE, BUFFERS) of both.
  *
@@ -58,6 +59,7 @@ import {
   type LoadSummary,
   type Machine,
   listenOnLoopback,
+  roundOrder,
 } from './lib.js';
 
 const LIST_PATH = '/api/v1/cases';
@@ -83,7 +85,7 @@ function setting(name: string, fallback: number): number {
 const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test',
   seconds: setting('BENCH_CASES_SECONDS', 10),
-  rounds: setting('BENCH_ROUNDS', 3),
+  rounds: setting('BENCH_ROUNDS', 4),
   warmupSeconds: 1,
   connections: setting('BENCH_CASES_CONNECTIONS', 10),
   deepPage: setting('BENCH_CASES_DEEP_PAGE', 100),
@@ -800,11 +802,12 @@ async function main(): Promise<void> {
       log(`round ${r + 1}/${settings.rounds} (${elapsed()})`);
       const round = {} as Round;
       for (const page of ['first', 'deep'] as const) {
-        const b = await measure(baseline, paths[page], seeded.token, settings.seconds, scratch.name);
-        log(brief(`${page} baseline`, b));
-        const a = await measure(app, paths[page], seeded.token, settings.seconds, scratch.name);
-        log(brief(`${page} app`, a));
-        round[page] = { baseline: b, app: a };
+        const figures = {} as Round[PageName];
+        for (const side of roundOrder(r, baseline, app)) {
+          figures[side.name] = await measure(side, paths[page], seeded.token, settings.seconds, scratch.name);
+          log(brief(`${page} ${side.name}`, figures[side.name]));
+        }
+        round[page] = figures;
       }
       rounds.push(round);
     }
@@ -894,13 +897,17 @@ function report(input: ReportInput): string {
       medians(page, 'baseline'),
       medians(page, 'app'),
     ]);
+  const cpuOf = (page: PageName, side: SideName) => med(page, side, 'serverCpu') + med(page, side, 'postgresCpu');
+  const cpuRatio = (page: PageName) => cpuOf(page, 'app') / cpuOf(page, 'baseline');
   const headline = (page: PageName) =>
     `- **${pageLabel(page)}: app p50 ${fixed(med(page, 'app', 'p50'))} ms, p99 ${fixed(med(page, 'app', 'p99'))} ms, mean ${fixed(med(page, 'app', 'mean'), 2)} ms, ${fixed(
       med(page, 'app', 'rps'),
     )} req/s; baseline p50 ${fixed(med(page, 'baseline', 'p50'))} ms, p99 ${fixed(med(page, 'baseline', 'p99'))} ms, ${fixed(med(page, 'baseline', 'rps'))} req/s: app/baseline ${fixed(
       ratio(page),
       2,
-    )}× the throughput** (per round: ${rounds.map((r) => `${fixed(r[page].app.rps / r[page].baseline.rps, 2)}×`).join(', ')}).`;
+    )}× the throughput** (per round: ${rounds.map((r) => `${fixed(r[page].app.rps / r[page].baseline.rps, 2)}×`).join(', ')}), ${fixed(cpuRatio(page), 2)}× its CPU per request.${
+      page === 'first' ? ` Target (issue 10) ≥ 0.9× and ≤ 1.15×: **${ratio(page) >= 0.9 && cpuRatio(page) <= 1.15 ? 'met' : 'NOT met'}**.` : ''
+    }`;
 
   // What the plan of the app's deep page does, in words.
   const deep = plans.appDeep;
@@ -1010,7 +1017,7 @@ function report(input: ReportInput): string {
     '- **app**: `buildApp(loadConfig({ LOG_LEVEL: \'info\', POW_DIFFICULTY: \'0\' }), database, { logStream })` with a stream that discards what it gets: helmet headers, JSON schemas (request and response), services, drizzle, info-level request logs formatted. The route authenticates the token (session joined to the account), then runs the list query of services/cases.ts.',
     '- **baseline**: bare Fastify (no logger, no plugins, no schemas) whose route looks the token\'s hash up in staff_sessions joined to staff_accounts (one indexed select, as the app), then runs a plain select of the page: case_wraps for the adviser joined to cases and channels, only the columns the answer needs, `order by c.received_at desc, c.id desc limit 51`, for the deep page with the app\'s own keyset predicate `c.received_at < $t or (c.received_at = $t and c.id < $id)`. It computes the deadlines and `unread` with the same functions and answers the same JSON (checked: deep-equal to the app\'s answer for both pages).',
     `- **pages**: the first page (\`GET ${listPath(input.limitProbe.status === 200)}\`) and page ${input.deepPage} (\`${listPath(input.limitProbe.status === 200, '<cursor>')}\`, cases ${input.deepFirstRank}–${input.deepFirstRank + input.deepRows - 1} of A's ${seeded.adviserCases}, the cursor from the walk).`,
-    `- **order**: warm-up ${settings.warmupSeconds} s per page and server, then ${settings.rounds} rounds of: first page baseline, app; deep page baseline, app; ${settings.seconds} s each. Figures are autocannon's (latency of 2xx answers). CPU per request: the server process (user + system) and the PostgreSQL backends of the scratch database, divided by completed requests. Cores busy: the whole machine, load generator included; in brackets the share of processes other than the server, PostgreSQL and the load generator.`,
+    `- **order**: warm-up ${settings.warmupSeconds} s per page and server, then ${settings.rounds} rounds of: first page, deep page, both sides ${settings.seconds} s each; the baseline runs first in odd rounds, the app in even ones. Figures are autocannon's (latency of 2xx answers). CPU per request: the server process (user + system) and the PostgreSQL backends of the scratch database, divided by completed requests. Cores busy: the whole machine, load generator included; in brackets the share of processes other than the server, PostgreSQL and the load generator.`,
     '',
     '### First page',
     '',

@@ -527,6 +527,15 @@ export async function describeMachine(postgresUrl?: string): Promise<Machine> {
 // ---------------------------------------------------------------------------------------
 // Numbers and Markdown
 
+/**
+ * The sides of round `round` (from 0) in the order they run: the baseline first in even rounds,
+ * the app first in odd ones, so neither side always runs on a database and caches the other
+ * just warmed. Use an even number of rounds for a fair split.
+ */
+export function roundOrder<T>(round: number, baseline: T, app: T): [T, T] {
+  return round % 2 === 0 ? [baseline, app] : [app, baseline];
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
