@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import fastifyHelmet from '@fastify/helmet';
 import helmet from 'helmet';
 
 /**
@@ -32,18 +31,21 @@ const helmetOptions = {
   xFrameOptions: { action: 'deny' },
 } as const;
 
+/**
+ * helmet computes the same headers on every request from options that never change, so they
+ * are computed once (below) and copied onto each answer. onSend runs last, after
+ * @fastify/static and every handler, so nothing may be cached either.
+ */
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyHelmet, { global: true, ...helmetOptions });
-  // onSend runs last, after @fastify/static and every handler: nothing may be cached.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('cache-control', 'no-store');
-    return payload;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(securityHeaderSet);
+    done(null, payload);
   });
 }
 
 /**
- * The same headers as a fixed list, for answers written outside the request lifecycle (router
- * and connection errors), where no hook runs. helmet itself computes them from the same options.
+ * The headers as a fixed list, computed by helmet from the options above: for every answer,
+ * including those written outside the request lifecycle (router and connection errors).
  */
 function fixedSecurityHeaders(): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
