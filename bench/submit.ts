@@ -114,8 +114,8 @@ async function serveApp(url: string) {
 }
 
 const INSERT_CASE = `insert into baseline_cases
-  (id, channel_id, mailbox_id, reporter_sign_public_key, reporter_box_public_key, reporter_wrap, report_nonce, report_ciphertext, received_at, last_reporter_activity_at)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`;
+  (id, channel_id, mailbox_id, reporter_sign_public_key, reporter_box_public_key, reporter_wrap, report_nonce, report_ciphertext, received_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 
 /**
  * The baseline: bare Fastify (no logger, no plugins, no schemas) and a pg Pool of the app's
@@ -171,28 +171,44 @@ async function serveBaseline(url: string) {
     const denied = () => reply.status(401).send({ error: 'not_signed_in', message: 'Open the mailbox with your code first.' });
     if (!token) return denied();
     const hash = createHash('sha256').update(token, 'utf8').digest();
-    const session = await pool.query<{ case_id: string }>('select * from mailbox_sessions where token_hash = $1 and expires_at > $2', [hash, new Date()]);
+    const session = await pool.query<{ case_id: string }>({ name: 'b_session', text: 'select case_id from mailbox_sessions where token_hash = $1 and expires_at > $2', values: [hash, new Date()] });
     const caseId = session.rows[0]?.case_id;
     if (!caseId) return denied();
-    const found = await pool.query('select * from cases where id = $1', [caseId]);
+    const found = await pool.query({ name: 'b_case', text: 'select * from cases where id = $1', values: [caseId] });
     const row = found.rows[0] as
-      | { id: string; status: string; received_at: Date; acknowledged_at: Date | null; reporter_wrap: Buffer; report_nonce: Buffer; report_ciphertext: Buffer }
+      | {
+          id: string;
+          status: string;
+          received_at: Date;
+          acknowledged_at: Date | null;
+          reporter_wrap: Buffer;
+          report_nonce: Buffer;
+          report_ciphertext: Buffer;
+          commitment_key: Buffer | null;
+          commitment_signature: Buffer | null;
+          commitment_chosen: string | null;
+          commitment_excluded: string | null;
+        }
       | undefined;
     if (!row) return denied();
-    const [messages, relays, files] = await Promise.all([
+    const [messages, relays, files, readers] = await Promise.all([
       pool.query<{ id: string; author: string; sent_at: Date; nonce: Buffer; ciphertext: Buffer }>(
-        'select id, author, sent_at, nonce, ciphertext from messages where case_id = $1 order by sent_at, id',
-        [caseId],
+        { name: 'b_messages', text: 'select id, author, sent_at, nonce, ciphertext from messages where case_id = $1 order by seq', values: [caseId] },
       ),
       pool.query<{ id: string; state: string; copy_nonce: Buffer; copy_ciphertext: Buffer }>(
-        'select id, state, copy_nonce, copy_ciphertext from relays where case_id = $1 order by created_at, id',
-        [caseId],
+        { name: 'b_relays', text: 'select id, state, copy_nonce, copy_ciphertext from relays where case_id = $1 order by created_at, id', values: [caseId] },
       ),
       pool.query<{ id: string; header_nonce: Buffer; header_ciphertext: Buffer; bytes: number; completed_at: Date | null }>(
-        'select id, header_nonce, header_ciphertext, bytes, completed_at from files where case_id = $1 order by created_at, id',
-        [caseId],
+        { name: 'b_files', text: 'select id, header_nonce, header_ciphertext, bytes, completed_at from files where case_id = $1 order by created_at, id', values: [caseId] },
       ),
+      pool.query<{ account_id: string; display_name: string; granted_by: string | null }>({
+        name: 'b_readers',
+        text: `select w.account_id, a.display_name, w.granted_by from case_wraps w join staff_accounts a on a.id = w.account_id
+          where w.case_id = $1 order by w.created_at, w.account_id`,
+        values: [caseId],
+      }),
     ]);
+    const ids = (list: string | null) => (list ? list.split(',') : []);
     return {
       caseId: row.id,
       status: row.status,
@@ -206,6 +222,11 @@ async function serveBaseline(url: string) {
       files: files.rows
         .filter((f) => f.completed_at !== null)
         .map((f) => ({ fileId: f.id, header: { nonce: text(f.header_nonce), ciphertext: text(f.header_ciphertext) }, bytes: f.bytes })),
+      commitment:
+        row.commitment_key === null || row.commitment_signature === null
+          ? null
+          : { key: text(row.commitment_key), signature: text(row.commitment_signature), chosen: ids(row.commitment_chosen), excluded: ids(row.commitment_excluded) },
+      readers: readers.rows.map((r) => ({ keyId: r.account_id, name: r.display_name, granted: r.granted_by !== null })),
     };
   });
 
@@ -746,7 +767,7 @@ function report(input: ReportInput): string {
     '',
     '### Mailbox reads',
     '',
-    `${input.mailboxes.length} reporters submitted through the app, opened a session through \`POST /api/v1/mailbox/challenge\` and \`/session\` (Ed25519 signature with a key pair of their own), and ${withMessages} of them posted 3 encrypted messages. Then \`GET /api/v1/mailbox\` with ${settings.connections} connections, each request with the next bearer token; the answer is ~${fixed(input.readBytes / 1024, 1)} KB for a case with messages. The baseline route runs the app's queries by hand (session by token hash, case row, then messages, relays and files in parallel) and answers the same JSON (checked: deep-equal to the app's answer; the report and the messages decrypt with the case key). Warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s each, the order alternating as above.`,
+    `${input.mailboxes.length} reporters submitted through the app, opened a session through \`POST /api/v1/mailbox/challenge\` and \`/session\` (Ed25519 signature with a key pair of their own), and ${withMessages} of them posted 3 encrypted messages. Then \`GET /api/v1/mailbox\` with ${settings.connections} connections, each request with the next bearer token; the answer is ~${fixed(input.readBytes / 1024, 1)} KB for a case with messages. The baseline route runs the app's queries by hand as named prepared statements, as the app does (session by token hash, case row, then messages, relays, files and readers in parallel) and answers the same JSON (checked: deep-equal to the app's answer; the report and the messages decrypt with the case key). Warm-up 2 s each, then ${settings.rounds} rounds of ${settings.readSeconds} s each, the order alternating as above.`,
     '',
     table(reads, false),
     '',

@@ -13,7 +13,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type CaseStatus, type RelayState } from '../db/schema.js';
 import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
-import { caseReaders, commitmentOf } from './case-commitments.js';
+import { caseReaders, commitmentOf, preparedCaseReaders, toReaders } from './case-commitments.js';
 import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
 import { feedbackBy } from './deadlines.js';
 import { recordReporterEvent } from './reporter-events.js';
@@ -81,6 +81,36 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
     return new Date(Buffer.from(body).readUInt32BE(0) * 60 * 1000);
   }
 
+  // The reads of every mailbox request, prepared once: the SQL is built once, and PostgreSQL
+  // parses and plans each once per connection instead of once per request.
+  const prepared = {
+    session: db
+      .select({ caseId: mailboxSessions.caseId })
+      .from(mailboxSessions)
+      .where(and(eq(mailboxSessions.tokenHash, sql.placeholder('hash')), gt(mailboxSessions.expiresAt, sql.placeholder('now'))))
+      .prepare('mailbox_session'),
+    caseRow: db.select().from(cases).where(eq(cases.id, sql.placeholder('caseId'))).prepare('mailbox_case'),
+    messages: db
+      .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
+      .from(messages)
+      .where(eq(messages.caseId, sql.placeholder('caseId')))
+      .orderBy(asc(messages.seq))
+      .prepare('mailbox_messages'),
+    relays: db
+      .select({ relayId: relays.id, state: relays.state, nonce: relays.copyNonce, ciphertext: relays.copyCiphertext })
+      .from(relays)
+      .where(eq(relays.caseId, sql.placeholder('caseId')))
+      .orderBy(asc(relays.createdAt), asc(relays.id))
+      .prepare('mailbox_relays'),
+    files: db
+      .select({ fileId: files.id, nonce: files.headerNonce, ciphertext: files.headerCiphertext, bytes: files.bytes, completedAt: files.completedAt })
+      .from(files)
+      .where(eq(files.caseId, sql.placeholder('caseId')))
+      .orderBy(asc(files.createdAt), asc(files.id))
+      .prepare('mailbox_files'),
+    readers: preparedCaseReaders(db, 'mailbox_readers'),
+  };
+
   return {
     /** Writes nothing, and looks the same whether or not the mailbox exists. */
     challenge(mailboxId: string, now = new Date()): Uint8Array {
@@ -117,10 +147,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
     async authenticate(token: string | undefined, now = new Date()): Promise<{ caseId: string; tokenHash: Buffer }> {
       if (!token) throw notSignedIn();
       const hash = tokenHash(token);
-      const [session] = await db
-        .select({ caseId: mailboxSessions.caseId })
-        .from(mailboxSessions)
-        .where(and(eq(mailboxSessions.tokenHash, hash), gt(mailboxSessions.expiresAt, now)));
+      const [session] = await prepared.session.execute({ hash, now });
       if (!session) throw notSignedIn();
       return { caseId: session.caseId, tokenHash: hash };
     },
@@ -130,25 +157,13 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
     },
 
     async read(caseId: string): Promise<MailboxView> {
-      const [row] = await db.select().from(cases).where(eq(cases.id, caseId));
+      const [row] = await prepared.caseRow.execute({ caseId });
       if (!row) throw notSignedIn();
       const [messageRows, relayRows, fileRows, readers] = await Promise.all([
-        db
-          .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
-          .from(messages)
-          .where(eq(messages.caseId, caseId))
-          .orderBy(asc(messages.seq)),
-        db
-          .select({ relayId: relays.id, state: relays.state, nonce: relays.copyNonce, ciphertext: relays.copyCiphertext })
-          .from(relays)
-          .where(eq(relays.caseId, caseId))
-          .orderBy(asc(relays.createdAt), asc(relays.id)),
-        db
-          .select({ fileId: files.id, nonce: files.headerNonce, ciphertext: files.headerCiphertext, bytes: files.bytes, completedAt: files.completedAt })
-          .from(files)
-          .where(eq(files.caseId, caseId))
-          .orderBy(asc(files.createdAt), asc(files.id)),
-        caseReaders(db, caseId),
+        prepared.messages.execute({ caseId }),
+        prepared.relays.execute({ caseId }),
+        prepared.files.execute({ caseId }),
+        prepared.readers.execute({ caseId }).then(toReaders),
       ]);
       return {
         caseId: row.id,
