@@ -125,6 +125,24 @@ export function createAccounts(
   let fakeSignPublicKey: Uint8Array | undefined;
   const work = (kind: Work) => options.onWork?.(kind);
 
+  /**
+   * The session behind a bearer token, on every staff request: only the columns a principal
+   * needs (not the account's key bundles), prepared once.
+   */
+  const sessionByToken = db
+    .select({
+      createdAt: staffSessions.createdAt,
+      lastUsedAt: staffSessions.lastUsedAt,
+      accountId: staffAccounts.id,
+      role: staffAccounts.role,
+      username: staffAccounts.username,
+      totpEnabledAt: staffAccounts.totpEnabledAt,
+    })
+    .from(staffSessions)
+    .innerJoin(staffAccounts, eq(staffSessions.accountId, staffAccounts.id))
+    .where(and(eq(staffSessions.tokenHash, sql.placeholder('hash')), gt(staffSessions.expiresAt, sql.placeholder('now')), isNull(staffAccounts.disabledAt)))
+    .prepare('staff_session_by_token');
+
   /** Whether `authKey` is the account's (or, for an unknown name, a stand-in's), at the cost of one hash either way. */
   function keyMatches(authKey: Uint8Array, verifier: Uint8Array | undefined): boolean {
     work('verifier');
@@ -359,13 +377,8 @@ export function createAccounts(
     async authenticate(token: string | undefined, now = new Date()): Promise<StaffPrincipal> {
       if (!token) throw notSignedIn();
       const hash = tokenHash(token);
-      const [row] = await db
-        .select({ session: staffSessions, account: staffAccounts })
-        .from(staffSessions)
-        .innerJoin(staffAccounts, eq(staffSessions.accountId, staffAccounts.id))
-        .where(and(eq(staffSessions.tokenHash, hash), gt(staffSessions.expiresAt, now), isNull(staffAccounts.disabledAt)));
-      if (!row) throw notSignedIn();
-      const { session, account } = row;
+      const [session] = await sessionByToken.execute({ hash, now });
+      if (!session) throw notSignedIn();
       const absoluteEnd = session.createdAt.getTime() + SESSION_MAX_MS;
       if (now.getTime() >= absoluteEnd) throw notSignedIn();
       if (now.getTime() - session.lastUsedAt.getTime() > SESSION_TOUCH_MS) {
@@ -373,11 +386,11 @@ export function createAccounts(
         await db.update(staffSessions).set({ lastUsedAt: now, expiresAt }).where(eq(staffSessions.tokenHash, hash));
       }
       return {
-        accountId: account.id,
-        role: account.role,
-        username: account.username,
+        accountId: session.accountId,
+        role: session.role,
+        username: session.username,
         tokenHash: hash,
-        totpEnrolmentRequired: options.requireTotp && account.role === 'adviser' && account.totpEnabledAt === null,
+        totpEnrolmentRequired: options.requireTotp && session.role === 'adviser' && session.totpEnabledAt === null,
       };
     },
 
