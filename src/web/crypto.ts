@@ -63,3 +63,9 @@ export function call<T>(method: string, args: unknown[] = [], progress?: (stage:
     start().postMessage(request);
   });
 }
+
+let warming: Promise<unknown> | undefined;
+/** Warms the worker's key derivation once per page load (see the worker's warmUp); never fails. */
+export function warmUp(): void {
+  warming ??= call('warmUp').catch(() => undefined);
+}

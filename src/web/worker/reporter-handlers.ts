@@ -1,5 +1,7 @@
 /** Worker-side reporter flows: submit a report, open and use the mailbox with the code. */
-import { openMailbox, pinnedAdvisers, ProtocolError, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext } from '../../protocol/index.js';
+import {
+  deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
+} from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
 
 /**
@@ -36,6 +38,15 @@ export function reporterHandlers(client: ConfidantClient) {
   };
 
   return {
+    /**
+     * One derivation of a throwaway code, while the reporter is still writing: the first
+     * Argon2id in a worker grows its WebAssembly memory to 64 MiB, which costs more than the
+     * derivation itself, so the one that counts runs warm. Nothing is sent or kept.
+     */
+    async warmUp() {
+      await deriveMailboxKeys(generateCode().body);
+    },
+
     /** Instant typo feedback from the check symbols, before any derivation. */
     async checkCode(_progress: Progress, input: string) {
       const read = readBack(input);

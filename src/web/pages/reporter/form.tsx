@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Busy, Link, formatDate } from '../../components/ui.js';
-import { call } from '../../crypto.js';
+import { call, warmUp } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
 import type { ReportPlaintext } from '../../../protocol/plaintexts.js';
 import type { ChannelInfo } from '../../../protocol/wire.js';
@@ -38,6 +38,8 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<Submitted | null>(null);
   useAskBeforeUnload(step === 'sending');
+  // The code's key derivation runs warm when the report is sent (crypto.ts, warmUp).
+  useEffect(warmUp, []);
 
   if (step === 'sending') {
     return (
