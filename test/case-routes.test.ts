@@ -9,10 +9,9 @@
  * times or states in the past. Advisers get accounts through invites with random authKeys: the
  * server never derives anything from a passphrase, so no Argon2id is needed.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gt } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import {
   MESSAGE_BLOCK,
   REGISTRATION_BLOCK,
@@ -36,6 +35,7 @@ import { auditLog, caseWraps, cases, messages, registrations, type CaseStatus } 
 import { addCalendarMonths } from '../src/server/services/deadlines.js';
 import { buildTestApp } from './helper.js';
 import { addChannel } from './fixtures.js';
+import { ECHO, isError } from './helpers/answers.js';
 
 await ready();
 
@@ -46,7 +46,6 @@ const loket = await addChannel(db, 'loket');
 const tweede = await addChannel(db, 'tweede');
 
 /** Put into requests wherever a value may go; lower case, so snake-casing cannot disguise it. */
-const ECHO = 'zqxecho7731';
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -58,20 +57,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 // Loosely typed access to a body.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Asserts an error answer: status, code, exactly { error, message }, and no echo of `distinctive` values. */
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string, distinctive: unknown[] = []): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  const body = answer.json() as Record<string, unknown>;
-  t.equal(body.error, code, `${what}: error code ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: the body is exactly { error, message }`);
-  t.type(body.message, 'string', `${what}: the message is a string`);
-  const text = answer.body.toLowerCase();
-  for (const value of [ECHO, ...distinctive]) {
-    if (typeof value !== 'string' || value.length < 8) continue;
-    t.notOk(text.includes(value.toLowerCase()), `${what}: the answer does not echo "${value.slice(0, 24)}"`);
-  }
-}
 
 // ─── Advisers ───────────────────────────────────────────────────────────────────────────────
 

@@ -12,23 +12,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle } from '../src/protocol/index.js';
 import { buildApp } from '../src/server/app.js';
 import { openDatabase } from '../src/server/db/connection.js';
 import { isDatabaseUnavailable } from '../src/server/plugins/errors.js';
 import { LogCapture, buildTestApp, databaseKind, openTestDatabase, testConfig } from './helper.js';
 import { addChannel } from './fixtures.js';
+import { isError } from './helpers/answers.js';
 
 const b64 = (bytes: number) => randomBytes(bytes).toString('base64url');
 const sealed = () => ({ nonce: b64(24), ciphertext: b64(80) });
-
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  const body = answer.json() as Record<string, unknown>;
-  t.equal(body.error, code, `${what}: ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: exactly error and message`);
-}
 
 /** A staff account made through an invite and signed in; random keys, since the server derives nothing. */
 async function signedIn(app: FastifyInstance, invite: { role: 'adviser'; channel: string } | { role: 'recipient'; organisation: string }) {

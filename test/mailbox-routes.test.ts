@@ -5,10 +5,9 @@
  * malformed body: the status, the error code, a body of exactly { error, message }, and no
  * echo of what the request carried.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import {
   MESSAGE_BLOCK,
   REPORT_BLOCK,
@@ -33,6 +32,7 @@ import { feedbackBy } from '../src/server/services/deadlines.js';
 import { tokenHash } from '../src/server/tokens.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser, addChannel } from './fixtures.js';
+import { ECHO, isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
 
@@ -44,8 +44,6 @@ const { organisationId } = await app.services.channels.bySlug('postbus');
 const anna = await addAdviser(db, 'postbus', 'Anna de Vries');
 
 /** Put into requests wherever a value may go; lower case, so snake-casing cannot disguise it. */
-const ECHO = 'zqxecho7731';
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const MINUTE = 60 * 1000;
 /** `iso` is the whole hour of a moment between `before` and now (a request may cross an hour). */
 const isHourOf = (iso: string, before: number) => [toHour(new Date(before)).toISOString(), toHour(new Date()).toISOString()].includes(iso);
@@ -53,27 +51,6 @@ const isHourOf = (iso: string, before: number) => [toHour(new Date(before)).toIS
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const randomB64 = (bytes: number) => randomBytes(bytes).toString('base64url');
 const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
-
-/** The same bytes for a lenient decoder, but the last symbol's unused low bits are not zero. */
-function nonCanonical(text: string): string {
-  if (text.length % 4 === 0) throw new Error('a string without unused bits cannot be made non-canonical');
-  const last = BASE64URL.indexOf(text.charAt(text.length - 1));
-  return text.slice(0, -1) + BASE64URL.charAt(last + 1);
-}
-
-/** Asserts an error answer: status, code, exactly { error, message }, and no echo of `distinctive` values. */
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string, distinctive: unknown[] = []): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  const body = answer.json() as Record<string, unknown>;
-  t.equal(body.error, code, `${what}: error code ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: the body is exactly { error, message }`);
-  t.type(body.message, 'string', `${what}: the message is a string`);
-  const text = answer.body.toLowerCase();
-  for (const value of [ECHO, ...distinctive]) {
-    if (typeof value !== 'string' || value.length < 10) continue;
-    t.notOk(text.includes(value.toLowerCase()), `${what}: the answer does not echo "${value.slice(0, 24)}"`);
-  }
-}
 
 // Loosely typed access to a body, for breaking one field at a time.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -12,10 +12,9 @@
  * without the case), Rob (second recipient of Acme), Rita (recipient of Acme, disabled by the
  * first test and left out from then on) and Otto (recipient of Other).
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import {
   ConfidantClient,
   MESSAGE_BLOCK,
@@ -46,6 +45,7 @@ import { createAdministration } from '../src/server/services/administration.js';
 import { newId, newToken, tokenHash } from '../src/server/tokens.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser } from './fixtures.js';
+import { ECHO, isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
 
@@ -55,42 +55,14 @@ const { app, database, baseUrl } = await buildTestApp(t, { MAX_MESSAGE_BYTES: St
 const { db } = database;
 
 /** Put into requests wherever a value may go; lower case, so snake-casing cannot disguise it. */
-const ECHO = 'zqxecho7731';
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const randomB64 = (bytes: number) => randomBytes(bytes).toString('base64url');
 const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The same bytes for a lenient decoder, but the last symbol's unused low bits are not zero. */
-function nonCanonical(text: string): string {
-  if (text.length % 4 === 0) throw new Error('a string without unused bits cannot be made non-canonical');
-  const last = BASE64URL.indexOf(text.charAt(text.length - 1));
-  return text.slice(0, -1) + BASE64URL.charAt(last + 1);
-}
-
 // Loosely typed access to a body, for breaking one field at a time.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Asserts an error answer: status, code, exactly { error, message }, and no echo of `distinctive` values. */
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string, distinctive: unknown[] = []): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  let body: Record<string, unknown> = {};
-  try {
-    body = answer.json() as Record<string, unknown>;
-  } catch {
-    t.fail(`${what}: the answer is JSON`);
-  }
-  t.equal(body.error, code, `${what}: error code ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: the body is exactly { error, message }`);
-  t.type(body.message, 'string', `${what}: the message is a string`);
-  const text = answer.body.toLowerCase();
-  for (const value of [ECHO, ...distinctive]) {
-    if (typeof value !== 'string' || value.length < 10) continue;
-    t.notOk(text.includes(value.toLowerCase()), `${what}: the answer does not echo "${value.slice(0, 24)}"`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Organisations, channels and accounts.

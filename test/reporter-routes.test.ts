@@ -4,10 +4,9 @@
  * request can be wrong, one thing at a time: the status, the error code, a body of exactly
  * { error, message }, and no echo of what the request carried.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createHmac, randomBytes } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import {
   REPORT_BLOCK, encryptRecord, ready, reportAd, sealKey, sodium, solvePow, type SubmitReportRequest
 } from '../src/protocol/index.js';
@@ -15,6 +14,7 @@ import { verifyPow } from '../src/protocol/checks.js';
 import { caseWraps, cases, staffAccounts } from '../src/server/db/schema.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser, addChannel } from './fixtures.js';
+import { ECHO, isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
 
@@ -23,33 +23,10 @@ const { app, database } = await buildTestApp(t, { POW_DIFFICULTY: '6', MAX_REPOR
 const { db } = database;
 
 /** Put into requests wherever a value may go; lower case, so snake-casing cannot disguise it. */
-const ECHO = 'zqxecho7731';
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DAY = 24 * 3600 * 1000;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const randomB64 = (bytes: number) => randomBytes(bytes).toString('base64url');
-
-/** The same bytes for a lenient decoder, but the last symbol's unused low bits are not zero. */
-function nonCanonical(text: string): string {
-  if (text.length % 4 === 0) throw new Error('a string without unused bits cannot be made non-canonical');
-  const last = BASE64URL.indexOf(text.charAt(text.length - 1));
-  return text.slice(0, -1) + BASE64URL.charAt(last + 1);
-}
-
-/** Asserts an error answer: status, code, exactly { error, message }, and no echo of `distinctive` values. */
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string, distinctive: unknown[] = []): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  const body = answer.json() as Record<string, unknown>;
-  t.equal(body.error, code, `${what}: error code ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: the body is exactly { error, message }`);
-  t.type(body.message, 'string', `${what}: the message is a string`);
-  const text = answer.body.toLowerCase();
-  for (const value of [ECHO, ...distinctive]) {
-    if (typeof value !== 'string' || value.length < 10) continue;
-    t.notOk(text.includes(value.toLowerCase()), `${what}: the answer does not echo "${value.slice(0, 24)}"`);
-  }
-}
 
 interface Recipient {
   id: string;

@@ -11,7 +11,7 @@
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gt } from 'drizzle-orm';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   MESSAGE_BLOCK, REGISTRATION_BLOCK, STAFF_ARGON2_MEM, STAFF_ARGON2_OPS, makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle, signStaffRecovery, type StaffKeys
 } from '../src/protocol/index.js';
@@ -24,6 +24,7 @@ import { tokenHash } from '../src/server/tokens.js';
 import { buildApp } from '../src/server/app.js';
 import { LogCapture, buildTestApp, testConfig } from './helper.js';
 import { addAdviser, addChannel, fromBase32 } from './fixtures.js';
+import { ECHO, isError } from './helpers/answers.js';
 
 await ready();
 
@@ -35,7 +36,6 @@ await addChannel(db, 'tweede');
 const admin = app.services.administration;
 
 /** Put into requests wherever a value may go; lower case, so snake-casing cannot disguise it. */
-const ECHO = 'zqxecho7731';
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -47,20 +47,6 @@ const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'))
 
 // Loosely typed access to a body, for breaking one field at a time.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Asserts an error answer: status, code, exactly { error, message }, and no echo of `distinctive` values. */
-function isError(t: Test, answer: LightMyRequestResponse, status: number, code: string, what: string, distinctive: unknown[] = []): void {
-  t.equal(answer.statusCode, status, `${what}: status ${status}`);
-  const body = answer.json() as Record<string, unknown>;
-  t.equal(body.error, code, `${what}: error code ${code}`);
-  t.strictSame(Object.keys(body).sort(), ['error', 'message'], `${what}: the body is exactly { error, message }`);
-  t.type(body.message, 'string', `${what}: the message is a string`);
-  const text = answer.body.toLowerCase();
-  for (const value of [ECHO, ...distinctive]) {
-    if (typeof value !== 'string' || value.length < 8) continue;
-    t.notOk(text.includes(value.toLowerCase()), `${what}: the answer does not echo "${value.slice(0, 24)}"`);
-  }
-}
 
 /** The AppError a service call fails with; throws when it succeeds or fails otherwise. */
 async function serviceError(call: Promise<unknown>): Promise<AppError> {

@@ -39,7 +39,7 @@ export function reporterHandlers(client: ConfidantClient) {
 
   return {
     /**
-     * One derivation of a throwaway code, while the reporter is still writing: the first
+     * One derivation of a throwaway code, while the reporter writes the report: the first
      * Argon2id in a worker grows its WebAssembly memory to 64 MiB, which costs more than the
      * derivation itself, so the one that counts runs warm. Nothing is sent or kept.
      */

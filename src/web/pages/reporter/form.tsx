@@ -38,8 +38,11 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<Submitted | null>(null);
   useAskBeforeUnload(step === 'sending');
-  // The code's key derivation runs warm when the report is sent (crypto.ts, warmUp).
-  useEffect(warmUp, []);
+  // The code's key derivation runs warm when the report is sent (crypto.ts, warmUp). Only once
+  // the channel is shown: the worker does one thing at a time, and the page needs it first.
+  useEffect(() => {
+    if (channel.state === 'ready') warmUp();
+  }, [channel.state]);
 
   if (step === 'sending') {
     return (

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Busy, formatDate, formatTime } from '../../components/ui.js';
-import { call, warmUp } from '../../crypto.js';
+import { call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
 import type { OpenedMailbox, OpenedRelay } from '../../../protocol/reporter.js';
 import { CodeCard } from './code-card.js';
@@ -26,8 +26,6 @@ export function MailboxPage(_props: { params: Record<string, string> }) {
   const [rotateError, setRotateError] = useState<unknown>(null);
   const [stage, setStage] = useState<string | null>(null);
   const opened = useRef(false);
-  // The code's key derivation runs warm when the reporter opens the mailbox (crypto.ts, warmUp).
-  useEffect(warmUp, []);
 
   // Leaving the page closes the session on the server and forgets the case key in the worker.
   useEffect(
