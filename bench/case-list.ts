@@ -37,7 +37,7 @@ import { openDatabase, type Database, type Transaction } from '../src/server/db/
 import { adviserChannels, caseWraps, cases, messages, staffSessions, type CaseStatus } from '../src/server/db/schema.js';
 import { PAGE_DEFAULT, createCases, decodeCursor, encodeCursor } from '../src/server/services/cases.js';
 import { toHour } from '../src/server/services/coarse-time.js';
-import { deadlines } from '../src/server/services/deadlines.js';
+import { deadlines } from '../src/protocol/index.js';
 import { newId, newToken, tokenHash } from '../src/server/tokens.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
 import {
@@ -168,7 +168,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
       statuses[status]++;
       const acknowledgedAt =
         status === 'received' ? null : new Date(Math.min(now.getTime() - minute, receivedAt.getTime() + (0.2 + random() * 6) * DAY));
-      let lastAdviserMessageAt: Date | null = null;
+      let feedbackGivenAt: Date | null = null;
       let messageSeq = 0;
       let reporterSeq = 0;
       if (random() < 0.35) {
@@ -179,8 +179,10 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
           const author = m % 2 === 0 ? 'adviser' : 'reporter';
           const sentAt = author === 'reporter' ? toHour(new Date(time)) : new Date(time);
           messageSeq = m + 1;
-          if (author === 'adviser') lastAdviserMessageAt = sentAt;
-          else reporterSeq = messageSeq;
+          // The first adviser message after the acknowledgement is marked as the feedback.
+          const feedback = author === 'adviser' && feedbackGivenAt === null && acknowledgedAt !== null && sentAt > acknowledgedAt;
+          if (feedback) feedbackGivenAt = sentAt;
+          if (author === 'reporter') reporterSeq = messageSeq;
           messageRows.push({
             id: newId(),
             caseId: id,
@@ -190,6 +192,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
             ciphertext: randomBytes(1024 + 16),
             seq: messageSeq,
             sentAt,
+            feedback,
           });
         }
       }
@@ -206,7 +209,7 @@ async function seed(db: Database, now: Date): Promise<Seeded> {
         status,
         receivedAt,
         acknowledgedAt,
-        lastAdviserMessageAt,
+        feedbackGivenAt,
         messageSeq,
         reporterSeq,
       });
@@ -296,7 +299,7 @@ const SESSION_SQL = `select s.account_id, s.created_at, a.role
   where s.token_hash = $1 and s.expires_at > $2 and a.disabled_at is null`;
 
 /** The page as a hand-written query would fetch it: only the columns the answer needs. */
-const PAGE_COLUMNS = `c.id, ch.slug, c.status, c.received_at, c.acknowledged_at, c.last_adviser_message_at,
+const PAGE_COLUMNS = `c.id, ch.slug, c.status, c.received_at, c.acknowledged_at, c.feedback_given_at,
          c.reporter_seq, w.wrap, w.last_read_seq`;
 const PAGE_FROM = `from case_wraps w
   join cases c on c.id = w.case_id
@@ -318,7 +321,7 @@ interface PageRow {
   status: CaseStatus;
   received_at: Date;
   acknowledged_at: Date | null;
-  last_adviser_message_at: Date | null;
+  feedback_given_at: Date | null;
   reporter_seq: number;
   wrap: Buffer;
   last_read_seq: number | null;
@@ -327,7 +330,7 @@ interface PageRow {
 /** One page as the route answers it (routes/case-routes.ts, services/cases.ts). */
 function pageAnswer(rows: PageRow[], limit: number, now: Date) {
   const page = rows.slice(0, limit).map((row) => {
-    const due = deadlines({ status: row.status, receivedAt: row.received_at, acknowledgedAt: row.acknowledged_at, lastAdviserMessageAt: row.last_adviser_message_at }, now);
+    const due = deadlines({ status: row.status, receivedAt: row.received_at, acknowledgedAt: row.acknowledged_at, feedbackGivenAt: row.feedback_given_at }, now);
     return {
       caseId: row.id,
       channel: row.slug,
@@ -336,7 +339,8 @@ function pageAnswer(rows: PageRow[], limit: number, now: Date) {
       acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
       acknowledgeBy: due.acknowledgeBy.toISOString(),
       feedbackBy: due.feedbackBy.toISOString(),
-      overdue: due.overdue && row.status !== 'closed',
+      feedbackGivenAt: row.feedback_given_at?.toISOString() ?? null,
+      overdue: due.overdue,
       wrap: row.wrap.toString('base64url'),
       unread: row.last_read_seq === null || row.last_read_seq < row.reporter_seq,
     };

@@ -47,7 +47,7 @@ import {
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase } from '../src/server/db/connection.js';
-import { acknowledgeBy, feedbackBy } from '../src/server/services/deadlines.js';
+import { acknowledgeBy, feedbackBy } from '../src/protocol/index.js';
 import { addAdviser, addChannel } from '../test/fixtures.js';
 import {
   createScratchDatabase,
@@ -181,6 +181,7 @@ async function serveBaseline(url: string) {
           status: string;
           received_at: Date;
           acknowledged_at: Date | null;
+          feedback_given_at: Date | null;
           reporter_wrap: Buffer;
           report_nonce: Buffer;
           report_ciphertext: Buffer;
@@ -192,8 +193,8 @@ async function serveBaseline(url: string) {
       | undefined;
     if (!row) return denied();
     const [messages, relays, files, readers] = await Promise.all([
-      pool.query<{ id: string; author: string; sent_at: Date; nonce: Buffer; ciphertext: Buffer }>(
-        { name: 'b_messages', text: 'select id, author, sent_at, nonce, ciphertext from messages where case_id = $1 order by seq', values: [caseId] },
+      pool.query<{ id: string; author: string; sent_at: Date; nonce: Buffer; ciphertext: Buffer; feedback: boolean }>(
+        { name: 'b_messages', text: 'select id, author, sent_at, nonce, ciphertext, feedback from messages where case_id = $1 order by seq', values: [caseId] },
       ),
       pool.query<{ id: string; state: string; copy_nonce: Buffer; copy_ciphertext: Buffer }>(
         { name: 'b_relays', text: 'select id, state, copy_nonce, copy_ciphertext from relays where case_id = $1 order by created_at, id', values: [caseId] },
@@ -215,9 +216,10 @@ async function serveBaseline(url: string) {
       receivedAt: row.received_at.toISOString(),
       acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
       feedbackBy: feedbackBy(row.received_at, row.acknowledged_at).toISOString(),
+      feedbackGivenAt: row.feedback_given_at?.toISOString() ?? null,
       reporterWrap: text(row.reporter_wrap),
       report: { nonce: text(row.report_nonce), ciphertext: text(row.report_ciphertext) },
-      messages: messages.rows.map((m) => ({ id: m.id, author: m.author, sentAt: m.sent_at.toISOString(), nonce: text(m.nonce), ciphertext: text(m.ciphertext) })),
+      messages: messages.rows.map((m) => ({ id: m.id, author: m.author, sentAt: m.sent_at.toISOString(), feedback: m.feedback, nonce: text(m.nonce), ciphertext: text(m.ciphertext) })),
       relays: relays.rows.map((r) => ({ relayId: r.id, state: r.state, copy: { nonce: text(r.copy_nonce), ciphertext: text(r.copy_ciphertext) } })),
       files: files.rows
         .filter((f) => f.completed_at !== null)

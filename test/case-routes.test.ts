@@ -32,7 +32,7 @@ import {
   type StaffKeys,
 } from '../src/protocol/index.js';
 import { auditLog, caseWraps, cases, messages, registrations, type CaseStatus } from '../src/server/db/schema.js';
-import { addCalendarMonths } from '../src/server/services/deadlines.js';
+import { addCalendarMonths } from '../src/protocol/index.js';
 import { buildTestApp } from './helper.js';
 import { addChannel } from './fixtures.js';
 import { ECHO, isError } from './helpers/answers.js';
@@ -113,6 +113,7 @@ interface ListedCase {
   acknowledgedAt: string | null;
   acknowledgeBy: string;
   feedbackBy: string;
+  feedbackGivenAt: string | null;
   overdue: boolean;
   unread: boolean;
   wrap: string;
@@ -151,7 +152,7 @@ async function insertCase(
     receivedAt?: Date;
     status?: CaseStatus;
     acknowledgedAt?: Date | null;
-    lastAdviserMessageAt?: Date | null;
+    feedbackGivenAt?: Date | null;
   } = {},
 ): Promise<MadeCase> {
   const s = sodium();
@@ -174,7 +175,7 @@ async function insertCase(
     status: options.status ?? 'received',
     receivedAt,
     acknowledgedAt: options.acknowledgedAt ?? null,
-    lastAdviserMessageAt: options.lastAdviserMessageAt ?? null,
+    feedbackGivenAt: options.feedbackGivenAt ?? null,
   });
   if (holders.length > 0) {
     await db.insert(caseWraps).values(holders.map((h) => ({ caseId: id, accountId: h.id, wrap: fromB64(sealKey(caseKey, h.boxPublicKey)), createdAt: receivedAt })));
@@ -234,9 +235,9 @@ async function newAuditEntries(): Promise<Array<{ actor: string; action: string;
   return rows.map((r) => ({ actor: r.actor, action: r.action, subject: r.subject }));
 }
 
-const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
+const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'feedbackGivenAt', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
 const DETAIL_KEYS = [
-  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'files', 'messages', 'overdue', 'pin', 'receivedAt',
+  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'feedbackGivenAt', 'files', 'messages', 'overdue', 'pin', 'receivedAt',
   'registration', 'relays', 'report', 'reporterSignPublicKey', 'reporterWrap', 'status', 'wrap',
 ];
 
@@ -269,6 +270,7 @@ t.test('GET /api/v1/cases: the cases holding a wrap for this adviser, newest fir
       acknowledgedAt: null,
       acknowledgeBy: iso(ackBy),
       feedbackBy: addCalendarMonths(new Date(ackBy), 3).toISOString(),
+      feedbackGivenAt: null,
       overdue: false,
       unread: true,
       wrap: page.cases[0]!.wrap,
@@ -420,22 +422,22 @@ t.test('GET /api/v1/cases: overdue when a deadline passed with its step not done
     ['received 6 days ago, not acknowledged', { receivedAt: ago(6 * DAY) }, false],
     ['received 8 days ago, not acknowledged', { receivedAt: ago(8 * DAY) }, true],
     ['received 8 days ago, acknowledged on day 6', { receivedAt: ago(8 * DAY), status: 'acknowledged', acknowledgedAt: ago(2 * DAY) }, false],
-    ['acknowledged 2 months ago, no adviser message', { receivedAt: ago(2 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(2 * MONTH) }, false],
-    ['acknowledged 4 months ago, no adviser message', { receivedAt: ago(4 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH) }, true],
-    ['in progress, acknowledged 4 months ago, no adviser message', { receivedAt: ago(4 * MONTH + DAY), status: 'in_progress', acknowledgedAt: ago(4 * MONTH) }, true],
+    ['acknowledged 2 months ago, no feedback', { receivedAt: ago(2 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(2 * MONTH) }, false],
+    ['acknowledged 4 months ago, no feedback', { receivedAt: ago(4 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH) }, true],
+    ['in progress, acknowledged 4 months ago, no feedback', { receivedAt: ago(4 * MONTH + DAY), status: 'in_progress', acknowledgedAt: ago(4 * MONTH) }, true],
     [
-      'acknowledged 4 months ago, an adviser message after it',
-      { receivedAt: ago(4 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH), lastAdviserMessageAt: ago(3 * MONTH) },
+      'acknowledged 4 months ago, feedback given a month later',
+      { receivedAt: ago(4 * MONTH + DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH), feedbackGivenAt: ago(3 * MONTH) },
       false,
     ],
     [
-      'acknowledged 4 months ago, the last adviser message before it',
-      { receivedAt: ago(4 * MONTH + 2 * DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH), lastAdviserMessageAt: ago(4 * MONTH + DAY) },
-      true,
+      'acknowledged 4 months ago, feedback given late',
+      { receivedAt: ago(4 * MONTH + 2 * DAY), status: 'acknowledged', acknowledgedAt: ago(4 * MONTH), feedbackGivenAt: ago(DAY) },
+      false,
     ],
     ['never acknowledged, received 4 months ago, no message', { receivedAt: ago(4 * MONTH) }, true],
     ['closed, received 8 days ago, never acknowledged', { receivedAt: ago(8 * DAY), status: 'closed' }, false],
-    ['closed, acknowledged 4 months ago, no adviser message', { receivedAt: ago(4 * MONTH + DAY), status: 'closed', acknowledgedAt: ago(4 * MONTH) }, false],
+    ['closed, acknowledged 4 months ago, no feedback', { receivedAt: ago(4 * MONTH + DAY), status: 'closed', acknowledgedAt: ago(4 * MONTH) }, false],
   ];
   const made: MadeCase[] = [];
   for (const [, options] of rows) made.push(await insertCase([otto], options));
@@ -444,12 +446,14 @@ t.test('GET /api/v1/cases: overdue when a deadline passed with its step not done
     t.equal(page.cases.find((c) => c.caseId === made[i]!.id)?.overdue, overdue, `${what}: overdue ${overdue}`);
   }
 
-  // Through the routes: a reply ends the feedback deadline's overdue; so does closing.
+  // Through the routes: the feedback ends the feedback deadline's overdue, a plain reply does not; closing does too.
   const late = made[5]!;
   const detail = await request(otto, 'GET', `/api/v1/cases/${late.id}`);
   t.equal(detail.json().overdue, true, 'the case also says overdue');
   t.equal((await request(otto, 'POST', `/api/v1/cases/${late.id}/messages`, rawEnvelope(MESSAGE_BLOCK + 16))).statusCode, 201, 'the adviser replies');
-  t.equal((await listed(otto, late.id))?.overdue, false, 'an adviser message after the acknowledgement: no longer overdue');
+  t.equal((await listed(otto, late.id))?.overdue, true, 'a message not marked as the feedback: still overdue');
+  t.equal((await request(otto, 'POST', `/api/v1/cases/${late.id}/messages`, { ...rawEnvelope(MESSAGE_BLOCK + 16), feedback: true })).statusCode, 201, 'the adviser gives the feedback');
+  t.equal((await listed(otto, late.id))?.overdue, false, 'the feedback after the acknowledgement: no longer overdue');
   t.equal((await request(otto, 'GET', `/api/v1/cases/${late.id}`)).json().overdue, false, 'the case agrees');
 
   const unacknowledged = made[2]!;
@@ -507,6 +511,7 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       acknowledgedAt: null,
       acknowledgeBy: iso(ackBy),
       feedbackBy: addCalendarMonths(new Date(ackBy), 3).toISOString(),
+      feedbackGivenAt: null,
       overdue: false,
       wrap: undefined,
       reporterWrap: made.reporterWrap,
@@ -533,8 +538,8 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
   const again = (await request(dirk, 'GET', `/api/v1/cases/${made.id}`)).json() as Json;
   t.strictSame(again.registration, { ...registration, updatedAt: saved.json().updatedAt }, 'registration present: the envelope and when it was saved');
   t.equal(again.messages.length, 2, 'two messages');
-  t.strictSame(again.messages[0], { id: posted.json().id, author: 'adviser', sentAt: posted.json().sentAt, ...reply }, 'the adviser\'s message as posted');
-  t.strictSame(Object.keys(again.messages[1]).sort(), ['author', 'ciphertext', 'id', 'nonce', 'sentAt'], 'each message has exactly its fields');
+  t.strictSame(again.messages[0], { id: posted.json().id, author: 'adviser', sentAt: posted.json().sentAt, feedback: false, ...reply }, 'the adviser\'s message as posted');
+  t.strictSame(Object.keys(again.messages[1]).sort(), ['author', 'ciphertext', 'feedback', 'id', 'nonce', 'sentAt'], 'each message has exactly its fields');
   t.equal(again.messages[1].author, 'reporter', 'then the reporter\'s, in order');
   t.match(decryptRecord(caseKey, again.messages[1], messageAd(made.id, 'reporter'), MESSAGE_BLOCK), { v: 1, body: 'Nog een vraag.' }, 'which the adviser decrypts');
 });
@@ -599,7 +604,7 @@ t.test('POST /api/v1/cases/{caseId}/messages: 201 { id, sentAt }; padded to 1024
   const [row] = await db.select().from(messages).where(eq(messages.id, body.id));
   t.match(row, { caseId: made.id, author: 'adviser', accountId: femke.id }, 'stored as the adviser\'s message in the case');
   t.equal(b64(row!.ciphertext), envelope.ciphertext, 'with the ciphertext as sent');
-  t.equal((await db.select().from(cases).where(eq(cases.id, made.id)))[0]?.lastAdviserMessageAt?.toISOString(), body.sentAt, 'the case notes the adviser\'s last message for the feedback deadline');
+  t.equal((await db.select().from(cases).where(eq(cases.id, made.id)))[0]?.feedbackGivenAt, null, 'a message not marked as the feedback does not count as feedback');
 
   for (const bytes of [2 * MESSAGE_BLOCK + 16]) {
     t.equal((await request(femke, 'POST', `/api/v1/cases/${made.id}/messages`, rawEnvelope(bytes))).statusCode, 201, `${bytes - 16} bytes padded, the limit: 201`);
@@ -625,6 +630,58 @@ t.test('POST /api/v1/cases/{caseId}/messages: 201 { id, sentAt }; padded to 1024
   }
   t.strictSame(await newAuditEntries(), [], 'no refused message is audited');
   t.equal((await db.select().from(messages).where(eq(messages.caseId, made.id))).length, 2, 'and none is stored');
+});
+
+t.test('POST /api/v1/cases/{caseId}/messages with feedback: true is the feedback; only the first one sets feedbackGivenAt', async (t) => {
+  const gijs = await newAdviser();
+  const made = await insertCase([gijs], { receivedAt: new Date(Date.now() - 120 * DAY), status: 'acknowledged', acknowledgedAt: new Date(Date.now() - 119 * DAY) });
+  const message = (body: string) => encryptRecord(made.caseKey, { v: 1, body, sentAt: new Date().toISOString() }, messageAd(made.id, 'adviser'), MESSAGE_BLOCK);
+  t.match(await listed(gijs, made.id), { overdue: true, feedbackGivenAt: null }, 'acknowledged four months ago without feedback: overdue');
+
+  const plain = await request(gijs, 'POST', `/api/v1/cases/${made.id}/messages`, { ...message('Ik kijk ernaar.'), feedback: false });
+  t.equal(plain.statusCode, 201, 'feedback: false is an ordinary message');
+  t.match(await listed(gijs, made.id), { overdue: true, feedbackGivenAt: null }, 'which does not meet the deadline');
+
+  const feedback = await request(gijs, 'POST', `/api/v1/cases/${made.id}/messages`, { ...message('Uw melding is beoordeeld: er volgt een onderzoek.'), feedback: true });
+  t.equal(feedback.statusCode, 201, 'the feedback: 201');
+  t.strictSame(Object.keys(feedback.json()).sort(), ['id', 'sentAt'], 'exactly { id, sentAt }');
+  const given = feedback.json().sentAt as string;
+  t.match(await listed(gijs, made.id), { overdue: false, feedbackGivenAt: given }, 'the list: feedback given at the message\'s time, no longer overdue');
+
+  const later = await request(gijs, 'POST', `/api/v1/cases/${made.id}/messages`, { ...message('Een aanvulling.'), feedback: true });
+  t.equal(later.statusCode, 201, 'a second message marked as feedback: 201');
+  const detail = (await request(gijs, 'GET', `/api/v1/cases/${made.id}`)).json() as Json;
+  t.equal(detail.feedbackGivenAt, given, 'the first feedback stays the date that met the deadline');
+  t.strictSame(
+    detail.messages.map((m: Json) => [m.id, m.feedback]),
+    [
+      [plain.json().id, false],
+      [feedback.json().id, true],
+      [later.json().id, true],
+    ],
+    'each message says whether it was marked as feedback',
+  );
+
+  const refused: Array<[string, unknown]> = [
+    ['feedback as a string', { ...message('x'), feedback: 'true' }],
+    ['feedback as a number', { ...message('x'), feedback: 1 }],
+    ['feedback null', { ...message('x'), feedback: null }],
+  ];
+  for (const [what, payload] of refused) isError(t, await request(gijs, 'POST', `/api/v1/cases/${made.id}/messages`, payload), 400, 'invalid_feedback', what);
+  t.equal((await db.select().from(messages).where(eq(messages.caseId, made.id))).length, 3, 'no refused message is stored');
+});
+
+t.test('concurrent feedback messages: one feedbackGivenAt, the earliest committed, every message stored', { skip: process.env.TEST_DATABASE_URL ? false : 'PGlite serialises; the race needs PostgreSQL' }, async (t) => {
+  const hugo = await newAdviser();
+  const made = await insertCase([hugo], { status: 'acknowledged', acknowledgedAt: new Date() });
+  const message = (i: number) => ({ ...encryptRecord(made.caseKey, { v: 1, body: `terugkoppeling ${i}`, sentAt: new Date().toISOString() }, messageAd(made.id, 'adviser'), MESSAGE_BLOCK), feedback: true });
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => request(hugo, 'POST', `/api/v1/cases/${made.id}/messages`, message(i))));
+  t.strictSame(answers.map((a) => a.statusCode), Array(8).fill(201), 'all eight are stored');
+  const [row] = await db.select().from(cases).where(eq(cases.id, made.id));
+  const stored = await db.select().from(messages).where(eq(messages.caseId, made.id));
+  const firstBySeq = stored.sort((a, b) => a.seq - b.seq)[0];
+  t.equal(row?.feedbackGivenAt?.toISOString(), firstBySeq?.sentAt.toISOString(), 'feedbackGivenAt is the time of the first message in the case\'s order');
+  t.ok(stored.every((m) => m.feedback), 'every one is marked');
 });
 
 // ─── Status ─────────────────────────────────────────────────────────────────────────────────

@@ -27,7 +27,8 @@ interface Result {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PUBLIC_URL = 'https://meldpunt.example.nl';
-const LINK = /^ {2}https:\/\/meldpunt\.example\.nl\/invite#([A-Za-z0-9_-]{43})$/;
+/** The invite link: the role for the page's texts in the query, the token in the fragment. */
+const LINK = /^ {2}https:\/\/meldpunt\.example\.nl\/invite\?for=(adviser|recipient)#([A-Za-z0-9_-]{43})$/;
 
 async function capture(args: string[], io: Omit<Io, 'out' | 'err'>): Promise<Result> {
   const out: string[] = [];
@@ -165,8 +166,9 @@ t.test('invites: one-time links that store only the token hash, and the pending 
   succeeded(t, adviser, 'invite adviser');
   t.equal(adviser.out[0], 'One-time invite for an adviser of channel "uitnodiging-lijn":');
   const linkLine = adviser.out.find((line) => LINK.test(line));
-  t.ok(linkLine, `the link has the shape ${PUBLIC_URL}/invite#<43-character base64url token>`);
-  const token = LINK.exec(linkLine ?? '')?.[1] ?? '';
+  t.ok(linkLine, `the link has the shape ${PUBLIC_URL}/invite?for=adviser#<43-character base64url token>`);
+  t.equal(LINK.exec(linkLine ?? '')?.[1], 'adviser', 'the link names the role');
+  const token = LINK.exec(linkLine ?? '')?.[2] ?? '';
   const expiry = /^It expires (\d{4}-\d\d-\d\d \d\d:\d\d) UTC \(in 7 days\)\.$/.exec(adviser.out.find((l) => l.startsWith('It expires')) ?? '');
   t.ok(expiry, 'the expiry is printed');
   const expires = Date.parse(`${expiry?.[1]}Z`);
@@ -184,7 +186,9 @@ t.test('invites: one-time links that store only the token hash, and the pending 
   const recipient = await cli(['invite', 'recipient', '--org', 'uitnodiging']);
   succeeded(t, recipient, 'invite recipient');
   t.equal(recipient.out[0], 'One-time invite for a recipient of organisation "uitnodiging":');
-  const second = LINK.exec(recipient.out.find((line) => LINK.test(line)) ?? '')?.[1];
+  const recipientLink = LINK.exec(recipient.out.find((line) => LINK.test(line)) ?? '');
+  t.equal(recipientLink?.[1], 'recipient', 'the recipient link names the role');
+  const second = recipientLink?.[2];
   t.ok(second, 'a link of the same shape');
   t.not(second, token, 'every invite has its own token');
 

@@ -231,9 +231,9 @@ t.test('messages keep the order they were posted in, whatever their times', asyn
   const at = (minute: number) => new Date(Date.UTC(2026, 2, 2, 10, minute));
   // Within one hour times cannot order them; an instance with a clock behind could not either.
   const first = await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'een'), at(50));
-  const second = await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'twee'), at(10));
+  const second = await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'twee'), {}, at(10));
   const third = await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'drie'), at(30));
-  const fourth = await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'vier'), at(5));
+  const fourth = await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'vier'), {}, at(5));
   const order = [first.id, second.id, third.id, fourth.id];
   t.strictSame((await app.services.mailbox.read(c.caseId)).messages.map((m) => m.id), order, 'the reporter reads them in posting order');
   t.strictSame((await app.services.cases.detail(anna.id, c.caseId)).messages.map((m) => m.id), order, 'the adviser too');
@@ -267,7 +267,7 @@ t.test('unread: a reporter message after the adviser read is never missed', asyn
   await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'skewed'), at(44));
   t.equal(await unread(c.caseId), true, 'a message posted after the read is unread whatever its time');
   await app.services.cases.detail(anna.id, c.caseId, at(50));
-  await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'mijn eigen'), at(55));
+  await app.services.cases.postMessage(anna.id, c.caseId, envelope(c, 'adviser', 'mijn eigen'), {}, at(55));
   t.equal(await unread(c.caseId), false, 'the adviser’s own message does not make it unread');
 });
 
@@ -276,7 +276,7 @@ t.test('the hourly message limit counts the current clock hour', async (t) => {
   const at = (hour: number, minute: number) => new Date(Date.UTC(2026, 2, 2, hour, minute));
   await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'a'), at(10, 5));
   await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'b'), at(10, 50));
-  await t.rejects(app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'c'), at(10, 59)), { status: 429, code: 'too_many_messages' }, 'a third in the hour: 429');
+  await t.rejects(app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'c'), at(10, 59)), { kind: 'throttled', code: 'too_many_messages' }, 'a third in the hour is throttled');
   const next = await app.services.mailbox.postMessage(c.caseId, envelope(c, 'reporter', 'd'), at(11, 0));
   t.equal(next.sentAt.toISOString(), at(11, 0).toISOString(), 'the next hour starts a new count');
   const count = await rows<{ n: number }>(sql.raw(`select count(*)::int as n from messages where case_id = '${c.caseId}'`));
@@ -331,7 +331,7 @@ t.test(`a login challenge works once, also under parallel requests (${databaseKi
   const old = app.services.mailbox.challenge(c.mailboxId, new Date(Date.now() - 4 * MINUTE));
   await t.rejects(
     app.services.mailbox.openSession({ mailboxId: c.mailboxId, challenge: old, signature: signMailboxLogin(old, c.signSecretKey) }),
-    { status: 401, code: 'mailbox_login_failed' },
+    { kind: 'unauthenticated', code: 'mailbox_login_failed' },
     'an expired challenge fails',
   );
   const fresh = app.services.mailbox.challenge(c.mailboxId);

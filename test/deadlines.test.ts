@@ -1,6 +1,6 @@
 import t from 'tap';
 import { toHour } from '../src/server/services/coarse-time.js';
-import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from '../src/server/services/deadlines.js';
+import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from '../src/protocol/index.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -22,16 +22,24 @@ t.test('calendar months clamp to the last day of a shorter month', async (t) => 
 
 t.test('overdue when a step is not done by its deadline', async (t) => {
   const receivedAt = d('2026-03-01T10:00:00Z');
-  const none = { receivedAt, acknowledgedAt: null, lastAdviserMessageAt: null };
+  const none = { receivedAt, acknowledgedAt: null, feedbackGivenAt: null };
   t.equal(deadlines(none, d('2026-03-08T09:59:59Z')).overdue, false, 'within the 7 days');
-  t.equal(deadlines(none, d('2026-03-08T10:00:01Z')).overdue, true, 'not acknowledged after 7 days');
-  const acknowledged = { receivedAt, acknowledgedAt: d('2026-03-02T10:00:00Z'), lastAdviserMessageAt: null };
+  t.match(deadlines(none, d('2026-03-08T10:00:01Z')), { overdue: true, acknowledgeMissed: true, feedbackMissed: false }, 'not acknowledged after 7 days');
+  const acknowledged = { receivedAt, acknowledgedAt: d('2026-03-02T10:00:00Z'), feedbackGivenAt: null };
   t.equal(deadlines(acknowledged, d('2026-04-01T00:00:00Z')).overdue, false, 'acknowledged, feedback not yet due');
-  t.equal(deadlines(acknowledged, d('2026-06-02T10:00:01Z')).overdue, true, 'no feedback after three months');
-  const answered = { ...acknowledged, lastAdviserMessageAt: d('2026-05-01T10:00:00Z') };
+  t.match(deadlines(acknowledged, d('2026-06-02T10:00:01Z')), { overdue: true, acknowledgeMissed: false, feedbackMissed: true }, 'no feedback after three months');
+  const answered = { ...acknowledged, feedbackGivenAt: d('2026-05-01T10:00:00Z') };
   t.equal(deadlines(answered, d('2026-07-01T00:00:00Z')).overdue, false, 'feedback given in time');
-  const answeredBeforeAck = { ...acknowledged, lastAdviserMessageAt: d('2026-03-02T09:00:00Z') };
-  t.equal(deadlines(answeredBeforeAck, d('2026-07-01T00:00:00Z')).overdue, true, 'a message before the acknowledgement is not feedback');
+  const late = { ...acknowledged, feedbackGivenAt: d('2026-06-10T10:00:00Z') };
+  t.equal(deadlines(late, d('2026-07-01T00:00:00Z')).overdue, false, 'feedback given late is given: nothing is left to miss');
+  t.match(deadlines({ ...none, status: 'closed' }, d('2026-07-01T00:00:00Z')), { overdue: false, acknowledgeMissed: false, feedbackMissed: false }, 'a closed case misses nothing');
+});
+
+t.test('only a message marked as feedback counts: a bare acknowledgement or other message does not', async (t) => {
+  // The deadlines see only feedbackGivenAt, which the server sets for a message marked as the
+  // feedback; an unmarked adviser message changes nothing (test/case-routes.test.ts holds the server to that).
+  const acknowledged = { receivedAt: d('2026-03-01T10:00:00Z'), acknowledgedAt: d('2026-03-02T10:00:00Z'), feedbackGivenAt: null };
+  t.match(deadlines(acknowledged, d('2026-06-02T10:00:01Z')), { feedbackMissed: true }, 'acknowledged and written to, but no feedback marked: late');
 });
 
 t.test('from the floored receipt, acknowledgeBy falls less than an hour early and never late', async (t) => {

@@ -1,12 +1,12 @@
 import t from 'tap';
 import { parseJson } from '../src/server/plugins/json-body.js';
-import { AppError } from '../src/server/errors.js';
+import { DomainError } from '../src/server/errors.js';
 
 const refused = (text: string) => {
   try {
     parseJson(text);
   } catch (error) {
-    return error instanceof AppError && error.code === 'invalid_json';
+    return error instanceof DomainError && error.code === 'invalid_json';
   }
   return false;
 };

@@ -28,7 +28,7 @@ import {
 } from '../src/protocol/index.js';
 import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type RelayState } from '../src/server/db/schema.js';
 import { toHour } from '../src/server/services/coarse-time.js';
-import { feedbackBy } from '../src/server/services/deadlines.js';
+import { feedbackBy } from '../src/protocol/index.js';
 import { tokenHash } from '../src/server/tokens.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser, addChannel } from './fixtures.js';
@@ -389,7 +389,9 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
   }
   // Earlier than the reporter's (whole-hour) times on purpose: the order is the case's sequence, not the time.
   const adviserMessage = { id: randomB64(16), nonce: randomBytes(24), ciphertext: randomBytes(MESSAGE_BLOCK + 16), sentAt: new Date(Date.parse(posted[0]!.sentAt) - 1000) };
-  await db.insert(messages).values({ ...adviserMessage, caseId: reporter.caseId, author: 'adviser', accountId: anna.id, seq: 3 });
+  // The adviser's message is the feedback: the mailbox marks it, and says when it was given.
+  await db.insert(messages).values({ ...adviserMessage, caseId: reporter.caseId, author: 'adviser', accountId: anna.id, seq: 3, feedback: true });
+  await db.update(cases).set({ feedbackGivenAt: adviserMessage.sentAt }).where(eq(cases.id, reporter.caseId));
   await signedIn('POST', '/api/v1/mailbox/messages', bearer(otherToken), messageEnvelope(other, 'Van een andere zaak.'));
   const relayOne = await addRelay(reporter.caseId, 'awaiting_consent', new Date(Date.now() - 2000));
   const relayTwo = await addRelay(reporter.caseId, 'sent', new Date(Date.now() - 1000));
@@ -411,11 +413,12 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
       receivedAt: reporter.receivedAt,
       acknowledgedAt: null,
       feedbackBy: feedbackBy(receivedAt, null).toISOString(),
+      feedbackGivenAt: adviserMessage.sentAt.toISOString(),
       reporterWrap: reporter.submitted.reporterWrap,
       report: reporter.submitted.report,
       messages: [
-        ...posted.map((m) => ({ id: m.id, author: 'reporter', sentAt: m.sentAt, nonce: m.nonce, ciphertext: m.ciphertext })),
-        { id: adviserMessage.id, author: 'adviser', sentAt: adviserMessage.sentAt.toISOString(), ...envelope(adviserMessage.nonce, adviserMessage.ciphertext) },
+        ...posted.map((m) => ({ id: m.id, author: 'reporter', sentAt: m.sentAt, feedback: false, nonce: m.nonce, ciphertext: m.ciphertext })),
+        { id: adviserMessage.id, author: 'adviser', sentAt: adviserMessage.sentAt.toISOString(), feedback: true, ...envelope(adviserMessage.nonce, adviserMessage.ciphertext) },
       ],
       relays: [
         { relayId: relayOne.id, state: 'awaiting_consent', copy: envelope(relayOne.copyNonce, relayOne.copyCiphertext) },

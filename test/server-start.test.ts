@@ -68,9 +68,10 @@ t.test('first start prints the address and one setup link; later starts print no
 
   const first = await start(env);
   t.match(first.output(), `Open http://127.0.0.1:${port}/`, 'where to open it');
-  const link = /Set up the first adviser: (http:\/\/127\.0\.0\.1:\d+\/invite#([A-Za-z0-9_-]{43}))/.exec(first.output());
+  const link = /Set up the first adviser: (http:\/\/127\.0\.0\.1:\d+\/invite\?for=adviser#([A-Za-z0-9_-]{43}))/.exec(first.output());
   t.ok(link, 'a setup link with the token after #');
   t.match(first.output(), `/c/demo`, 'the demo channel address');
+  t.ok(first.output().indexOf('/invite?for=adviser#') < first.output().indexOf('/c/demo'), 'the adviser set-up link comes first: reporters need an adviser');
 
   const page = await fetch(`http://127.0.0.1:${port}/`);
   t.equal(page.status, 200, 'the start page is served');
@@ -81,7 +82,7 @@ t.test('first start prints the address and one setup link; later starts print no
   t.equal(await first.stop(), 0, 'SIGTERM shuts down cleanly');
 
   const second = await start(env);
-  t.notMatch(second.output(), 'invite#', 'no new link on the second start');
+  t.notMatch(second.output(), '/invite?', 'no new link on the second start');
   t.notMatch(second.output(), 'First start');
   t.equal(await second.stop(), 0);
 

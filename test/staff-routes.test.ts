@@ -16,7 +16,7 @@ import {
   MESSAGE_BLOCK, REGISTRATION_BLOCK, STAFF_ARGON2_MEM, STAFF_ARGON2_OPS, makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle, signStaffRecovery, type StaffKeys
 } from '../src/protocol/index.js';
 import { fakeStaffSalt } from '../src/protocol/checks.js';
-import { AppError } from '../src/server/errors.js';
+import { DomainError } from '../src/server/errors.js';
 import { adviserChannels, auditLog, caseWraps, cases, channels, invites, organisations, staffAccounts, staffSessions } from '../src/server/db/schema.js';
 import { SESSION_IDLE_MS, SESSION_MAX_MS, lockoutMs } from '../src/server/services/accounts.js';
 import { totpCode, totpStep } from '../src/server/services/totp.js';
@@ -48,12 +48,12 @@ const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'))
 // Loosely typed access to a body, for breaking one field at a time.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The AppError a service call fails with; throws when it succeeds or fails otherwise. */
-async function serviceError(call: Promise<unknown>): Promise<AppError> {
+/** The DomainError a service call fails with; throws when it succeeds or fails otherwise. */
+async function serviceError(call: Promise<unknown>): Promise<DomainError> {
   try {
     await call;
   } catch (error) {
-    if (error instanceof AppError) return error;
+    if (error instanceof DomainError) return error;
     throw error;
   }
   throw new Error('expected the call to fail');
@@ -435,20 +435,20 @@ t.test('POST /api/v1/auth/login: after 3 failures delays of 1 s, 2 s, 4 s … up
 
   for (let failure = 1; failure <= 2; failure++) {
     const error = await serviceError(accounts.login(wrong, new Date(start)));
-    t.match(error, { status: 401, code: 'login_failed' }, `failure ${failure}: login_failed`);
+    t.match(error, { kind: 'unauthenticated', code: 'login_failed' }, `failure ${failure}: login_failed`);
     t.equal((await accountRow(bert.id)).lockedUntil, null, `failure ${failure}: no delay yet`);
   }
   // From the third failure on, each failure at the moment the last delay ends sets the next one.
   let now = start;
   for (let failure = 3; failure <= 15; failure++) {
-    t.match(await serviceError(accounts.login(wrong, new Date(now))), { status: 401, code: 'login_failed' }, `failure ${failure}: login_failed`);
+    t.match(await serviceError(accounts.login(wrong, new Date(now))), { kind: 'unauthenticated', code: 'login_failed' }, `failure ${failure}: login_failed`);
     const row = await accountRow(bert.id);
     t.equal(row.failedLogins, failure, `failure ${failure} is counted`);
     t.equal(row.lockedUntil!.getTime() - now, Math.min(1000 * 2 ** (failure - 3), 15 * MINUTE), `failure ${failure}: a delay of ${lockoutMs(failure) / SECOND} s`);
     const lockedUntil = row.lockedUntil!.getTime();
     const throttled = await serviceError(accounts.login(right, new Date(lockedUntil - 1)));
-    t.match(throttled, { status: 429, code: 'login_throttled' }, `failure ${failure}: the right key a millisecond before the delay ends gets 429`);
-    t.match(await serviceError(accounts.login(wrong, new Date(lockedUntil - 1))), { status: 429, code: 'login_throttled' }, `failure ${failure}: so does a wrong key`);
+    t.match(throttled, { kind: 'throttled', code: 'login_throttled' }, `failure ${failure}: the right key a millisecond before the delay ends gets 429`);
+    t.match(await serviceError(accounts.login(wrong, new Date(lockedUntil - 1))), { kind: 'throttled', code: 'login_throttled' }, `failure ${failure}: so does a wrong key`);
     t.equal((await accountRow(bert.id)).failedLogins, failure, `failure ${failure}: refusals while throttled are not counted`);
     now = lockedUntil;
   }
@@ -499,8 +499,8 @@ t.test('sessions end 30 minutes after their last use and 12 hours after login, w
   t.equal(idle.expiresAt.getTime(), start + SESSION_IDLE_MS, 'a new session expires in 30 minutes');
   t.match(await accounts.authenticate(idle.token, at(29 * MINUTE)), { accountId: eva.id }, 'unused for 29 minutes: still valid');
   const untouched = await accounts.login(credentials, at(0));
-  t.match(await serviceError(accounts.authenticate(untouched.token, at(SESSION_IDLE_MS))), { status: 401, code: 'not_signed_in' }, 'unused for exactly 30 minutes: 401 not_signed_in');
-  t.match(await serviceError(accounts.authenticate(untouched.token, at(31 * MINUTE))), { status: 401, code: 'not_signed_in' }, 'unused for 31 minutes: 401 not_signed_in');
+  t.match(await serviceError(accounts.authenticate(untouched.token, at(SESSION_IDLE_MS))), { kind: 'unauthenticated', code: 'not_signed_in' }, 'unused for exactly 30 minutes: 401 not_signed_in');
+  t.match(await serviceError(accounts.authenticate(untouched.token, at(31 * MINUTE))), { kind: 'unauthenticated', code: 'not_signed_in' }, 'unused for 31 minutes: 401 not_signed_in');
 
   // Use within the idle window slides the expiry, but never past 12 hours after login.
   t.match(await accounts.authenticate(idle.token, at(50 * MINUTE)), { accountId: eva.id }, 'used at 29 minutes, so still valid at 50');
@@ -517,7 +517,7 @@ t.test('sessions end 30 minutes after their last use and 12 hours after login, w
   t.ok(lastUse > SESSION_MAX_MS - 30 * MINUTE, 'the last of those uses was within 30 minutes of the 12 hours');
   t.equal(await expiryOf(idle.token), start + SESSION_MAX_MS, 'so its expiry is capped at 12 hours after login');
   t.match(await accounts.authenticate(idle.token, at(SESSION_MAX_MS - 1)), { accountId: eva.id }, 'a millisecond before 12 hours it still works');
-  t.match(await serviceError(accounts.authenticate(idle.token, at(SESSION_MAX_MS))), { status: 401, code: 'not_signed_in' }, 'at 12 hours: 401 not_signed_in, though used minutes ago');
+  t.match(await serviceError(accounts.authenticate(idle.token, at(SESSION_MAX_MS))), { kind: 'unauthenticated', code: 'not_signed_in' }, 'at 12 hours: 401 not_signed_in, though used minutes ago');
 
   // A session in the database with its expiry passed is refused by the routes too.
   const route = await signIn(eva);

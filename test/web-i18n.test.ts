@@ -10,6 +10,7 @@ import { common } from '../src/web/i18n/common.js';
 import { reporter } from '../src/web/i18n/reporter.js';
 import { adviser } from '../src/web/i18n/adviser.js';
 import { organisation } from '../src/web/i18n/organisation.js';
+import { IDENTITY_FIELDS, QUESTIONS } from '../src/web/pages/reporter/fields.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const webDir = path.join(root, 'src/web');
@@ -127,6 +128,10 @@ t.test('every key the web app asks for exists in both languages', async (t) => {
     'progress.': [...stages],
     'status.': ['received', 'acknowledged', 'in_progress', 'closed'],
     'relayState.': ['awaiting_consent', 'approved', 'declined', 'sent'],
+    'reporter.relays.item.': ['awaiting_consent', 'approved', 'declined', 'sent'],
+    'adviser.invite.intro.': ['adviser', 'recipient', 'staff'],
+    'adviser.invite.displayNameHint.': ['adviser', 'recipient', 'staff'],
+    'reporter.relays.state.': ['awaiting_consent', 'approved', 'declined', 'sent'],
   };
   const missingBuilt: string[] = [];
   for (const { file, text } of files) {
@@ -144,4 +149,17 @@ t.test('every key the web app asks for exists in both languages', async (t) => {
   }
   t.ok(stages.has('deriving'), 'the worker reports its stages');
   t.same(missingBuilt, [], 'every built key exists for every value it can take');
+});
+
+t.test('every field the report form can produce has its label for the reporter and the adviser, in both languages', async (t) => {
+  for (const lang of LANGS) {
+    for (const question of QUESTIONS) {
+      t.ok(reporter[lang][`reporter.field.${question}`], `${lang}: the form asks "${question}"`);
+      t.ok(adviser[lang][`adviser.answer.${question}`], `${lang}: the adviser reads the answer to "${question}" under a label`);
+    }
+    for (const field of IDENTITY_FIELDS) {
+      t.ok(reporter[lang][`reporter.identity.${field}`], `${lang}: the form asks for "${field}"`);
+      t.ok(adviser[lang][`adviser.identity.${field}`], `${lang}: the adviser reads "${field}" under a label`);
+    }
+  }
 });

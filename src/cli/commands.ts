@@ -206,7 +206,7 @@ export class AuditBroken extends Error {
 function printInvite(out: (line: string) => void, config: Config, invite: CreatedInvite, who: string): void {
   out(`One-time invite for ${who}:`);
   out('');
-  out(`  ${inviteLink(config.publicUrl, invite.token)}`);
+  out(`  ${inviteLink(config.publicUrl, invite)}`);
   out('');
   out(`It expires ${formatDate(invite.expiresAt)} (in ${INVITE_DAYS} days).`);
   out('This link is shown only now and cannot be looked up later: pass it on over a safe route.');

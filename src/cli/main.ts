@@ -9,7 +9,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { openDatabase, type DatabaseHandle } from '../server/db/connection.js';
-import { AppError } from '../server/errors.js';
+import { DomainError } from '../server/errors.js';
 import { createAdministration } from '../server/services/administration.js';
 import { createAudit } from '../server/services/audit.js';
 import { createChannels } from '../server/services/channels.js';
@@ -167,10 +167,10 @@ function fail(io: Io, error: unknown): number {
     io.err(`confidant: configuration error: ${error.message}`);
     return 2;
   }
-  if (error instanceof AppError) {
+  if (error instanceof DomainError) {
     io.err(`confidant: ${error.message}`);
     // Malformed input (a bad slug or name) is a usage error; unknown names and duplicates are failures.
-    return error.status === 400 ? 2 : 1;
+    return error.kind === 'invalid' ? 2 : 1;
   }
   io.err(`confidant: ${describe(error)}`);
   return 1;

@@ -6,7 +6,7 @@
  * so the web bundle carries no schema library. Any non-2xx answer throws ApiError.
  */
 import type * as api from './contract/index.js';
-import type { AnswerOf, CaseListQuery, CaseStatus, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
+import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
 import { ApiError } from './errors.js';
 
 /** The part of a fetch Response the client reads. */
@@ -216,8 +216,9 @@ export class ConfidantClient {
     return this.#call('getCase', 'GET', '/api/v1/cases/:caseId', { token, params: { caseId } });
   }
 
-  postCaseMessage(token: string, caseId: string, envelope: Envelope): Promise<Answer<'postCaseMessage'>> {
-    return this.#call('postCaseMessage', 'POST', '/api/v1/cases/:caseId/messages', { token, params: { caseId }, body: envelope });
+  /** `feedback: true` marks the message as the feedback (docs/protocol.md §7). */
+  postCaseMessage(token: string, caseId: string, message: CaseMessageRequest): Promise<Answer<'postCaseMessage'>> {
+    return this.#call('postCaseMessage', 'POST', '/api/v1/cases/:caseId/messages', { token, params: { caseId }, body: message });
   }
 
   setCaseStatus(token: string, caseId: string, status: CaseStatus): Promise<Answer<'setCaseStatus'>> {

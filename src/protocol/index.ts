@@ -14,6 +14,9 @@ export {
 } from './code.js';
 export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
 export { pad, unpad, paddedLength } from './padding.js';
+export { REFERENCE_SYMBOLS, caseReference } from './case-reference.js';
+export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from './deadlines.js';
+export type { CaseTimes, Deadlines } from './deadlines.js';
 export {
   reportAd, messageAd, registrationAd, fileAd, relayAd, relayCopyAd, relayMessageAd, keysAd, recoveryAd
 } from './associated-data.js';

@@ -21,7 +21,7 @@ import { signMailboxLogin, signMailboxRotate } from './mailbox-login.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
 import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
-import { ready } from './sodium.js';
+import { ready, wipe } from './sodium.js';
 import type {
   CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, Envelope, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
   SubmitReportRequest
@@ -48,8 +48,8 @@ export interface SubmittedReport {
 }
 
 export type OpenedMessage =
-  | { ok: true; id: string; author: MessageAuthor; sentAt: IsoTime; message: MessagePlaintext }
-  | { ok: false; id: string; author: string; sentAt: IsoTime; error: 'decrypt_failed' | 'bad_plaintext' };
+  | { ok: true; id: string; author: MessageAuthor; sentAt: IsoTime; feedback: boolean; message: MessagePlaintext }
+  | { ok: false; id: string; author: string; sentAt: IsoTime; feedback: boolean; error: 'decrypt_failed' | 'bad_plaintext' };
 
 export type OpenedRelay =
   | { ok: true; relayId: string; state: RelayState; copy: unknown }
@@ -62,6 +62,8 @@ export interface OpenedMailbox {
   receivedAt: IsoTime;
   acknowledgedAt: IsoTime | null;
   feedbackBy: IsoTime;
+  /** When the adviser's message marked as the feedback was sent; null until then. */
+  feedbackGivenAt: IsoTime | null;
   report: ReportPlaintext;
   /** In server order; one that does not open is listed with its error, not dropped. */
   messages: OpenedMessage[];
@@ -73,10 +75,8 @@ export interface OpenedMailbox {
 }
 
 /** Overwrites the secret parts of derived keys once they are no longer needed. */
-function wipe(keys: MailboxKeys): void {
-  keys.seed.fill(0);
-  keys.signSecretKey.fill(0);
-  keys.boxSecretKey.fill(0);
+function wipeKeys(keys: MailboxKeys): void {
+  wipe(keys.seed, keys.signSecretKey, keys.boxSecretKey);
 }
 
 /**
@@ -129,7 +129,7 @@ export async function submitNewReport(client: ConfidantClient, { slug, report, a
     };
   } finally {
     caseKey.fill(0);
-    wipe(keys);
+    wipeKeys(keys);
   }
   if (channel.pow.difficulty > 0) {
     // Fetched last: the challenge is single-use and expires.
@@ -150,13 +150,15 @@ export function pinnedAdvisers(advisers: ChannelAdviser[], pinnedFingerprints: s
 
 export function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView['messages'][number]): OpenedMessage {
   const { id, author, sentAt } = m;
-  if (author !== 'reporter' && author !== 'adviser') return { ok: false, id, author, sentAt, error: 'decrypt_failed' };
+  // Only an adviser's message can be the feedback, whatever a server says.
+  const feedback = author === 'adviser' && m.feedback === true;
+  if (author !== 'reporter' && author !== 'adviser') return { ok: false, id, author, sentAt, feedback, error: 'decrypt_failed' };
   try {
     const message = decryptRecord(caseKey, m, messageAd(caseId, author), MESSAGE_BLOCK);
-    if (!isMessagePlaintext(message)) return { ok: false, id, author, sentAt, error: 'bad_plaintext' };
-    return { ok: true, id, author, sentAt, message };
+    if (!isMessagePlaintext(message)) return { ok: false, id, author, sentAt, feedback, error: 'bad_plaintext' };
+    return { ok: true, id, author, sentAt, feedback, message };
   } catch (error) {
-    return { ok: false, id, author, sentAt, error: error instanceof ProtocolError && error.code === 'bad_plaintext' ? 'bad_plaintext' : 'decrypt_failed' };
+    return { ok: false, id, author, sentAt, feedback, error: error instanceof ProtocolError && error.code === 'bad_plaintext' ? 'bad_plaintext' : 'decrypt_failed' };
   }
 }
 
@@ -178,6 +180,7 @@ function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
     receivedAt: view.receivedAt,
     acknowledgedAt: view.acknowledgedAt,
     feedbackBy: view.feedbackBy,
+    feedbackGivenAt: view.feedbackGivenAt,
     report,
     messages: view.messages.map((m) => openMessage(caseKey, view.caseId, m)),
     relays: view.relays.map((r) => openRelay(caseKey, view.caseId, r)),
@@ -282,7 +285,7 @@ export class Mailbox {
         proof: toBase64url(signMailboxRotate(fromBase64url(keys.mailboxId), keys.signPublicKey, this.#signSecretKey))
       });
     } finally {
-      wipe(keys);
+      wipeKeys(keys);
     }
     // The old code's key proves nothing any more, and the session it opened has ended.
     this.#signSecretKey.fill(0);
@@ -293,8 +296,7 @@ export class Mailbox {
   async close(): Promise<void> {
     const token = this.#token;
     this.#token = undefined;
-    this.#caseKey.fill(0);
-    this.#signSecretKey.fill(0);
+    wipe(this.#caseKey, this.#signSecretKey);
     if (token !== undefined) await this.#client.closeMailboxSession(token);
   }
 }
@@ -322,8 +324,7 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
         if (view.commitment !== null) checkCaseKey(view.caseId, caseKey, view.commitment, keys.signPublicKey);
         return new Mailbox(client, token, caseKey, signSecretKey, view);
       } catch (error) {
-        caseKey.fill(0);
-        signSecretKey.fill(0);
+        wipe(caseKey, signSecretKey);
         throw error;
       }
     } catch (error) {
@@ -331,6 +332,6 @@ export async function openMailbox(client: ConfidantClient, codeInput: string): P
       throw error;
     }
   } finally {
-    wipe(keys);
+    wipeKeys(keys);
   }
 }

@@ -29,3 +29,8 @@ export function sodium(): Sodium {
   }
   return instance;
 }
+
+/** Overwrites secret bytes once they are no longer needed. */
+export function wipe(...secrets: Uint8Array[]): void {
+  for (const secret of secrets) secret.fill(0);
+}

@@ -15,7 +15,7 @@ import { ProtocolError } from './errors.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
-import { ready, sodium } from './sodium.js';
+import { ready, sodium, wipe } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
 import {
   deriveStaffMaster,
@@ -70,11 +70,7 @@ export async function setUpAccount(client: ConfidantClient, setup: AccountSetup)
     });
     return { ...created, recoveryKey: recovery.display };
   } finally {
-    master.authKey.fill(0);
-    master.wrapKey.fill(0);
-    keys.boxSecretKey.fill(0);
-    keys.signSecretKey.fill(0);
-    recovery.key.fill(0);
+    wipe(master.authKey, master.wrapKey, keys.boxSecretKey, keys.signSecretKey, recovery.key);
   }
 }
 
@@ -102,14 +98,12 @@ export async function signIn(client: ConfidantClient, input: SignIn): Promise<St
       signPublicKey: s.crypto_sign_ed25519_sk_to_pk(secrets.signSecretKey),
     };
     if (toBase64url(keys.boxPublicKey) !== answer.account.boxPublicKey || toBase64url(keys.signPublicKey) !== answer.account.signPublicKey) {
-      keys.boxSecretKey.fill(0);
-      keys.signSecretKey.fill(0);
+      wipe(keys.boxSecretKey, keys.signSecretKey);
       throw new ProtocolError('key_mismatch', "the server lists public keys that are not this account's");
     }
     return new StaffSession(client, answer.token, answer.account, keys);
   } finally {
-    master.authKey.fill(0);
-    master.wrapKey.fill(0);
+    wipe(master.authKey, master.wrapKey);
   }
 }
 
@@ -135,11 +129,7 @@ export async function recoverAccount(
       keyBundle: sealKeyBundle(master.wrapKey, secrets, input.username),
     });
   } finally {
-    recoveryKey.fill(0);
-    secrets.boxSecretKey.fill(0);
-    secrets.signSecretKey.fill(0);
-    master.authKey.fill(0);
-    master.wrapKey.fill(0);
+    wipe(recoveryKey, secrets.boxSecretKey, secrets.signSecretKey, master.authKey, master.wrapKey);
   }
 }
 
@@ -152,6 +142,8 @@ export interface OpenedCase {
   acknowledgedAt: string | null;
   acknowledgeBy: string;
   feedbackBy: string;
+  /** When the message marked as the feedback was sent; null until then. */
+  feedbackGivenAt: string | null;
   overdue: boolean;
   report: ReportPlaintext;
   messages: OpenedMessage[];
@@ -264,6 +256,7 @@ export class StaffSession {
         acknowledgedAt: detail.acknowledgedAt,
         acknowledgeBy: detail.acknowledgeBy,
         feedbackBy: detail.feedbackBy,
+        feedbackGivenAt: detail.feedbackGivenAt,
         overdue: detail.overdue,
         report,
         messages: detail.messages.map((m) => openMessage(caseKey, caseId, m)),
@@ -287,12 +280,16 @@ export class StaffSession {
     }
   }
 
-  /** Sends `{ v: 1, body, sentAt }` to the reporter as the adviser. */
-  reply(caseId: string, body: string) {
+  /**
+   * Sends `{ v: 1, body, sentAt }` to the reporter as the adviser; `feedback` marks it as the
+   * feedback: how the report was assessed and what follows (docs/protocol.md §7).
+   */
+  reply(caseId: string, body: string, options: { feedback?: boolean } = {}) {
     const plaintext: MessagePlaintext = { v: 1, body, sentAt: new Date().toISOString() };
-    return this.#withCaseKey(caseId, (caseKey) =>
-      this.#client.postCaseMessage(this.#token, caseId, encryptRecord(caseKey, plaintext, messageAd(caseId, 'adviser'), MESSAGE_BLOCK)),
-    );
+    return this.#withCaseKey(caseId, (caseKey) => {
+      const envelope = encryptRecord(caseKey, plaintext, messageAd(caseId, 'adviser'), MESSAGE_BLOCK);
+      return this.#client.postCaseMessage(this.#token, caseId, options.feedback ? { ...envelope, feedback: true } : envelope);
+    });
   }
 
   setStatus(caseId: string, status: CaseStatus): Promise<StatusChangeResponse> {
@@ -402,8 +399,7 @@ export class StaffSession {
     try {
       return await this.#client.startTotp(this.#token, { authKey: toBase64url(master.authKey) });
     } finally {
-      master.authKey.fill(0);
-      master.wrapKey.fill(0);
+      wipe(master.authKey, master.wrapKey);
     }
   }
 
@@ -425,7 +421,7 @@ export class StaffSession {
         keyBundle: sealKeyBundle(fresh.wrapKey, this.#keys, this.account.username),
       });
     } finally {
-      for (const key of [old.authKey, old.wrapKey, fresh.authKey, fresh.wrapKey]) key.fill(0);
+      wipe(old.authKey, old.wrapKey, fresh.authKey, fresh.wrapKey);
     }
   }
 
@@ -434,8 +430,7 @@ export class StaffSession {
     try {
       await this.#client.logout(this.#token);
     } finally {
-      this.#keys.boxSecretKey.fill(0);
-      this.#keys.signSecretKey.fill(0);
+      wipe(this.#keys.boxSecretKey, this.#keys.signSecretKey);
     }
   }
 }

@@ -12,7 +12,7 @@ import { securityHeaders } from './plugins/security-headers.js';
 import { loggerOptions } from './plugins/logging.js';
 import { clientErrors, errorHandling, routerErrors } from './plugins/errors.js';
 import { jsonBodies } from './plugins/json-body.js';
-import { AppError } from './errors.js';
+import { unavailable } from './errors.js';
 import { auditSealer } from './plugins/audit-sealer.js';
 import { housekeeping } from './plugins/housekeeping.js';
 import { createServices } from './services/index.js';
@@ -72,7 +72,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
       pressureHandler: (request, reply) => {
         if (request.routeOptions.url === '/healthz' || request.routeOptions.url === '/readyz') return undefined;
         reply.header('retry-after', '10');
-        return Promise.reject(new AppError(503, 'overloaded', 'The server is busy; try again shortly.'));
+        return Promise.reject(unavailable('overloaded', 'The server is busy; try again shortly.'));
       },
     });
   }

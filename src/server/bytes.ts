@@ -4,12 +4,12 @@
  * module's rules, and turn the text into bytes for storage. Each failure names its field.
  */
 import { AEAD_TAG_BYTES, base64urlByteLength, isBase64url, isPaddedCiphertextLength } from '../protocol/index.js';
-import { badRequest, tooLarge } from './errors.js';
+import { invalid, tooLarge } from './errors.js';
 
 export function decodeBytes(value: string, field: string, byteLength?: number): Buffer {
   if (!isBase64url(value, byteLength)) {
     const size = byteLength === undefined ? '' : ` of ${byteLength} bytes`;
-    throw badRequest(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding${size}.`);
+    throw invalid(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding${size}.`);
   }
   return Buffer.from(value, 'base64url');
 }
@@ -17,14 +17,14 @@ export function decodeBytes(value: string, field: string, byteLength?: number): 
 /** Ciphertext of a padded plaintext: a positive multiple of `block` plus the 16-byte tag, at most `maxPlaintext`. */
 export function decodeCiphertext(value: string, field: string, block: number, maxPlaintext: number): Buffer {
   if (!isBase64url(value)) {
-    throw badRequest(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding.`);
+    throw invalid(`invalid_${field}`, `The field "${field}" must be canonical base64url without padding.`);
   }
   const length = base64urlByteLength(value);
   if (length - AEAD_TAG_BYTES > maxPlaintext) {
     throw tooLarge(`${field}_too_large`, `The field "${field}" is larger than this server accepts (${maxPlaintext} bytes padded).`);
   }
   if (!isPaddedCiphertextLength(length, block)) {
-    throw badRequest(`invalid_${field}`, `The field "${field}" must be a plaintext padded to a multiple of ${block} bytes, plus the 16-byte tag.`);
+    throw invalid(`invalid_${field}`, `The field "${field}" must be a plaintext padded to a multiple of ${block} bytes, plus the 16-byte tag.`);
   }
   return Buffer.from(value, 'base64url');
 }
@@ -47,6 +47,15 @@ export const envelopeIn = (envelope: { nonce: string; ciphertext: string }, bloc
 export const envelopeOut = (envelope: { nonce: Uint8Array; ciphertext: Uint8Array }) => ({
   nonce: encodeBytes(envelope.nonce),
   ciphertext: encodeBytes(envelope.ciphertext),
+});
+
+/** One message of a case's conversation, for the adviser's case and the reporter's mailbox alike. */
+export const messageOut = (m: { id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean; nonce: Uint8Array; ciphertext: Uint8Array }) => ({
+  id: m.id,
+  author: m.author,
+  sentAt: m.sentAt.toISOString(),
+  feedback: m.feedback,
+  ...envelopeOut(m),
 });
 
 /** A time for an answer, or null. */

@@ -1,25 +1,49 @@
 /**
- * Errors are values with codes. Services throw AppError; the error handler in
- * plugins/errors.ts is the one place that turns any error into an HTTP answer.
+ * Errors are values with codes. Services and plugins throw a DomainError: what went wrong (its
+ * kind), which case of it (its code, part of the protocol) and a message for people. They know
+ * nothing of HTTP: the error plugin (plugins/errors.ts) is the one place that maps a kind to a
+ * status, and the CLI maps it to an exit code.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 428 | 429 | 503;
+export type ErrorKind =
+  /** The input breaks a rule of the protocol or of this server. */
+  | 'invalid'
+  /** No session, or a secret (passphrase, code, signature) is not right. */
+  | 'unauthenticated'
+  /** Signed in, but not allowed this. */
+  | 'forbidden'
+  | 'not_found'
+  /** The request conflicts with the current state (used already, taken, wrong step). */
+  | 'conflict'
+  | 'too_large'
+  /** A content type, encoding or charset this server does not take. */
+  | 'unsupported'
+  /** A proof of work is missing, wrong or spent. */
+  | 'work_required'
+  /** Too many tries: wait. */
+  | 'throttled'
+  /** The server or its database cannot serve now; the same request may work later. */
+  | 'unavailable';
 
-export class AppError extends Error {
+export class DomainError extends Error {
   constructor(
-    readonly status: ErrorStatus,
+    readonly kind: ErrorKind,
     readonly code: string,
     message: string,
   ) {
     super(message);
-    this.name = 'AppError';
+    this.name = 'DomainError';
   }
 }
 
-export const badRequest = (code: string, message: string) => new AppError(400, code, message);
-export const unauthorized = (code: string, message: string) => new AppError(401, code, message);
-export const forbidden = (code: string, message: string) => new AppError(403, code, message);
-export const notFound = (code: string, message: string) => new AppError(404, code, message);
-export const conflict = (code: string, message: string) => new AppError(409, code, message);
-export const tooLarge = (code: string, message: string) => new AppError(413, code, message);
-export const powRequired = (code: string, message: string) => new AppError(428, code, message);
-export const slowDown = (code: string, message: string) => new AppError(429, code, message);
+const raise = (kind: ErrorKind) => (code: string, message: string) => new DomainError(kind, code, message);
+
+export const invalid = raise('invalid');
+export const unauthenticated = raise('unauthenticated');
+export const forbidden = raise('forbidden');
+export const notFound = raise('not_found');
+export const conflict = raise('conflict');
+export const tooLarge = raise('too_large');
+export const unsupported = raise('unsupported');
+export const workRequired = raise('work_required');
+export const throttled = raise('throttled');
+export const unavailable = raise('unavailable');

@@ -43,9 +43,10 @@ async function main(): Promise<void> {
     lines.push(
       ``,
       `First start: a demo organisation and channel were created.`,
-      `  Reporters use:            ${welcome.channelUrl}`,
-      `  Set up the first adviser: ${welcome.setupLink}`,
-      `This link works once, for 7 days, and is not shown again.`,
+      `  1. Set up the first adviser: ${welcome.setupLink}`,
+      `     This link works once, for 7 days, and is not shown again.`,
+      `  2. Then reporters use:       ${welcome.channelUrl}`,
+      `     (until an adviser exists, that page says the channel cannot take reports yet)`,
       `More organisations, channels and invites: npx confidant --help (stop the service first when it runs on the embedded database).`,
     );
   }

@@ -1,7 +1,7 @@
 /** The shell: header with the language switch, and the page for the current path. */
 import type { ComponentChildren, FunctionComponent } from 'preact';
-import { useState } from 'preact/hooks';
-import { LangContext, browserLang, useLang, useT, type Lang } from './i18n/index.js';
+import { useEffect, useState } from 'preact/hooks';
+import { LangContext, addressLang, browserLang, useLang, useT, withLang, type Lang } from './i18n/index.js';
 import { match, usePath } from './router.js';
 import { Link } from './components/ui.js';
 import { StartPage, NotFoundPage } from './pages/start.js';
@@ -30,18 +30,32 @@ export const routes: Route[] = [
   { pattern: '/relays/:relayId', page: RelayPage },
 ];
 
+/** Where quick exit goes: a page anyone might have open. */
+const QUICK_EXIT_URL = 'https://www.google.com/';
+/** Two presses of Escape within this long leave the page; one alone (closing a menu, say) does not. */
+const DOUBLE_ESCAPE_MS = 1000;
+
+function leave(): void {
+  // Replace, so that Back does not return here.
+  location.replace(QUICK_EXIT_URL);
+}
+
+/** The quick-exit button, and Escape twice from anywhere on the page. */
 function QuickExit() {
   const t = useT();
+  useEffect(() => {
+    let lastEscape = -Infinity;
+    const keydown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      if (event.timeStamp - lastEscape <= DOUBLE_ESCAPE_MS) leave();
+      lastEscape = event.timeStamp;
+    };
+    // Capture, so that no field or widget can keep the key from us.
+    document.addEventListener('keydown', keydown, true);
+    return () => document.removeEventListener('keydown', keydown, true);
+  }, []);
   return (
-    <button
-      type="button"
-      class="quick-exit"
-      title={t('quickExit.hint')}
-      onClick={() => {
-        // Replace, so that Back does not return here.
-        location.replace('https://www.google.com/');
-      }}
-    >
+    <button type="button" class="quick-exit" title={t('quickExit.hint')} onClick={leave}>
       {t('quickExit')}
     </button>
   );
@@ -70,10 +84,12 @@ function Shell(props: { reporter: boolean; children: ComponentChildren }) {
 
 export function App() {
   const path = usePath();
-  const [lang, setLangState] = useState<Lang>(browserLang());
+  const [lang, setLangState] = useState<Lang>(() => addressLang() ?? browserLang());
   const setLang = (next: Lang) => {
     document.documentElement.lang = next;
     setLangState(next);
+    // Kept in the address, not in storage: a reload or a copied link keeps the choice.
+    history.replaceState(history.state, '', withLang(`${location.pathname}${location.search}${location.hash}`, next));
   };
   document.documentElement.lang = lang;
   let found: { route: Route; params: Params } | null = null;

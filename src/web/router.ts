@@ -3,8 +3,18 @@ import { useEffect, useState } from 'preact/hooks';
 
 const listeners = new Set<() => void>();
 
+/** `path` with the current address's `?lang=`, unless it names a language of its own. */
+export function keepLang(path: string): string {
+  const lang = new URLSearchParams(location.search).get('lang');
+  const target = new URL(path, location.href);
+  if (lang === null || target.searchParams.has('lang')) return path;
+  target.searchParams.set('lang', lang);
+  return `${target.pathname}${target.search}${target.hash}`;
+}
+
+/** Goes to `path` in the page; a language chosen in the address (`?lang=`) comes along. */
 export function navigate(path: string): void {
-  history.pushState(null, '', path);
+  history.pushState(null, '', keepLang(path));
   for (const listener of listeners) listener();
 }
 

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
-import { ConfidantClient, openMailbox, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
+import { ConfidantClient, caseReference, openMailbox, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { cases } from '../../src/server/db/schema.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { totpCode, totpStep } from '../../src/server/services/totp.js';
@@ -17,6 +17,7 @@ import { overdueFirst } from '../../src/web/pages/adviser/inbox.js';
 import { caseDeadlines } from '../../src/web/pages/adviser/deadlines.js';
 import { readRegistration } from '../../src/web/pages/adviser/registration.js';
 import { qrPath } from '../../src/web/pages/adviser/qr.js';
+import { IDENTITY_FIELDS, QUESTIONS } from '../../src/web/pages/reporter/fields.js';
 import { addAdviser, fromBase32 } from '../fixtures.js';
 import { buildTestApp } from '../helper.js';
 import { buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
@@ -25,6 +26,22 @@ const SLOW = { timeout: 60_000 };
 // Argon2id at 128 MiB runs five times in Chromium here: allow for a slow, busy machine.
 t.setTimeout(600_000);
 const DAY = 24 * 3600 * 1000;
+type Tap = Parameters<typeof chromiumAvailable>[0];
+
+/**
+ * Every answer and identity field the report form can produce shows with the adviser's label,
+ * never its raw key, wherever the page shows the report (the report section, beside the relay editor).
+ */
+async function labelsEveryField(t: Tap, page: Page, lang: 'nl' | 'en'): Promise<void> {
+  const catalogue: Record<string, string> = strings[lang];
+  const expected = [...QUESTIONS.map((q) => catalogue[`adviser.answer.${q}`]), ...IDENTITY_FIELDS.map((f) => catalogue[`adviser.identity.${f}`])];
+  const reports = page.locator('.report');
+  t.ok((await reports.count()) >= 1, `${lang}: the report is on the page`);
+  for (let i = 0; i < (await reports.count()); i++) {
+    const shown = await reports.nth(i).locator('dt').allTextContents();
+    t.same(shown, expected, `${lang}: report ${i + 1} labels every field, in the form's order`);
+  }
+}
 
 t.test('the adviser catalogue has the same keys in Dutch and English, all under adviser.*', async (t) => {
   const nl = Object.keys(strings.nl).sort();
@@ -50,16 +67,19 @@ t.test('the small rules of the adviser pages', async (t) => {
   t.same(shown.map((c) => c.id), ['b', 'd', 'a', 'c'], 'overdue first, the server order kept otherwise');
 
   const now = Date.parse('2025-03-20T12:00:00Z');
-  const base = { receivedAt: '2025-03-01T12:00:00Z', acknowledgeBy: '2025-03-08T12:00:00Z', feedbackBy: '2025-06-08T12:00:00Z', messages: [] };
+  const base = { receivedAt: '2025-03-01T12:00:00Z', acknowledgeBy: '2025-03-08T12:00:00Z', feedbackBy: '2025-06-08T12:00:00Z', feedbackGivenAt: null };
   t.same(caseDeadlines({ ...base, status: 'received', acknowledgedAt: null }, now).map((l) => [l.key, l.late]), [
     ['adviser.deadline.ackLate', true],
     ['adviser.deadline.feedbackDue', false],
   ]);
-  const replied = [{ ok: true as const, id: 'm', author: 'adviser' as const, sentAt: '2025-03-06T09:00:00Z', message: { v: 1 as const, body: 'x', sentAt: '2025-03-06T09:00:00Z' } }];
-  t.same(caseDeadlines({ ...base, status: 'acknowledged', acknowledgedAt: '2025-03-05T12:00:00Z', messages: replied }, now).map((l) => l.key), [
+  t.same(caseDeadlines({ ...base, status: 'acknowledged', acknowledgedAt: '2025-03-05T12:00:00Z', feedbackGivenAt: '2025-03-06T09:00:00Z' }, now).map((l) => l.key), [
     'adviser.deadline.ackDone',
     'adviser.deadline.feedbackDone',
   ]);
+  t.same(caseDeadlines({ ...base, status: 'acknowledged', acknowledgedAt: '2025-03-05T12:00:00Z' }, Date.parse('2025-06-06T12:00:00Z')).map((l) => [l.key, l.late]), [
+    ['adviser.deadline.ackDone', false],
+    ['adviser.deadline.feedbackLate', true],
+  ], 'acknowledged, messages or not, but no feedback marked three months on: late');
   t.same(caseDeadlines({ ...base, status: 'closed', acknowledgedAt: null }, now).map((l) => l.key), ['adviser.deadline.closed']);
 
   t.same(readRegistration({ v: 1, category: 'integriteit/misstand' }), { categories: ['integriteit/misstand'], outsideScope: '', referredTo: '' });
@@ -136,7 +156,14 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   const old = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Een oude melding over pesten.') });
   const tenDaysAgo = new Date(Date.now() - 10 * DAY);
   await app.database.db.update(cases).set({ receivedAt: tenDaysAgo }).where(eq(cases.id, old.caseId));
-  const fresh = await submitNewReport(client, { slug: 'acme-meldpunt', report: report('Facturen worden gesplitst om aanbesteding te ontlopen.') });
+  // The fresh one answers every field the report form has, confidentially, with every identity field.
+  const everyField = {
+    ...report('Facturen worden gesplitst om aanbesteding te ontlopen.'),
+    answers: Object.fromEntries(QUESTIONS.map((q) => [q, q === 'what' ? 'Facturen worden gesplitst om aanbesteding te ontlopen.' : `Antwoord op ${q}`])),
+    anonymity: 'confidential' as const,
+    identity: Object.fromEntries(IDENTITY_FIELDS.map((f) => [f, `Gegeven ${f}`])),
+  };
+  const fresh = await submitNewReport(client, { slug: 'acme-meldpunt', report: everyField });
   // A colleague who joins the channel after the reports holds neither case yet.
   await addAdviser(app.database.db, 'acme-meldpunt', 'Chris Nieuw');
 
@@ -159,8 +186,8 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('table').waitFor(SLOW);
   const rows = page.locator('tbody tr');
   t.equal(await rows.count(), 2);
-  t.match(await rows.nth(0).textContent(), new RegExp(`Melding ${old.caseId.slice(0, 8)}.*Termijn verstreken.*Nieuw`));
-  t.match(await rows.nth(1).textContent(), new RegExp(`Melding ${fresh.caseId.slice(0, 8)}.*Nieuw`));
+  t.match(await rows.nth(0).textContent(), new RegExp(`Melding ${caseReference(old.caseId)}.*Termijn verstreken.*Nieuw`));
+  t.match(await rows.nth(1).textContent(), new RegExp(`Melding ${caseReference(fresh.caseId)}.*Nieuw`));
   t.notMatch(await rows.nth(1).textContent(), /Termijn verstreken/);
   t.match(await page.getByRole('status').first().textContent(), /2 meldingen, waarvan 1 met een verstreken termijn/);
   await checkPage(t, watched, 'inbox');
@@ -171,10 +198,11 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   t.equal(await page.locator('tbody tr').count(), 2, 'both are received');
 
   // The case: the report decrypted, the deadlines in words.
-  await page.getByRole('link', { name: `Melding ${fresh.caseId.slice(0, 8)}` }).click();
+  await page.getByRole('link', { name: `Melding ${caseReference(fresh.caseId)}` }).click();
   await page.getByText('Facturen worden gesplitst om aanbesteding te ontlopen.').first().waitFor(SLOW);
   t.match(await page.locator('.deadlines').textContent(), /Bevestig de ontvangst uiterlijk .* \(over 7 dagen\)/);
   await checkPage(t, watched, 'case');
+  await labelsEveryField(t, page, 'nl');
 
   // Acknowledge: the next step is one button; the new status is announced.
   await page.getByRole('button', { name: 'Ontvangst bevestigen' }).click();
@@ -186,7 +214,15 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('button', { name: 'Bericht versturen' }).click();
   await page.getByText('Het bericht is verstuurd.').waitFor();
   t.match(await page.locator('#conversation-title + ul.messages').textContent(), /Dank u voor uw melding/);
-  t.match(await page.locator('.deadlines').textContent(), /Terugkoppeling gegeven/);
+  // A thank-you is not the feedback: only a message marked as such meets the 3-month deadline.
+  t.match(await page.locator('.deadlines').textContent(), /Geef de melder uiterlijk .* terugkoppeling/, 'an unmarked message leaves the feedback due');
+  await fill(page, 'reply-body', 'Uw melding is beoordeeld als een vermoeden van een misstand. Ik leg de organisatie een geanonimiseerde tekst voor.');
+  await page.getByLabel('Dit bericht is de terugkoppeling').check();
+  await page.getByRole('button', { name: 'Bericht versturen' }).click();
+  await page.locator('.deadlines').filter({ hasText: 'Terugkoppeling gegeven op' }).waitFor();
+  t.equal(await page.locator('#conversation-title + ul.messages li').filter({ has: page.locator('.badge.feedback') }).count(), 1, 'the one marked message carries the Terugkoppeling badge');
+  t.equal(await page.getByLabel('Dit bericht is de terugkoppeling').count(), 0, 'once given, the choice is not offered again');
+  await checkPage(t, watched, 'case after the feedback');
 
   // The registration, saved encrypted and read back after a refresh.
   await page.getByLabel('Onregelmatigheid').check();
@@ -194,16 +230,26 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('button', { name: 'Registratie opslaan' }).click();
   await page.getByText(/De registratie is opgeslagen/).waitFor();
 
-  // A relay needs a recipient at the organisation: without one, the adviser is told so.
+  // A relay needs a recipient at the organisation: without one, the adviser is told so up front.
   await fill(page, 'relay-text', 'Er zijn aanwijzingen dat bij inkoop facturen worden gesplitst.');
-  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
-  t.match(await page.getByRole('alert').textContent(), /nog geen ontvanger/);
+  const noRecipient = page.locator('#relay-title ~ .columns .warning').filter({ hasText: 'nog geen ontvanger' });
+  await noRecipient.waitFor();
+  t.ok(await page.getByRole('button', { name: 'Voorleggen aan de melder' }).isDisabled(), 'nothing can be proposed without a recipient');
   const recipientInvite = await admin.createInvite({ role: 'recipient', organisation: 'acme' });
   await setUpAccount(client, { token: recipientInvite.token, username: 'olga', displayName: 'Olga', passphrase: 'olga van de organisatie' });
-  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
-  // The new recipient is shown with her fingerprint before anything is sealed to her key.
-  await page.getByText('Wie de tekst kan lezen, is veranderd.', { exact: false }).waitFor();
+  // Once the recipient exists, Refresh clears the notice and shows her with her fingerprint.
+  await page.getByRole('button', { name: 'Vernieuwen' }).click();
+  await page.locator('.relay-readers').filter({ hasText: 'Olga' }).waitFor();
+  t.equal(await noRecipient.count(), 0, 'the notice is gone once its cause is');
+  t.equal(await page.getByRole('alert').count(), 0, 'and no error stays behind');
   t.match(await page.locator('.relay-readers').textContent(), /Olga [0-9A-Z]{4}-/, 'the new reader is listed with her fingerprint');
+  t.equal(await page.locator('#relay-text').inputValue(), 'Er zijn aanwijzingen dat bij inkoop facturen worden gesplitst.', 'the draft survives the refresh');
+  // A second recipient joins after the list was shown: nothing is sealed before the adviser has seen her.
+  const secondInvite = await admin.createInvite({ role: 'recipient', organisation: 'acme' });
+  await setUpAccount(client, { token: secondInvite.token, username: 'otto', displayName: 'Otto', passphrase: 'otto van de organisatie' });
+  await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
+  await page.getByText('Wie de tekst kan lezen, is veranderd.', { exact: false }).waitFor();
+  t.match(await page.locator('.relay-readers').textContent(), /Otto [0-9A-Z]{4}-/, 'the new reader is listed with his fingerprint');
   t.equal(await page.locator('article.relay').count(), 0, 'nothing was relayed yet');
   await page.getByRole('button', { name: 'Voorleggen aan de melder' }).click();
   await page.getByText('De tekst is opgeslagen. Status: Wacht op toestemming van de melder.').waitFor();
@@ -247,7 +293,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
 
   // Back to the inbox and into the case again: everything reads back from the server.
   await page.getByRole('link', { name: 'Terug naar de meldingen' }).click();
-  await page.getByRole('link', { name: `Melding ${fresh.caseId.slice(0, 8)}` }).click();
+  await page.getByRole('link', { name: `Melding ${caseReference(fresh.caseId)}` }).click();
   await page.getByRole('heading', { name: 'Registratie' }).waitFor(SLOW);
   t.ok(await page.getByLabel('Onregelmatigheid').isChecked(), 'the registration reads back');
   t.equal(await page.locator('#registration-referred-to').inputValue(), 'Huis voor Klokkenluiders');
@@ -256,9 +302,10 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
 
   // English too.
   await page.getByRole('button', { name: 'English' }).click();
-  await page.getByRole('heading', { level: 1, name: `Case ${fresh.caseId.slice(0, 8)}` }).waitFor();
+  await page.getByRole('heading', { level: 1, name: `Case ${caseReference(fresh.caseId)}` }).waitFor();
   await page.getByRole('heading', { name: 'Relay to the organisation' }).waitFor();
   await checkPage(t, watched, 'case in English');
+  await labelsEveryField(t, page, 'en');
 });
 
 t.test('the sign-in page explains a wrong passphrase, and the adviser pages ask to sign in', async (t) => {

@@ -9,7 +9,8 @@
  */
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { createAdministration } from '../../src/server/services/administration.js';
+import { caseReference } from '../../src/protocol/case-reference.js';
+import { createAdministration, inviteLink, type CreatedInvite } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
 import { buildWeb, checkPage, chromiumAvailable, launch, openPage, type Watched } from './harness.js';
 
@@ -22,17 +23,18 @@ t.setTimeout(600_000);
 
 type Tap = Parameters<typeof chromiumAvailable>[0];
 
-/** Sets up a staff account at /invite#token, as the invited person does: form, recovery key, TOTP later. */
+/** Sets up a staff account from the invite link, as the invited person does: form, recovery key, TOTP later. */
 async function acceptInvite(
   t: Tap,
   watched: Watched,
   who: string,
-  input: { token: string; displayName: string; username: string; passphrase: string },
-  words: { title: string; submit: string; recoveryTitle: string; recoveryConfirm: RegExp; continue: string; totpTitle: string; later: string },
+  input: { invite: CreatedInvite; displayName: string; username: string; passphrase: string },
+  words: { title: string; role: RegExp; submit: string; recoveryTitle: string; recoveryConfirm: RegExp; continue: string; totpTitle: string; later: string },
 ): Promise<void> {
   const { page } = watched;
-  await page.goto(`/invite#${input.token}`);
+  await page.goto(inviteLink('', input.invite));
   await page.getByRole('heading', { level: 1, name: words.title }).waitFor();
+  t.match(await page.locator('main').textContent(), words.role, `${who}: the invite page speaks to the role invited`);
   await checkPage(t, watched, `${who}: invite form`);
   await page.locator('#invite-display-name').fill(input.displayName);
   await page.locator('#invite-username').fill(input.username);
@@ -93,9 +95,10 @@ t.test('reporter, adviser and organisation go through the whole journey in their
     t,
     adviser,
     'adviser',
-    { token: adviserInvite.token, displayName: 'Anna de Vries', username: 'anna', passphrase: 'paars konijn drinkt thee bij maanlicht' },
+    { invite: adviserInvite, displayName: 'Anna de Vries', username: 'anna', passphrase: 'paars konijn drinkt thee bij maanlicht' },
     {
       title: 'Account instellen',
+      role: /uitgenodigd als vertrouwenspersoon.*melders en collega’s u zien/s,
       submit: 'Account aanmaken',
       recoveryTitle: 'Uw herstelsleutel',
       recoveryConfirm: /Ik heb de herstelsleutel veilig bewaard/,
@@ -116,9 +119,10 @@ t.test('reporter, adviser and organisation go through the whole journey in their
     t,
     organisation,
     'organisation',
-    { token: recipientInvite.token, displayName: 'Olga Bakker', username: 'olga', passphrase: 'olga leest de doorgegeven meldingen' },
+    { invite: recipientInvite, displayName: 'Olga Bakker', username: 'olga', passphrase: 'olga leest de doorgegeven meldingen' },
     {
       title: 'Set up your account',
+      role: /^(?!.*(reporters and colleagues|as a confidential adviser)).*invited to Confidant as the recipient for your organisation.*As the confidential adviser sees you/s,
       submit: 'Create account',
       recoveryTitle: 'Your recovery key',
       recoveryConfirm: /I have stored the recovery key safely/,
@@ -134,6 +138,13 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.ok(await o.getByText('Signed in as Olga Bakker, for Acme B.V.').isVisible(), 'the recipient and the organisation are named');
   organisationPages.push({ what: 'empty relay inbox', html: await html(o) });
   await checkPage(t, organisation, 'organisation: empty relay inbox');
+  // The set-up said two-step verification can be set up later "with the button at the top of the page": it is there.
+  await o.getByRole('button', { name: 'Set up two-step verification' }).click();
+  await o.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+  t.ok(await o.locator('#totp-passphrase').isVisible(), 'the recipient can set it up from the relay inbox');
+  await checkPage(t, organisation, 'organisation: setting up two-step verification');
+  await o.getByRole('button', { name: 'Later' }).click();
+  t.equal(await o.locator('#totp-passphrase').count(), 0, 'and put it off again');
 
   // ── The reporter reports (Dutch): landing page → form → code → thank-you → mailbox.
   await r.goto('/c/acme-meldpunt');
@@ -183,7 +194,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await a.waitForURL('**/cases/*');
   const caseId = decodeURIComponent(new URL(a.url()).pathname.split('/').pop() ?? '');
   t.ok(caseId.length >= 8, 'the case id is in the adviser’s URL');
-  await a.getByRole('heading', { level: 1, name: `Melding ${caseId.slice(0, 8)}` }).waitFor();
+  await a.getByRole('heading', { level: 1, name: `Melding ${caseReference(caseId)}` }).waitFor();
   const reportSection = a.locator('section[aria-labelledby="report-title"]');
   await reportSection.getByText(reportSentence).waitFor(SLOW);
   t.match(await reportSection.textContent(), reportSentence, 'the adviser reads the report the reporter typed');
@@ -197,9 +208,18 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await a.getByText('De status is nu: Ontvangst bevestigd.').waitFor();
   const conversation = a.locator('section[aria-labelledby="conversation-title"]');
   await conversation.getByLabel('Bericht aan de melder').fill(adviserReply);
+  await conversation.getByLabel('Dit bericht is de terugkoppeling').check();
   await conversation.getByRole('button', { name: 'Bericht versturen' }).click();
   await conversation.getByText('Het bericht is verstuurd.').waitFor(SLOW);
   t.match(await conversation.locator('ul.messages').textContent(), adviserReply, 'the reply is in the conversation');
+  // The reply was marked as the feedback: the case page and the inbox say so alike (the mailbox too, below).
+  t.match(await a.locator('.deadlines').textContent(), /Terugkoppeling gegeven op/, 'the case page: feedback given');
+  await a.getByRole('link', { name: 'Terug naar de meldingen' }).click();
+  const inboxRow = a.locator('tbody tr').filter({ hasText: `Melding ${caseReference(caseId)}` });
+  await inboxRow.waitFor(SLOW);
+  t.match(await inboxRow.textContent(), /Terugkoppeling gegeven op/, 'the inbox: feedback given, not "feedback by"');
+  await inboxRow.getByRole('link').click();
+  await conversation.getByText(adviserReply).waitFor(SLOW);
 
   // Before writing, the adviser sees who can read the relay, with the fingerprint the recipient sees.
   const olgaPrint = ((await o.locator('.org-account .fingerprint').textContent()) ?? '').replace(/^.*: /, '');
@@ -221,14 +241,20 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await r.getByRole('button', { name: 'Nieuwe berichten ophalen' }).click();
   const fromAdviser = r.locator('.messages li:not(.mine)');
   await fromAdviser.first().waitFor(SLOW);
+  t.match(await r.getByTestId('case-reference').textContent(), `Kenmerk: ${caseReference(caseId)}.`, 'the reporter sees the reference the adviser sees');
+  t.match(caseReference(caseId), /^[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$/, 'short, grouped, without look-alike symbols');
   t.match(await fromAdviser.first().textContent(), /Vertrouwenspersoon/, 'the message is from the adviser');
   t.equal(await fromAdviser.first().locator('p.pre').textContent(), adviserReply, 'the reporter reads the adviser’s reply');
+  t.equal(await fromAdviser.first().locator('.badge.feedback').textContent(), 'Terugkoppeling', 'marked as the feedback');
+  t.match(await r.locator('.deadlines').textContent(), /heeft u op .* laten weten hoe uw melding is beoordeeld/, 'the mailbox: feedback given, as the adviser’s pages say');
+  t.notMatch(await r.locator('.deadlines').textContent(), /U hoort uiterlijk/, 'and no longer "you will hear by"');
   t.ok(await r.getByText('Status: Ontvangst bevestigd').isVisible(), 'the status moved on');
   const reporterRelay = r.locator('article.relay');
   await reporterRelay.waitFor(SLOW);
   t.equal(await reporterRelay.count(), 1, 'one relay text to decide on');
   t.equal(await reporterRelay.locator('blockquote.relay-text').textContent(), relayText, 'the text to approve is exactly the adviser’s');
   t.ok(await reporterRelay.getByText('Wacht op uw toestemming').isVisible());
+  t.match(await reporterRelay.locator('h3').textContent(), /^Voorgestelde tekst/, 'a text awaiting consent is headed as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the reply and a relay text');
   await reporterRelay.getByRole('button', { name: 'Goedkeuren' }).click();
   await reporterRelay.getByLabel('Bericht aan de vertrouwenspersoon (niet verplicht)').fill(reporterConsentNote);
@@ -236,6 +262,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await reporterRelay.getByRole('button', { name: 'Ja, goedkeuren' }).click();
   await reporterRelay.getByText('U heeft deze tekst goedgekeurd.', { exact: false }).waitFor(SLOW);
   t.equal(await reporterRelay.getByRole('button', { name: 'Goedkeuren' }).count(), 0, 'a decided relay has no buttons');
+  t.match(await reporterRelay.locator('h3').textContent(), /^Goedgekeurde tekst/, 'an approved text is headed as approved, no longer as proposed');
   t.match(await r.locator('.messages li.mine').textContent(), reporterConsentNote, 'the note to the adviser is posted');
   await checkPage(t, reporter, 'reporter: mailbox after approving');
 
@@ -303,6 +330,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   const adviserMessages = await r.locator('.messages li:not(.mine) p.pre').allTextContents();
   t.same(adviserMessages, [adviserReply, passedOn], 'the reporter reads both of the adviser’s messages, in order');
   t.ok(await reporterRelay.getByText('Deze tekst is naar de organisatie gestuurd.').isVisible(), 'the reporter sees the text was sent');
+  t.match(await reporterRelay.locator('h3').textContent(), /^Doorgegeven tekst/, 'a sent text is headed as passed on, no longer as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the organisation’s answer passed on');
 
   // A channel link with the organisation's pins: a key that is not pinned gets nothing.

@@ -201,7 +201,7 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
 
   t.ok(await page.getByText('Status: Received').isVisible(), 'the status in plain words');
   t.ok(await page.getByText(/^The adviser confirms receipt by \d{1,2} \w+ \d{4}\.$/).isVisible(), 'the acknowledgement deadline');
-  t.ok(await page.getByText(/^You will hear back by \d{1,2} \w+ \d{4}/).isVisible(), 'the feedback deadline');
+  t.ok(await page.getByText(/^You will hear by \d{1,2} \w+ \d{4} how your report was assessed and what follows\.$/).isVisible(), 'the feedback deadline');
   t.ok(await page.getByText('No messages yet.', { exact: false }).isVisible());
   await page.getByText('Show your report').click();
   t.ok(await page.getByText('Invoices are split to stay below the tender threshold.').isVisible(), 'the own report is shown');
@@ -328,7 +328,7 @@ t.test('the mailbox shows the adviser’s answer and a relay text to approve', a
 
   t.ok(await page.getByText('Status: Ontvangst bevestigd').isVisible(), 'the status in Dutch');
   t.ok(await page.getByText(/^De vertrouwenspersoon heeft de ontvangst bevestigd op /).isVisible(), 'when receipt was acknowledged');
-  t.ok(await page.getByText(/^U hoort uiterlijk op .+ wat er met uw melding gebeurt\.$/).isVisible(), 'the feedback deadline');
+  t.ok(await page.getByText(/^U hoort uiterlijk op .+ hoe uw melding is beoordeeld en wat er nu gebeurt\.$/).isVisible(), 'the feedback deadline: a thank-you is not the feedback');
   const theirs = page.locator('.messages li:not(.mine)');
   t.match(await theirs.textContent(), /Vertrouwenspersoon.*Dank u wel\. Ik neem dit in behandeling\./s, 'the adviser’s answer');
   t.equal(await page.locator('blockquote.relay-text').textContent(), relayText, 'the relay text exactly as the organisation gets it');
@@ -395,4 +395,60 @@ t.test('the language switch changes the strings and <html lang>; the consent not
   await page.goto('/c/missing');
   await page.getByRole('alert').filter({ hasText: 'Dit meldpunt bestaat niet.' }).waitFor();
   t.pass('an unknown channel is said in plain words');
+});
+
+t.test('quick exit: Escape twice leaves every reporter page at once, one Escape does not', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  const { app, browser } = await setUp();
+  await addChannel(app.database.db, 'vlucht');
+  await addAdviser(app.database.db, 'vlucht', 'Anna de Vries');
+  const watched = await openPage(browser, app, { locale: 'nl-NL' });
+  const { page } = watched;
+  // The exit page is not fetched from the internet: a stand-in answers for it.
+  await page.route('https://www.google.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Google</title>' }));
+
+  await page.goto('/c/vlucht');
+  await page.getByText(/twee keer op Esc/).waitFor();
+  t.pass('the landing page says how');
+  t.match(await page.getByRole('button', { name: 'Snel weg' }).getAttribute('title'), /twee keer op Esc/, 'and so does the button, on every reporter page');
+  await checkPage(t, watched, 'landing page with the quick-exit hint');
+
+  for (const [path, heading] of [
+    ['/c/vlucht', 'Een integriteitskwestie melden'],
+    ['/c/vlucht/report', 'Uw melding'],
+    ['/mailbox', 'Uw melding openen'],
+  ] as const) {
+    // A blank page before, to see where Back goes once the page is left.
+    await page.goto('about:blank');
+    await page.goto(`${app.baseUrl}${path}`);
+    await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1200);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    t.equal(new URL(page.url()).pathname, path, `${path}: two Escapes more than a second apart stay`);
+    // From inside a field too: the key is caught before any field sees it.
+    const field = page.locator('main input, main textarea').first();
+    if ((await field.count()) > 0) await field.focus();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.waitForURL('https://www.google.com/**');
+    t.pass(`${path}: Escape twice leaves for the exit page`);
+    await page.goBack();
+    t.equal(page.url(), 'about:blank', `${path}: Back skips the page left: it was replaced, not left in the history`);
+  }
+});
+
+t.test('a channel without an adviser tells the reporter where else to go and the operator what to do', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  const { app, browser } = await setUp();
+  await addChannel(app.database.db, 'leeg');
+  const watched = await openPage(browser, app, { locale: 'nl-NL' });
+  const { page } = watched;
+  await page.goto('/c/leeg');
+  await page.getByRole('alert').filter({ hasText: 'nog geen vertrouwenspersoon' }).waitFor();
+  t.match(await page.locator('main').textContent(), /Huis voor Klokkenluiders/, 'the reporter is told where else to report or ask for advice');
+  t.match(await page.locator('main').textContent(), /confidant invite adviser --channel leeg/, 'the operator is told the command, with this channel');
+  t.equal(await page.getByRole('link', { name: 'Melding maken' }).count(), 0, 'no way into a form that cannot be sent');
+  await checkPage(t, watched, 'landing page of a channel without an adviser');
 });

@@ -39,3 +39,41 @@ t.test('the crypto worker loads libsodium under the CSP and reads a code back', 
   t.same(result, { id: 1, kind: 'result', value: { ok: false, error: 'wrong_check' } });
   t.same(watched.problems, [], 'no console error or CSP violation');
 });
+
+t.test('a language switch survives a reload, a new tab and in-page navigation, with nothing stored', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  buildWeb();
+  const app = await buildTestApp(t);
+  const browser = await launch(t);
+  const watched = await openPage(browser, app, { locale: 'nl-NL' });
+  const { page } = watched;
+  const lang = () => page.locator('html').getAttribute('lang');
+  await page.goto('/');
+  await page.getByRole('button', { name: 'English' }).waitFor();
+  t.equal(await lang(), 'nl', 'the browser’s language first');
+
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'Nederlands' }).waitFor();
+  t.equal(new URL(page.url()).searchParams.get('lang'), 'en', 'the choice is in the address');
+  await page.reload();
+  await page.getByRole('button', { name: 'Nederlands' }).waitFor();
+  t.equal(await lang(), 'en', 'a reload keeps English');
+
+  await page.getByRole('link', { name: 'My report (with code)' }).click();
+  await page.waitForURL('**/mailbox?lang=en');
+  await page.reload();
+  await page.getByRole('button', { name: 'Nederlands' }).waitFor();
+  t.equal(await lang(), 'en', 'a page reached in the app and reloaded is still English');
+
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  await other.getByRole('button', { name: 'Nederlands' }).waitFor();
+  t.equal(await other.locator('html').getAttribute('lang'), 'en', 'the address opened in a new tab is English');
+  await other.close();
+
+  await page.getByRole('button', { name: 'Nederlands' }).click();
+  await page.getByRole('button', { name: 'English' }).waitFor();
+  t.equal(new URL(page.url()).searchParams.get('lang'), 'nl', 'switching back is kept too');
+  t.same(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, ''], 'no storage and no cookie');
+  await checkPage(t, watched, 'mailbox page after switching language');
+});

@@ -86,6 +86,7 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
           receivedAt: '2025-03-01T10:00:00.000Z',
           acknowledgedAt: null,
           feedbackBy: '2025-06-08T10:00:00.000Z',
+          feedbackGivenAt: null,
           reporterWrap: c.reporterWrap,
           report: c.request.report,
           messages: c.messages,
@@ -100,7 +101,7 @@ function fakeServer(channel: ChannelInfo): { fetch: FetchLike; cases: Map<string
         const c = caseOf();
         if (c === undefined) return await fail(401, 'unauthorized');
         if (!isEnvelope(body, MESSAGE_BLOCK)) return await fail(400, 'bad_request');
-        const message = { id: `m${c.messages.length + 1}`, author: 'reporter' as const, sentAt: new Date().toISOString(), nonce: body.nonce, ciphertext: body.ciphertext };
+        const message = { id: `m${c.messages.length + 1}`, author: 'reporter' as const, sentAt: new Date().toISOString(), feedback: false, nonce: body.nonce, ciphertext: body.ciphertext };
         c.messages.push(message);
         return await answer(201, { id: message.id, sentAt: message.sentAt });
       }
@@ -178,8 +179,8 @@ t.test('submit, open, write, consent, rotate, close', async (t) => {
 
   // The adviser writes a message and a relay copy; one message is forged by the server.
   const adviserMessage = encryptRecord(caseKey, { v: 1, body: 'Dank u', sentAt: '2025-03-02T09:00:00.000Z' }, messageAd(submitted.caseId, 'adviser'), MESSAGE_BLOCK);
-  stored.messages.push({ id: 'a1', author: 'adviser', sentAt: '2025-03-02T09:00:01.000Z', ...adviserMessage });
-  stored.messages.push({ id: 'a2', author: 'reporter', sentAt: '2025-03-02T09:00:02.000Z', ...adviserMessage });
+  stored.messages.push({ id: 'a1', author: 'adviser', sentAt: '2025-03-02T09:00:01.000Z', feedback: true, ...adviserMessage });
+  stored.messages.push({ id: 'a2', author: 'reporter', sentAt: '2025-03-02T09:00:02.000Z', feedback: true, ...adviserMessage });
   const copy: Envelope = encryptRecord(caseKey, { v: 1, body: 'relay text' }, relayCopyAd(submitted.caseId, 'relay-1'), MESSAGE_BLOCK);
   stored.relays.push({ relayId: 'relay-1', state: 'awaiting_consent', copy });
 
@@ -188,9 +189,9 @@ t.test('submit, open, write, consent, rotate, close', async (t) => {
   t.equal(mailbox.caseId, submitted.caseId);
   t.same(mailbox.view.report, report);
   t.match(mailbox.view.messages, [
-    { ok: true, id: 'a1', author: 'adviser', message: { v: 1, body: 'Dank u' } },
-    { ok: false, id: 'a2', author: 'reporter', error: 'decrypt_failed' }
-  ], 'a message under another author does not open');
+    { ok: true, id: 'a1', author: 'adviser', feedback: true, message: { v: 1, body: 'Dank u' } },
+    { ok: false, id: 'a2', author: 'reporter', feedback: false, error: 'decrypt_failed' }
+  ], 'a message under another author does not open, and only an adviser\'s message can be the feedback');
   t.match(mailbox.view.relays, [{ ok: true, relayId: 'relay-1', state: 'awaiting_consent', copy: { v: 1, body: 'relay text' } }]);
 
   const posted = await mailbox.postMessage('Graag gedaan');

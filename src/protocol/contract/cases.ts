@@ -16,6 +16,7 @@ const summary = {
   acknowledgedAt: NullableTime,
   acknowledgeBy: IsoTime,
   feedbackBy: IsoTime,
+  feedbackGivenAt: Described(NullableTime, 'Extension: when the adviser sent the message marked as the feedback (§7); null until then.'),
   overdue: Type.Boolean(),
   wrap: Base64url,
 };
@@ -52,6 +53,16 @@ export const CaseDetail = Strict({
   registration: OrNull(Strict({ nonce: Base64url, ciphertext: Base64url, updatedAt: IsoTime })),
 });
 export type CaseDetail = Static<typeof CaseDetail>;
+
+/** A message to the reporter; `feedback` marks it as the feedback that meets the 3-month deadline (§7). */
+export const CaseMessageRequest = Strict({
+  nonce: Bytes(24),
+  ciphertext: Base64url,
+  feedback: Type.Optional(
+    Type.Boolean({ description: 'Extension: true when this message is the feedback: how the report was assessed and what follows. Absent means false.' }),
+  ),
+});
+export type CaseMessageRequest = Static<typeof CaseMessageRequest>;
 
 export const StatusChangeRequest = Strict({ status: CaseStatus });
 
@@ -99,7 +110,7 @@ export const postCaseMessage = operation({
   tag: 'cases',
   auth: 'staff',
   params: CaseParams,
-  body: Envelope,
+  body: CaseMessageRequest,
   response: { 201: PostMessageResponse },
   errors: [400, 401, 403, 404, 413],
 });

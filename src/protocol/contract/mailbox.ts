@@ -26,6 +26,7 @@ export const MailboxMessage = Strict({
   sentAt: IsoTime,
   nonce: Base64url,
   ciphertext: Base64url,
+  feedback: Described(Type.Boolean(), 'Extension: true for the adviser message marked as the feedback (§7).'),
 });
 export type MailboxMessage = Static<typeof MailboxMessage>;
 
@@ -51,6 +52,7 @@ export const MailboxView = Strict({
   receivedAt: IsoTime,
   acknowledgedAt: NullableTime,
   feedbackBy: IsoTime,
+  feedbackGivenAt: Described(NullableTime, 'Extension: when the adviser sent the message marked as the feedback (§7); null until then.'),
   reporterWrap: Base64url,
   report: StoredEnvelope,
   messages: CaseMessages,

@@ -139,8 +139,8 @@ export const cases = pgTable(
     /** A whole hour. */
     receivedAt: at('received_at').notNull(),
     acknowledgedAt: at('acknowledged_at'),
-    /** Latest adviser message, for the feedback deadline. */
-    lastAdviserMessageAt: at('last_adviser_message_at'),
+    /** When the adviser sent the message marked as the feedback, which meets the 3-month deadline; null until then. */
+    feedbackGivenAt: at('feedback_given_at'),
     /** The seq of this case's latest message; the next message takes the one after. */
     messageSeq: integer('message_seq').notNull().default(0),
     /** The seq of the reporter's latest message, 0 for the report: for the advisers' unread marker. */
@@ -191,6 +191,8 @@ export const messages = pgTable(
     seq: integer('seq').notNull(),
     /** A whole hour for the reporter's messages. */
     sentAt: at('sent_at').notNull(),
+    /** An adviser's message marked as the feedback: how the report was assessed and what follows. */
+    feedback: boolean('feedback').notNull().default(false),
   },
   (table) => [uniqueIndex('messages_case_seq').on(table.caseId, table.seq)],
 );

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
-import { AppError } from '../errors.js';
+import { DomainError, type ErrorKind } from '../errors.js';
 import { securityHeaderSet } from './security-headers.js';
 
 interface ErrorAnswer {
@@ -60,8 +60,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-function answerFor(error: FastifyError | AppError | Error): ErrorAnswer {
-  if (error instanceof AppError) return { status: error.status, error: error.code, message: error.message };
+/** The HTTP status of each kind of domain error: the only place a service's failure meets HTTP. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported: 415,
+  work_required: 428,
+  throttled: 429,
+  unavailable: 503,
+};
+
+function answerFor(error: FastifyError | DomainError | Error): ErrorAnswer {
+  if (error instanceof DomainError) return { status: STATUS_OF_KIND[error.kind], error: error.code, message: error.message };
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationAnswer(fastifyError);
   switch (fastifyError.code) {

@@ -5,9 +5,9 @@
  * a signature or check made on one reading would not hold for the other).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, badRequest } from '../errors.js';
+import { invalid, unsupported } from '../errors.js';
 
-const invalidJson = () => badRequest('invalid_json', 'The body is not valid JSON.');
+const invalidJson = () => invalid('invalid_json', 'The body is not valid JSON.');
 
 interface Frame {
   /** The keys seen so far; undefined for an array. */
@@ -77,7 +77,7 @@ export async function jsonBodies(app: FastifyInstance): Promise<void> {
   app.addHook('preParsing', async (request: FastifyRequest) => {
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw new AppError(415, 'unsupported_content_encoding', 'Bodies are accepted without Content-Encoding only.');
+      throw unsupported('unsupported_content_encoding', 'Bodies are accepted without Content-Encoding only.');
     }
   });
 
@@ -85,7 +85,7 @@ export async function jsonBodies(app: FastifyInstance): Promise<void> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, async (request: FastifyRequest, body: string | Buffer) => {
     const charset = charsetOf(request.headers['content-type']);
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new AppError(415, 'unsupported_charset', 'JSON bodies are accepted in UTF-8 only.');
+      throw unsupported('unsupported_charset', 'JSON bodies are accepted in UTF-8 only.');
     }
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') throw invalidJson();

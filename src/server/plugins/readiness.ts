@@ -5,18 +5,18 @@
  * the embedded database, whose disk is ours, free space is checked before it runs out.
  */
 import { statfs } from 'node:fs/promises';
-import { AppError } from '../errors.js';
+import { unavailable } from '../errors.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { settings } from '../db/schema.js';
 
-const unavailable = () => new AppError(503, 'database_unavailable', 'The database does not answer or cannot write.');
+const databaseUnavailable = () => unavailable('database_unavailable', 'The database does not answer or cannot write.');
 
-/** Resolves when ready; throws a 503 AppError naming what is wrong otherwise. */
+/** Resolves when ready; throws an 'unavailable' DomainError naming what is wrong otherwise. */
 export async function checkReadiness(database: DatabaseHandle, minFreeDiskBytes: number): Promise<void> {
   if (database.dataDir !== undefined && minFreeDiskBytes > 0) {
     const disk = await statfs(database.dataDir);
     if (disk.bavail * disk.bsize < minFreeDiskBytes) {
-      throw new AppError(503, 'disk_full', 'The disk of the embedded database is (nearly) full.');
+      throw unavailable('disk_full', 'The disk of the embedded database is (nearly) full.');
     }
   }
   try {
@@ -26,6 +26,6 @@ export async function checkReadiness(database: DatabaseHandle, minFreeDiskBytes:
       .values({ key: 'readiness_probe', value: new Uint8Array([1]) })
       .onConflictDoUpdate({ target: settings.key, set: { value: new Uint8Array([1]) } });
   } catch {
-    throw unavailable();
+    throw databaseUnavailable();
   }
 }

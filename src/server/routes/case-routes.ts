@@ -2,10 +2,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MESSAGE_BLOCK, REGISTRATION_BLOCK } from '../../protocol/index.js';
 import { getCase, grantCase, listCases, pinCase, postCaseMessage, putRegistration, setCaseStatus } from '../../protocol/contract/index.js';
-import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, timeOrNull } from '../bytes.js';
+import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, messageOut, timeOrNull } from '../bytes.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { checkBefore } from '../schemas/cursor.js';
+import type { CaseSummary } from '../services/cases.js';
 import { routeOf } from './operation-route.js';
+
+/** What a case shows in the list and on its page, for the answer. */
+const summaryOut = (c: Omit<CaseSummary, 'unread'>) => ({
+  caseId: c.caseId,
+  channel: c.channel,
+  status: c.status,
+  receivedAt: c.receivedAt.toISOString(),
+  acknowledgedAt: timeOrNull(c.acknowledgedAt),
+  acknowledgeBy: c.acknowledgeBy.toISOString(),
+  feedbackBy: c.feedbackBy.toISOString(),
+  feedbackGivenAt: timeOrNull(c.feedbackGivenAt),
+  overdue: c.overdue,
+  wrap: encodeBytes(c.wrap),
+});
 
 export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { cases } = app.services;
@@ -21,19 +36,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       checkBefore(request.query.before);
       const page = await cases.list(me(request), request.query);
       return {
-        // Written out rather than spread: this runs for every row of every inbox page.
-        cases: page.cases.map((c) => ({
-          caseId: c.caseId,
-          channel: c.channel,
-          status: c.status,
-          receivedAt: c.receivedAt.toISOString(),
-          acknowledgedAt: timeOrNull(c.acknowledgedAt),
-          acknowledgeBy: c.acknowledgeBy.toISOString(),
-          feedbackBy: c.feedbackBy.toISOString(),
-          overdue: c.overdue,
-          unread: c.unread,
-          wrap: encodeBytes(c.wrap),
-        })),
+        // No spread: this runs for every row of every inbox page.
+        cases: page.cases.map((c) => Object.assign(summaryOut(c), { unread: c.unread })),
         next: page.next,
       };
     },
@@ -45,21 +49,13 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       const c = await cases.detail(me(request), caseIdOf(request));
       return {
-        caseId: c.caseId,
-        channel: c.channel,
-        status: c.status,
-        receivedAt: c.receivedAt.toISOString(),
-        acknowledgedAt: timeOrNull(c.acknowledgedAt),
-        acknowledgeBy: c.acknowledgeBy.toISOString(),
-        feedbackBy: c.feedbackBy.toISOString(),
-        overdue: c.overdue,
-        wrap: encodeBytes(c.wrap),
+        ...summaryOut(c),
         reporterWrap: encodeBytes(c.reporterWrap),
         reporterSignPublicKey: encodeBytes(c.reporterSignPublicKey),
         commitment: c.commitment,
         pin: c.pin === null ? null : encodeBytes(c.pin),
         report: envelopeOut(c.report),
-        messages: c.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
+        messages: c.messages.map(messageOut),
         relays: c.relays.map((r) => ({ relayId: r.relayId, state: r.state, createdAt: r.createdAt.toISOString(), sentAt: timeOrNull(r.sentAt), copy: envelopeOut(r.copy) })),
         files: c.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes })),
         registration: c.registration ? { ...envelopeOut(c.registration), updatedAt: c.registration.updatedAt.toISOString() } : null,
@@ -71,7 +67,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ...routeOf(postCaseMessage),
     preHandler: guards.adviser,
     handler: async (request, reply) => {
-      const posted = await cases.postMessage(me(request), caseIdOf(request), envelopeIn(request.body, MESSAGE_BLOCK, limits.messageBytes));
+      const envelope = envelopeIn(request.body, MESSAGE_BLOCK, limits.messageBytes);
+      const posted = await cases.postMessage(me(request), caseIdOf(request), envelope, { feedback: request.body.feedback === true });
       return reply.status(201).send({ id: posted.id, sentAt: posted.sentAt.toISOString() });
     },
   });

@@ -5,7 +5,7 @@ import { MESSAGE_BLOCK } from '../../protocol/index.js';
 import {
   closeMailboxSession, consentRelay, getMailbox, mailboxChallenge, openMailboxSession, postMailboxMessage, rotateMailbox
 } from '../../protocol/contract/index.js';
-import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, timeOrNull } from '../bytes.js';
+import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, messageOut, timeOrNull } from '../bytes.js';
 import { bearerToken } from '../plugins/bearer.js';
 import { routeOf } from './operation-route.js';
 
@@ -53,9 +53,10 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
         receivedAt: view.receivedAt.toISOString(),
         acknowledgedAt: timeOrNull(view.acknowledgedAt),
         feedbackBy: view.feedbackBy.toISOString(),
+        feedbackGivenAt: timeOrNull(view.feedbackGivenAt),
         reporterWrap: encodeBytes(view.reporterWrap),
         report: envelopeOut(view.report),
-        messages: view.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
+        messages: view.messages.map(messageOut),
         relays: view.relays.map((r) => ({ relayId: r.relayId, state: r.state, copy: envelopeOut(r.copy) })),
         files: view.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes })),
         commitment: view.commitment,

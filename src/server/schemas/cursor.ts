@@ -3,7 +3,7 @@
  * the services make them. Read strictly before any query: a time PostgreSQL cannot store or a
  * NUL in the id would otherwise fail the query with a 500 instead of telling the client.
  */
-import { badRequest } from '../errors.js';
+import { invalid } from '../errors.js';
 
 /** The exact form Date#toISOString gives, with a 16-byte base64url id. */
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|[A-Za-z0-9_-]{22}$/;
@@ -15,6 +15,6 @@ export function checkBefore(before: string | undefined): void {
   const at = time === undefined ? Number.NaN : Date.parse(time);
   // The round trip refuses impossible days (February 30th); rows are never older than 1970.
   if (Number.isNaN(at) || at < 0 || new Date(at).toISOString() !== time) {
-    throw badRequest('invalid_before', 'The "before" cursor is not one this server gave.');
+    throw invalid('invalid_before', 'The "before" cursor is not one this server gave.');
   }
 }

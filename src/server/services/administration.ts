@@ -5,7 +5,7 @@
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { channels, invites, organisations } from '../db/schema.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { invalid, conflict, notFound } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 
 export const INVITE_DAYS = 7;
@@ -46,14 +46,14 @@ export interface PendingInvite {
 
 function checkSlug(slug: string, what: string): void {
   if (!SLUG.test(slug)) {
-    throw badRequest('invalid_slug', `The ${what} slug must be 1 to 64 lower-case letters, digits or hyphens, got "${slug}".`);
+    throw invalid('invalid_slug', `The ${what} slug must be 1 to 64 lower-case letters, digits or hyphens, got "${slug}".`);
   }
 }
 
 function checkName(name: string, what: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 200) {
-    throw badRequest('invalid_name', `The ${what} name must be 1 to 200 characters.`);
+    throw invalid('invalid_name', `The ${what} name must be 1 to 200 characters.`);
   }
   return trimmed;
 }
@@ -97,7 +97,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       const name = checkName(input.name, 'channel');
       const powDifficulty = input.powDifficulty ?? defaults.powDifficulty;
       if (!Number.isInteger(powDifficulty) || powDifficulty < 0 || powDifficulty > 32) {
-        throw badRequest('invalid_pow_difficulty', 'The proof-of-work difficulty must be a whole number from 0 to 32.');
+        throw invalid('invalid_pow_difficulty', 'The proof-of-work difficulty must be a whole number from 0 to 32.');
       }
       const organisation = await organisationBySlug(input.organisation);
       const rows = await db
@@ -175,4 +175,9 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
 export type Administration = ReturnType<typeof createAdministration>;
 
 /** The link an invitee opens; the token rides in the fragment, so no server or proxy logs it. */
-export const inviteLink = (publicUrl: string, token: string): string => `${publicUrl}/invite#${token}`;
+/**
+ * The link an invited person opens. The token travels in the fragment, which browsers never
+ * send; the role in the query only chooses the page's texts (the server decides the role).
+ */
+export const inviteLink = (publicUrl: string, invite: { token: string; role: 'adviser' | 'recipient' }): string =>
+  `${publicUrl}/invite?for=${invite.role}#${invite.token}`;

@@ -7,11 +7,12 @@ import { and, asc, desc, eq, isNull, sql, type Placeholder, type SQL } from 'dri
 import type { CaseCommitment } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { adviserChannels, caseWraps, cases, channels, files, messages, registrations, relays, type CaseStatus, type RelayState } from '../db/schema.js';
-import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { invalid, conflict, forbidden, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
-import { deadlines } from './deadlines.js';
+import { deadlines } from '../../protocol/index.js';
+import type { Sealed } from './sealed.js';
 
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
@@ -24,9 +25,6 @@ const TRANSITIONS: Record<CaseStatus, readonly CaseStatus[]> = {
   closed: ['in_progress'],
 };
 
-type Bytes = Uint8Array;
-type Sealed = { nonce: Bytes; ciphertext: Bytes };
-
 export interface CaseSummary {
   caseId: string;
   channel: string;
@@ -35,19 +33,20 @@ export interface CaseSummary {
   acknowledgedAt: Date | null;
   acknowledgeBy: Date;
   feedbackBy: Date;
+  feedbackGivenAt: Date | null;
   overdue: boolean;
   unread: boolean;
-  wrap: Bytes;
+  wrap: Uint8Array;
 }
 
 export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
-  reporterWrap: Bytes;
-  reporterSignPublicKey: Bytes;
+  reporterWrap: Uint8Array;
+  reporterSignPublicKey: Uint8Array;
   commitment: CaseCommitment | null;
   /** This adviser's signed pin of the case key, or null before the first open. */
-  pin: Bytes | null;
+  pin: Uint8Array | null;
   report: Sealed;
-  messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date } & Sealed>;
+  messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean } & Sealed>;
   relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
   files: Array<{ fileId: string; header: Sealed; bytes: number }>;
   registration: (Sealed & { updatedAt: Date }) | null;
@@ -61,7 +60,7 @@ export function encodeCursor(receivedAt: Date, caseId: string): string {
 export function decodeCursor(cursor: string): { receivedAt: Date; caseId: string } {
   const [time, caseId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(time ?? '');
-  if (!caseId || Number.isNaN(receivedAt.getTime())) throw badRequest('invalid_before', 'The "before" cursor is not one this server gave.');
+  if (!caseId || Number.isNaN(receivedAt.getTime())) throw invalid('invalid_before', 'The "before" cursor is not one this server gave.');
   return { receivedAt, caseId };
 }
 
@@ -70,7 +69,7 @@ const summaryColumns = {
   status: cases.status,
   receivedAt: cases.receivedAt,
   acknowledgedAt: cases.acknowledgedAt,
-  lastAdviserMessageAt: cases.lastAdviserMessageAt,
+  feedbackGivenAt: cases.feedbackGivenAt,
   reporterSeq: cases.reporterSeq,
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
@@ -88,7 +87,7 @@ export function createCases(db: Database) {
     return row;
   }
 
-  function summary(row: CaseTimesRow, channel: string, wrap: Bytes, now: Date) {
+  function summary(row: CaseTimesRow, channel: string, wrap: Uint8Array, now: Date) {
     const due = deadlines(row, now);
     return {
       caseId: row.id,
@@ -98,6 +97,7 @@ export function createCases(db: Database) {
       acknowledgedAt: row.acknowledgedAt,
       acknowledgeBy: due.acknowledgeBy,
       feedbackBy: due.feedbackBy,
+      feedbackGivenAt: row.feedbackGivenAt,
       overdue: due.overdue,
       wrap,
     };
@@ -155,6 +155,7 @@ export function createCases(db: Database) {
           acknowledgedAt: r.case.acknowledgedAt,
           acknowledgeBy: due.acknowledgeBy,
           feedbackBy: due.feedbackBy,
+          feedbackGivenAt: r.case.feedbackGivenAt,
           overdue: due.overdue,
           // By message seq, not time: reporter times are whole hours, and a counter cannot miss a message.
           unread: r.lastReadSeq === null || r.lastReadSeq < r.case.reporterSeq,
@@ -169,7 +170,7 @@ export function createCases(db: Database) {
       const { case: row, wrap, pin, channel } = await caseFor(accountId, caseId);
       const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
         db
-          .select({ id: messages.id, author: messages.author, seq: messages.seq, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
+          .select({ id: messages.id, author: messages.author, seq: messages.seq, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext, feedback: messages.feedback })
           .from(messages)
           .where(eq(messages.caseId, caseId))
           .orderBy(asc(messages.seq)),
@@ -209,18 +210,23 @@ export function createCases(db: Database) {
       };
     },
 
-    async postMessage(accountId: string, caseId: string, envelope: Sealed, now = new Date()) {
+    /**
+     * A message to the reporter. Marked as the feedback, it meets the 3-month deadline: the
+     * first such message sets the case's feedbackGivenAt, in the statement that takes its seq.
+     */
+    async postMessage(accountId: string, caseId: string, envelope: Sealed, options: { feedback?: boolean } = {}, now = new Date()) {
       await caseFor(accountId, caseId);
       const id = newId();
+      const feedback = options.feedback === true;
       await db.transaction(async (tx) => {
         // Takes the message's seq atomically (and the case row's lock until commit).
         const [next] = await tx
           .update(cases)
-          .set({ messageSeq: sql`${cases.messageSeq} + 1`, lastAdviserMessageAt: now })
+          .set({ messageSeq: sql`${cases.messageSeq} + 1`, ...(feedback ? { feedbackGivenAt: sql`coalesce(${cases.feedbackGivenAt}, ${now.toISOString()}::timestamptz)` } : {}) })
           .where(eq(cases.id, caseId))
           .returning({ seq: cases.messageSeq });
         if (!next) throw notFound('unknown_case', 'There is no case with this id that you can open.');
-        await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now });
+        await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now, feedback });
         await recordAudit(tx, { actor: accountId, action: 'message', subject: caseId, at: now });
       });
       return { id, sentAt: now };
@@ -257,7 +263,7 @@ export function createCases(db: Database) {
      * Stores this adviser's pin of the case key, once: a pin is never replaced, so a later
      * request (or a server-side swap) cannot move the adviser onto another key.
      */
-    async pin(accountId: string, caseId: string, pin: Bytes, now = new Date()) {
+    async pin(accountId: string, caseId: string, pin: Uint8Array, now = new Date()) {
       await caseFor(accountId, caseId);
       await db.transaction(async (tx) => {
         const pinned = await tx
@@ -274,7 +280,7 @@ export function createCases(db: Database) {
      * Gives the case key to another adviser of the case's channel, unless the reporter left
      * that adviser out when submitting.
      */
-    async grant(accountId: string, caseId: string, grant: { keyId: string; wrap: Bytes }, now = new Date()) {
+    async grant(accountId: string, caseId: string, grant: { keyId: string; wrap: Uint8Array }, now = new Date()) {
       const { case: row } = await caseFor(accountId, caseId);
       if (commitmentOf(row)?.excluded.includes(grant.keyId)) {
         throw forbidden('adviser_excluded', 'The reporter chose not to send this case to that adviser.');
@@ -283,7 +289,7 @@ export function createCases(db: Database) {
         .select({ accountId: adviserChannels.accountId })
         .from(adviserChannels)
         .where(and(eq(adviserChannels.channelId, row.channelId), eq(adviserChannels.accountId, grant.keyId)));
-      if (!member) throw badRequest('invalid_key_id', 'A case can be granted only to an adviser of its channel.');
+      if (!member) throw invalid('invalid_key_id', 'A case can be granted only to an adviser of its channel.');
       await db.transaction(async (tx) => {
         const inserted = await tx
           .insert(caseWraps)

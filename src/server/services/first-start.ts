@@ -22,6 +22,6 @@ export async function firstStart(db: Database, publicUrl: string, powDifficulty:
     await admin.createOrganisation({ slug: 'demo', name: 'Demo-organisatie' });
     const channel = await admin.createChannel({ slug: 'demo', name: 'Meldpunt integriteit (demo)', organisation: 'demo' });
     const invite = await admin.createInvite({ role: 'adviser', channel: channel.slug });
-    return { channelUrl: `${publicUrl}/c/${channel.slug}`, setupLink: inviteLink(publicUrl, invite.token) };
+    return { channelUrl: `${publicUrl}/c/${channel.slug}`, setupLink: inviteLink(publicUrl, invite) };
   });
 }

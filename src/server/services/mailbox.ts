@@ -11,11 +11,11 @@ import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate 
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type CaseStatus, type RelayState } from '../db/schema.js';
-import { badRequest, conflict, notFound, slowDown, unauthorized } from '../errors.js';
+import { invalid, conflict, notFound, throttled, unauthenticated } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 import { caseReaders, commitmentOf, preparedCaseReaders, toReaders } from './case-commitments.js';
 import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
-import { feedbackBy } from './deadlines.js';
+import { feedbackBy } from '../../protocol/index.js';
 import { recordReporterEvent } from './reporter-events.js';
 import { createChallengeSigner, spentChallenge } from './signed-challenge.js';
 
@@ -37,8 +37,8 @@ const loginMacInput = (mailboxId: string, body: Uint8Array) => Buffer.concat([Bu
 export const sessionEnd = (now: Date): Date => toNextHour(new Date(now.getTime() + SESSION_MIN_MS));
 
 /** One answer for every login failure: whether a mailbox exists is not revealed. */
-const loginFailed = () => unauthorized('mailbox_login_failed', 'The code is not valid, or the login took too long. Try again.');
-const notSignedIn = () => unauthorized('not_signed_in', 'Open the mailbox with your code first.');
+const loginFailed = () => unauthenticated('mailbox_login_failed', 'The code is not valid, or the login took too long. Try again.');
+const notSignedIn = () => unauthenticated('not_signed_in', 'Open the mailbox with your code first.');
 
 /** A key no mailbox has: unknown mailboxes still cost one signature check, so timing tells nothing. */
 const decoyKey = new Uint8Array(32);
@@ -49,9 +49,10 @@ export interface MailboxView {
   receivedAt: Date;
   acknowledgedAt: Date | null;
   feedbackBy: Date;
+  feedbackGivenAt: Date | null;
   reporterWrap: Uint8Array;
   report: { nonce: Uint8Array; ciphertext: Uint8Array };
-  messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; nonce: Uint8Array; ciphertext: Uint8Array }>;
+  messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean; nonce: Uint8Array; ciphertext: Uint8Array }>;
   relays: Array<{ relayId: string; state: RelayState; copy: { nonce: Uint8Array; ciphertext: Uint8Array } }>;
   files: Array<{ fileId: string; header: { nonce: Uint8Array; ciphertext: Uint8Array }; bytes: number }>;
   commitment: CaseCommitment | null;
@@ -67,7 +68,7 @@ export interface NewMailboxKeys {
   proof: Uint8Array;
 }
 
-const rotationProofWrong = () => unauthorized('rotation_proof_wrong', 'The proof is not signed with the current code over the new mailbox id and signing key.');
+const rotationProofWrong = () => unauthenticated('rotation_proof_wrong', 'The proof is not signed with the current code over the new mailbox id and signing key.');
 
 /** `serverSecret` keys the login challenges (through a key of their own). */
 export function createMailbox(db: Database, limits: { messagesPerHour: number }, serverSecret: Uint8Array) {
@@ -91,7 +92,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
       .prepare('mailbox_session'),
     caseRow: db.select().from(cases).where(eq(cases.id, sql.placeholder('caseId'))).prepare('mailbox_case'),
     messages: db
-      .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext })
+      .select({ id: messages.id, author: messages.author, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext, feedback: messages.feedback })
       .from(messages)
       .where(eq(messages.caseId, sql.placeholder('caseId')))
       .orderBy(asc(messages.seq))
@@ -171,6 +172,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         receivedAt: row.receivedAt,
         acknowledgedAt: row.acknowledgedAt,
         feedbackBy: feedbackBy(row.receivedAt, row.acknowledgedAt),
+        feedbackGivenAt: row.feedbackGivenAt,
         reporterWrap: row.reporterWrap,
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
         messages: messageRows,
@@ -199,7 +201,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
           .from(messages)
           .where(and(eq(messages.caseId, caseId), eq(messages.author, 'reporter'), eq(messages.sentAt, hour)));
         if ((recent?.n ?? 0) >= limits.messagesPerHour) {
-          throw slowDown('too_many_messages', `A mailbox may send ${limits.messagesPerHour} messages an hour; try again later.`);
+          throw throttled('too_many_messages', `A mailbox may send ${limits.messagesPerHour} messages an hour; try again later.`);
         }
         const id = newId();
         await tx.insert(messages).values({ id, caseId, author: 'reporter', seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: hour });
@@ -209,7 +211,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
     },
 
     async consent(caseId: string, relayId: string, decision: 'approve' | 'decline', approval: Uint8Array | undefined, now = new Date()): Promise<RelayState> {
-      if (approval !== undefined && decision !== 'approve') throw badRequest('invalid_approval', 'Only an approval carries an approval hash.');
+      if (approval !== undefined && decision !== 'approve') throw invalid('invalid_approval', 'Only an approval carries an approval hash.');
       const state: RelayState = decision === 'approve' ? 'approved' : 'declined';
       const updated = await db.transaction(async (tx) => {
         const [row] = await tx
@@ -240,14 +242,14 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
       const commitment = commitmentOf(current);
       if (commitment !== null) {
         if (keys.commitmentSignature === undefined) {
-          throw badRequest('missing_commitment_signature', "This case has a commitment: sign it again with the new code's key.");
+          throw invalid('missing_commitment_signature', "This case has a commitment: sign it again with the new code's key.");
         }
         const resigned = { ...commitment, signature: toBase64url(keys.commitmentSignature) };
         if (!verifyCaseCommitmentSignature(caseId, resigned, keys.reporterSignPublicKey)) {
-          throw badRequest('invalid_commitment_signature', "The signature does not verify with the new code's key.");
+          throw invalid('invalid_commitment_signature', "The signature does not verify with the new code's key.");
         }
       } else if (keys.commitmentSignature !== undefined) {
-        throw badRequest('invalid_commitment_signature', 'This case has no commitment to sign again.');
+        throw invalid('invalid_commitment_signature', 'This case has no commitment to sign again.');
       }
       try {
         await db.transaction(async (tx) => {

@@ -7,25 +7,23 @@ import { and, asc, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayState } from '../db/schema.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { invalid, conflict, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import type { Cases } from './cases.js';
 import { toHour } from './coarse-time.js';
-
-type Bytes = Uint8Array;
-type Sealed = { nonce: Bytes; ciphertext: Bytes };
+import type { Sealed } from './sealed.js';
 
 export interface RelayKeyHolder {
   keyId: string;
   name: string;
-  boxPublicKey: Bytes;
-  signPublicKey: Bytes;
+  boxPublicKey: Uint8Array;
+  signPublicKey: Uint8Array;
 }
 
 export interface NewRelay {
   relayId: string;
-  wraps: Array<{ keyId: string; wrap: Bytes }>;
+  wraps: Array<{ keyId: string; wrap: Uint8Array }>;
   text: Sealed;
   copy: Sealed;
 }
@@ -35,9 +33,9 @@ export interface RelayView {
   relayId: string;
   state: RelayState;
   sentAt: Date | null;
-  wrap: Bytes;
+  wrap: Uint8Array;
   text: Sealed;
-  approval: Bytes | null;
+  approval: Uint8Array | null;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: Date } & Sealed>;
 }
 
@@ -119,13 +117,13 @@ export function createRelays(db: Database, caseService: Cases) {
       const allowed = new Set([...recipients, ...advisers].map((h) => h.keyId));
       const given = new Set<string>();
       for (const [index, { keyId }] of input.wraps.entries()) {
-        if (!allowed.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is not for a recipient of the organisation or an adviser of the case.`);
-        if (given.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} repeats a key holder.`);
+        if (!allowed.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for a recipient of the organisation or an adviser of the case.`);
+        if (given.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} repeats a key holder.`);
         given.add(keyId);
       }
       // Every recipient must be able to read it, and so must the adviser who writes it.
       if (!recipients.every((r) => given.has(r.keyId)) || !given.has(accountId)) {
-        throw badRequest('missing_wraps', 'A relay needs a wrap for every recipient of the organisation and for you: fetch relay-recipients again.');
+        throw invalid('missing_wraps', 'A relay needs a wrap for every recipient of the organisation and for you: fetch relay-recipients again.');
       }
       const state: RelayState = organisation.consentRequired ? 'awaiting_consent' : 'approved';
       try {
@@ -188,7 +186,7 @@ export function createRelays(db: Database, caseService: Cases) {
       if (page.before) {
         const [time, id] = Buffer.from(page.before, 'base64url').toString('utf8').split('|');
         const sentAt = new Date(time ?? '');
-        if (!id || Number.isNaN(sentAt.getTime())) throw badRequest('invalid_before', 'The "before" cursor is not one this server gave.');
+        if (!id || Number.isNaN(sentAt.getTime())) throw invalid('invalid_before', 'The "before" cursor is not one this server gave.');
         conditions.push(or(lt(relays.sentAt, sentAt), and(eq(relays.sentAt, sentAt), lt(relays.id, id))) as SQL);
       }
       const [me] = await db.select({ organisationId: staffAccounts.organisationId }).from(staffAccounts).where(eq(staffAccounts.id, accountId));

@@ -8,10 +8,10 @@ import { sql } from 'drizzle-orm';
 import { fromBase64url, type CaseCommitment } from '../../protocol/index.js';
 import { verifyCaseCommitmentSignature } from '../../protocol/checks.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { badRequest, conflict } from '../errors.js';
+import { invalid, conflict } from '../errors.js';
 import type { Channels, PublicChannel } from './channels.js';
 import { toHour } from './coarse-time.js';
-import { acknowledgeBy } from './deadlines.js';
+import { acknowledgeBy } from '../../protocol/index.js';
 import { powReused, type ProofOfWork, type SpentChallenge } from './proof-of-work.js';
 
 export interface NewCase {
@@ -36,14 +36,14 @@ function checkCommitment(input: NewCase, channelAdvisers: Set<string>): void {
   const { commitment } = input;
   if (commitment === undefined) return;
   if (!verifyCaseCommitmentSignature(input.caseId, commitment, input.reporterSignPublicKey)) {
-    throw badRequest('invalid_commitment', "The commitment's signature does not verify with the reporter's signing key.");
+    throw invalid('invalid_commitment', "The commitment's signature does not verify with the reporter's signing key.");
   }
   const wrapped = new Set(input.wraps.map((w) => w.keyId));
   if (commitment.chosen.length !== wrapped.size || commitment.chosen.some((k) => !wrapped.has(k))) {
-    throw badRequest('invalid_commitment', 'The commitment must name exactly the advisers the report is wrapped for.');
+    throw invalid('invalid_commitment', 'The commitment must name exactly the advisers the report is wrapped for.');
   }
   if (commitment.excluded.some((k) => wrapped.has(k) || !channelAdvisers.has(k))) {
-    throw badRequest('invalid_commitment', 'The commitment may leave out only other advisers of this channel.');
+    throw invalid('invalid_commitment', 'The commitment may leave out only other advisers of this channel.');
   }
 }
 
@@ -123,11 +123,11 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
       const advisers = new Set(channel.advisers.map((a) => a.keyId));
       const seen = new Set<string>();
       for (const [index, { keyId }] of input.wraps.entries()) {
-        if (!advisers.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is not for an adviser of this channel.`);
-        if (seen.has(keyId)) throw badRequest('invalid_wraps', `Wrap ${index + 1} is for an adviser who has a wrap already.`);
+        if (!advisers.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for an adviser of this channel.`);
+        if (seen.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is for an adviser who has a wrap already.`);
         seen.add(keyId);
       }
-      if (input.wraps.length === 0) throw badRequest('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
+      if (input.wraps.length === 0) throw invalid('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
       checkCommitment(input, advisers);
 
       const spent = pow.verify(input.pow, channel.powDifficulty, now);

@@ -1,12 +1,12 @@
 /** Small building blocks every page uses: links, busy indication, errors, headings. */
 import type { ComponentChildren } from 'preact';
-import { onLinkClick } from '../router.js';
+import { keepLang, onLinkClick } from '../router.js';
 import { useT } from '../i18n/index.js';
 import { FlowError } from '../crypto.js';
 
 export function Link(props: { href: string; children: ComponentChildren; class?: string }) {
   return (
-    <a href={props.href} class={props.class} onClick={(event) => onLinkClick(event, props.href)}>
+    <a href={keepLang(props.href)} class={props.class} onClick={(event) => onLinkClick(event, props.href)}>
       {props.children}
     </a>
   );

@@ -1,6 +1,8 @@
 /**
  * Dutch and English for every string a person reads. The language comes from the browser and
- * can be switched; nothing is stored, so a shared device keeps no trace of the visit.
+ * can be switched; a switch is kept in the address (`?lang=en`), so that it survives a reload
+ * and a new tab, while nothing is stored (no cookie, no storage), so a shared device keeps no
+ * trace of the visit beyond its history.
  */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
@@ -17,6 +19,19 @@ const catalogues: Record<Lang, Catalogue> = {
   nl: { ...common.nl, ...reporter.nl, ...adviser.nl, ...organisation.nl },
   en: { ...common.en, ...reporter.en, ...adviser.en, ...organisation.en },
 };
+
+/** The language the address asks for (`?lang=en`), if it names one we have. */
+export function addressLang(search: string = location.search): Lang | null {
+  const asked = new URLSearchParams(search).get('lang');
+  return asked === 'nl' || asked === 'en' ? asked : null;
+}
+
+/** `url` with the language in its query, its path, other parameters and fragment kept. */
+export function withLang(url: string, lang: Lang): string {
+  const target = new URL(url, location.origin);
+  target.searchParams.set('lang', lang);
+  return `${target.pathname}${target.search}${target.hash}`;
+}
 
 export function browserLang(languages: readonly string[] = navigator.languages): Lang {
   for (const tag of languages) {

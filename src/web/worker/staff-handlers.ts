@@ -57,8 +57,8 @@ export function staffHandlers(client: ConfidantClient) {
       return signedIn().openCase(caseId);
     },
 
-    async reply(_progress: Progress, caseId: string, body: string) {
-      await signedIn().reply(caseId, body);
+    async reply(_progress: Progress, caseId: string, body: string, options: { feedback?: boolean } = {}) {
+      await signedIn().reply(caseId, body, options);
       return signedIn().openCase(caseId);
     },
 

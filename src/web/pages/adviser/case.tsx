@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CaseStatus, OpenedCase, StaffAccount, StatusChangeResponse } from '../../../protocol/index.js';
 import { Busy, Link, Page, formatDate, formatTime } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { caseDeadlines } from './deadlines.js';
 import { AccountBar, RequireAdviser } from './gate.js';
@@ -13,7 +14,8 @@ import { GrantAccess } from './grant.js';
 import { RegistrationForm } from './registration.js';
 import { RelaySection } from './relay.js';
 import { ReportView } from './report.js';
-import { AdviserError, caseRef, errorCode, LiveStatus, relativeDays, staffCall } from './shared.js';
+import { caseReference } from '../../../protocol/case-reference.js';
+import { AdviserError, errorCode, LiveStatus, relativeDays, staffCall } from './shared.js';
 
 /** The sections of the case page, for the in-page navigation: heading id and title key. */
 const SECTIONS: ReadonlyArray<readonly [string, string]> = [
@@ -37,24 +39,17 @@ function StatusPanel(props: { opened: OpenedCase; onStatus(change: StatusChangeR
   const t = useT();
   const { lang } = useLang();
   const { opened } = props;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [changed, setChanged] = useState<CaseStatus | null>(null);
   const next = NEXT_STATUS[opened.status];
 
   const step = async () => {
-    setBusy(true);
-    setError(null);
     setChanged(null);
-    try {
+    await run(async () => {
       const change = await staffCall<StatusChangeResponse>('setStatus', [opened.caseId, next]);
       props.onStatus(change);
       setChanged(change.status);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -93,25 +88,21 @@ function Conversation(props: { opened: OpenedCase; onOpened(opened: OpenedCase):
   const { lang } = useLang();
   const { opened } = props;
   const [body, setBody] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [isFeedback, setIsFeedback] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [sent, setSent] = useState(false);
+  const feedbackGiven = opened.feedbackGivenAt !== null;
 
   const reply = async (event: Event) => {
     event.preventDefault();
     if (!body.trim()) return setError({ code: 'message_empty' });
-    setBusy(true);
-    setError(null);
     setSent(false);
-    try {
-      props.onOpened(await staffCall<OpenedCase>('reply', [opened.caseId, body.trim()]));
+    await run(async () => {
+      props.onOpened(await staffCall<OpenedCase>('reply', [opened.caseId, body.trim(), { feedback: isFeedback && !feedbackGiven }]));
       setBody('');
+      setIsFeedback(false);
       setSent(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -124,6 +115,7 @@ function Conversation(props: { opened: OpenedCase; onOpened(opened: OpenedCase):
             <li key={m.id} class={m.author === 'adviser' ? 'mine' : undefined}>
               <p class="meta">
                 {t(m.author === 'adviser' ? 'adviser.conversation.fromAdviser' : 'adviser.conversation.fromReporter')} · {formatTime(m.sentAt, lang)}
+                {m.feedback ? <span class="badge feedback">{t('adviser.conversation.feedbackBadge')}</span> : null}
               </p>
               {m.ok ? <p class="pre">{m.message.body}</p> : <p class="error">{t('adviser.conversation.unreadable')}</p>}
             </li>
@@ -136,6 +128,23 @@ function Conversation(props: { opened: OpenedCase; onOpened(opened: OpenedCase):
         <p class="hint" id="reply-hint">
           {t('adviser.conversation.replyHint')}
         </p>
+        {feedbackGiven ? null : (
+          <>
+            <label class="choice" for="reply-feedback">
+              <input
+                id="reply-feedback"
+                type="checkbox"
+                checked={isFeedback}
+                aria-describedby="reply-feedback-hint"
+                onChange={(event) => setIsFeedback((event.target as HTMLInputElement).checked)}
+              />
+              <span>{t('adviser.conversation.markFeedback')}</span>
+            </label>
+            <p class="hint" id="reply-feedback-hint">
+              {t('adviser.conversation.markFeedbackHint')}
+            </p>
+          </>
+        )}
         <div class="actions">
           <button type="submit" disabled={busy}>
             {t('adviser.conversation.send')}
@@ -222,7 +231,7 @@ export function CasePage(props: { params: Record<string, string> }) {
   const t = useT();
   const caseId = props.params.caseId ?? '';
   return (
-    <Page title={t('adviser.case.name', { ref: caseRef(caseId) })}>
+    <Page title={t('adviser.case.name', { ref: caseReference(caseId) })}>
       <AccountBar />
       <RequireAdviser>{(account) => <CaseView caseId={caseId} account={account} />}</RequireAdviser>
     </Page>

@@ -1,7 +1,10 @@
 /**
- * The two deadlines of a case (protocol-v1 §7) as sentences for people: acknowledge within 7
- * days of receipt, give feedback within 3 months of the acknowledgement.
+ * The two deadlines of a case (docs/protocol.md §7) as sentences for people: acknowledge within 7
+ * days of receipt, give feedback within 3 months of the acknowledgement. Whether a step is late
+ * is the protocol's one rule (src/protocol/deadlines.ts), which the server and the reporter's
+ * mailbox use too; feedback is the message the adviser marked as such, nothing else.
  */
+import { deadlines } from '../../../protocol/deadlines.js';
 import type { OpenedCase } from '../../../protocol/index.js';
 
 export interface DeadlineLine {
@@ -13,34 +16,27 @@ export interface DeadlineLine {
   late: boolean;
 }
 
-type CaseTimes = Pick<OpenedCase, 'status' | 'receivedAt' | 'acknowledgedAt' | 'acknowledgeBy' | 'feedbackBy' | 'messages'>;
+type CaseTimes = Pick<OpenedCase, 'status' | 'receivedAt' | 'acknowledgedAt' | 'acknowledgeBy' | 'feedbackBy' | 'feedbackGivenAt'>;
 
-/** The latest adviser message, which counts as feedback when it comes after the acknowledgement. */
-export function lastAdviserMessage(c: Pick<OpenedCase, 'messages'>): string | null {
-  let last: string | null = null;
-  for (const m of c.messages) {
-    if (m.author === 'adviser' && (last === null || m.sentAt > last)) last = m.sentAt;
-  }
-  return last;
-}
+const dateOrNull = (iso: string | null) => (iso === null ? null : new Date(iso));
 
 export function caseDeadlines(c: CaseTimes, now = Date.now()): DeadlineLine[] {
+  const due = deadlines(
+    { status: c.status, receivedAt: new Date(c.receivedAt), acknowledgedAt: dateOrNull(c.acknowledgedAt), feedbackGivenAt: dateOrNull(c.feedbackGivenAt) },
+    new Date(now),
+  );
   const lines: DeadlineLine[] = [];
   const closed = c.status === 'closed';
-  const past = (iso: string) => new Date(iso).getTime() < now;
 
   if (c.acknowledgedAt) lines.push({ key: 'adviser.deadline.ackDone', date: c.acknowledgedAt, late: false });
   else if (!closed) {
-    const late = past(c.acknowledgeBy);
+    const late = due.acknowledgeMissed;
     lines.push({ key: late ? 'adviser.deadline.ackLate' : 'adviser.deadline.ackDue', date: c.acknowledgeBy, relative: c.acknowledgeBy, late });
   }
 
-  const feedbackFrom = c.acknowledgedAt ?? c.receivedAt;
-  const last = lastAdviserMessage(c);
-  if (last && new Date(last).getTime() > new Date(feedbackFrom).getTime()) {
-    lines.push({ key: 'adviser.deadline.feedbackDone', date: last, late: false });
-  } else if (!closed) {
-    const late = past(c.feedbackBy);
+  if (c.feedbackGivenAt) lines.push({ key: 'adviser.deadline.feedbackDone', date: c.feedbackGivenAt, late: false });
+  else if (!closed) {
+    const late = due.feedbackMissed;
     lines.push({ key: late ? 'adviser.deadline.feedbackLate' : 'adviser.deadline.feedbackDue', date: c.feedbackBy, relative: c.feedbackBy, late });
   }
 

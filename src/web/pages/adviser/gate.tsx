@@ -1,13 +1,12 @@
 /** The gate of the adviser pages, and the signed-in bar with sign-out and a later TOTP enrolment. */
 import { OwnFingerprint } from '../../components/fingerprint.js';
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
 import type { StaffAccount } from '../../../protocol/index.js';
 import { Link } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
 import { setAccount, useAccount } from '../../session.js';
 import { signOut } from './shared.js';
-import { TotpEnrolment } from './totp.js';
+import { TotpEnrolment, useTotpOffer } from './totp.js';
 
 /**
  * The adviser pages' gate: signed in (the keys live in the worker, so a reloaded page is signed
@@ -47,35 +46,24 @@ export function RequireAdviser(props: { children: (account: StaffAccount) => Com
 
 /** "Signed in as …" with the sign-out button; nothing when signed out. */
 export function AccountBar(props: { offerTotp?: boolean }) {
-  const t = useT();
   const account = useAccount();
-  const [enrolling, setEnrolling] = useState(false);
-  if (!account) return null;
+  return account ? <SignedInBar account={account} offerTotp={props.offerTotp !== false} /> : null;
+}
+
+function SignedInBar(props: { account: StaffAccount; offerTotp: boolean }) {
+  const t = useT();
+  const totp = useTotpOffer(props.account, props.offerTotp);
   return (
     <>
       <div class="account-bar">
-        <span>{t('adviser.signedInAs', { name: account.displayName })}</span>
+        <span>{t('adviser.signedInAs', { name: props.account.displayName })}</span>
         <OwnFingerprint />
-        {props.offerTotp !== false && !account.totpEnabled && !account.totpRequired && !enrolling ? (
-          <button type="button" class="secondary" onClick={() => setEnrolling(true)}>
-            {t('adviser.totp.later')}
-          </button>
-        ) : null}
+        {totp.button}
         <button type="button" class="secondary" onClick={() => void signOut()}>
           {t('nav.signOut')}
         </button>
       </div>
-      {enrolling && !account.totpEnabled ? (
-        <TotpEnrolment
-          account={account}
-          required={false}
-          onSkip={() => setEnrolling(false)}
-          onDone={() => {
-            setEnrolling(false);
-            setAccount({ ...account, totpEnabled: true });
-          }}
-        />
-      ) : null}
+      {totp.panel}
     </>
   );
 }

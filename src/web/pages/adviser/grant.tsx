@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ChannelAdviser, OpenedCase, StaffAccount } from '../../../protocol/index.js';
 import { Busy } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { useT } from '../../i18n/index.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
 
@@ -12,8 +13,7 @@ export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }
   const [advisers, setAdvisers] = useState<Colleague[] | null>(null);
   const [own, setOwn] = useState<string | null>(null);
   const [chosen, setChosen] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [granted, setGranted] = useState<string | null>(null);
 
   useEffect(() => {
@@ -39,17 +39,11 @@ export function GrantAccess(props: { opened: OpenedCase; account: StaffAccount }
     event.preventDefault();
     const adviser = advisers?.find((a) => a.keyId === chosen);
     if (!adviser) return;
-    setBusy(true);
-    setError(null);
     setGranted(null);
-    try {
+    await run(async () => {
       await staffCall('grant', [props.opened.caseId, adviser.keyId, adviser.boxPublicKey]);
       setGranted(adviser.name);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

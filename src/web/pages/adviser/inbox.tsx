@@ -4,7 +4,8 @@ import type { CaseList, CaseStatus, CaseSummary, StaffAccount } from '../../../p
 import { Busy, Link, Page, formatDate } from '../../components/ui.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { AccountBar, RequireAdviser } from './gate.js';
-import { AdviserError, CASE_PAGE_SIZE, caseRef, LiveStatus, staffCall } from './shared.js';
+import { caseReference } from '../../../protocol/case-reference.js';
+import { AdviserError, CASE_PAGE_SIZE, LiveStatus, staffCall } from './shared.js';
 
 export const STATUSES: readonly CaseStatus[] = ['received', 'acknowledged', 'in_progress', 'closed'];
 
@@ -20,6 +21,7 @@ function NextDeadline(props: { item: CaseSummary }) {
   const { item } = props;
   if (item.status === 'closed') return <>{t('adviser.inbox.noDeadline')}</>;
   if (item.status === 'received') return <>{t('adviser.inbox.acknowledgeBy', { date: formatDate(item.acknowledgeBy, lang) })}</>;
+  if (item.feedbackGivenAt) return <>{t('adviser.inbox.feedbackGiven', { date: formatDate(item.feedbackGivenAt, lang) })}</>;
   return <>{t('adviser.inbox.feedbackBy', { date: formatDate(item.feedbackBy, lang) })}</>;
 }
 
@@ -136,7 +138,7 @@ function Inbox(props: { account: StaffAccount }) {
               {shown.map((item) => (
                 <tr key={item.caseId} class={item.overdue ? 'row-overdue' : undefined}>
                   <td>
-                    <Link href={`/cases/${encodeURIComponent(item.caseId)}`}>{t('adviser.case.name', { ref: caseRef(item.caseId) })}</Link>
+                    <Link href={`/cases/${encodeURIComponent(item.caseId)}`}>{t('adviser.case.name', { ref: caseReference(item.caseId) })}</Link>
                     {item.overdue ? <span class="badge overdue">{t('adviser.badge.overdue')}</span> : null}
                     {item.unread ? <span class="badge unread">{t('adviser.badge.unread')}</span> : null}
                   </td>

@@ -5,55 +5,36 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CreatedAccount, StaffAccount } from '../../../protocol/index.js';
 import { Busy, Link, Page } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { call } from '../../crypto.js';
 import { useT } from '../../i18n/index.js';
-import { navigate } from '../../router.js';
+import { keepLang, navigate } from '../../router.js';
 import { setAccount } from '../../session.js';
-import { MIN_PASSPHRASE_LENGTH, passphraseStrength, type Strength } from './strength.js';
+import { MIN_PASSPHRASE_LENGTH } from './strength.js';
+import { NewPassphraseFields } from './new-passphrase.js';
 import { AdviserError, LiveStatus, homeOf } from './shared.js';
 import { AccountBar } from './gate.js';
 import { TotpEnrolment } from './totp.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
-/** The strength of a passphrase in words and in a bar; the words carry the meaning. */
-export function StrengthIndicator(props: { passphrase: string; id: string }) {
-  const t = useT();
-  if (!props.passphrase) {
-    return (
-      <p class="hint" id={props.id}>
-        {t('adviser.passphrase.hint', { min: MIN_PASSPHRASE_LENGTH })}
-      </p>
-    );
-  }
-  const strength: Strength = passphraseStrength(props.passphrase);
-  return (
-    <div class={`strength strength-${strength}`} id={props.id}>
-      <span class="strength-bar" aria-hidden="true">
-        <span />
-        <span />
-        <span />
-      </span>
-      <span class="strength-text">
-        <strong>{t('adviser.passphrase.strength', { level: t(`adviser.passphrase.${strength}`) })}</strong> {t(`adviser.passphrase.${strength}Hint`, { min: MIN_PASSPHRASE_LENGTH })}
-      </span>
-    </div>
-  );
-}
-
 type Step = 'form' | 'recovery' | 'signingIn' | 'totp';
+
+/** The roles an invite link can name; a link without one (an older link) gets texts for either. */
+const INVITED_AS = ['adviser', 'recipient'] as const;
 
 export function InvitePage(_: { params: Record<string, string> }) {
   const t = useT();
   const [token] = useState(() => location.hash.replace(/^#/, '').trim());
+  // Chooses the texts only: the invite itself decides the role.
+  const [invitedAs] = useState(() => INVITED_AS.find((role) => role === new URLSearchParams(location.search).get('for')) ?? 'staff');
   const [step, setStep] = useState<Step>('form');
   const [displayName, setDisplayName] = useState('');
   const [username, setUsername] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [repeat, setRepeat] = useState('');
   const [stage, setStage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<CreatedAccount | null>(null);
   const [stored, setStored] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -91,20 +72,14 @@ export function InvitePage(_: { params: Record<string, string> }) {
     event.preventDefault();
     const problem = validation();
     if (problem) return setError({ code: problem });
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await call<CreatedAccount>('setUpAccount', [token, username, displayName.trim(), passphrase], setStage);
       // The invite is used: it has no business in the address bar any more.
-      history.replaceState(null, '', '/invite');
+      history.replaceState(null, '', keepLang('/invite'));
       setCreated(result);
       setStep('recovery');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setStage(null);
-    }
+    });
+    setStage(null);
   };
 
   const copy = async () => {
@@ -124,9 +99,7 @@ export function InvitePage(_: { params: Record<string, string> }) {
 
   const continueToSignIn = async () => {
     setStep('signingIn');
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const signedIn = await call<StaffAccount>('signIn', [username, passphrase, undefined], setStage);
       setCreated(null);
       setPassphrase('');
@@ -134,12 +107,8 @@ export function InvitePage(_: { params: Record<string, string> }) {
       setLocalAccount(signedIn);
       setAccount(signedIn);
       setStep('totp');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setStage(null);
-    }
+    });
+    setStage(null);
   };
 
   return (
@@ -150,7 +119,7 @@ export function InvitePage(_: { params: Record<string, string> }) {
           <h2 id="invite-step" tabIndex={-1}>
             {t('adviser.invite.formTitle')}
           </h2>
-          <p>{t('adviser.invite.intro')}</p>
+          <p>{t(`adviser.invite.intro.${invitedAs}`)}</p>
           <form onSubmit={(event) => void submit(event)} noValidate>
             <label for="invite-display-name">{t('adviser.invite.displayName')}</label>
             <input
@@ -163,7 +132,7 @@ export function InvitePage(_: { params: Record<string, string> }) {
               onInput={(event) => setDisplayName((event.target as HTMLInputElement).value)}
             />
             <p class="hint" id="invite-display-name-hint">
-              {t('adviser.invite.displayNameHint')}
+              {t(`adviser.invite.displayNameHint.${invitedAs}`)}
             </p>
             <label for="invite-username">{t('adviser.username')}</label>
             <input
@@ -180,23 +149,13 @@ export function InvitePage(_: { params: Record<string, string> }) {
             <p class="hint" id="invite-username-hint">
               {t('adviser.invite.usernameHint')}
             </p>
-            <label for="invite-passphrase">{t('adviser.passphrase')}</label>
-            <input
-              id="invite-passphrase"
-              type="password"
-              autoComplete="new-password"
-              value={passphrase}
-              aria-describedby="invite-passphrase-strength"
-              onInput={(event) => setPassphrase((event.target as HTMLInputElement).value)}
-            />
-            <StrengthIndicator passphrase={passphrase} id="invite-passphrase-strength" />
-            <label for="invite-passphrase-repeat">{t('adviser.invite.repeat')}</label>
-            <input
-              id="invite-passphrase-repeat"
-              type="password"
-              autoComplete="new-password"
-              value={repeat}
-              onInput={(event) => setRepeat((event.target as HTMLInputElement).value)}
+            <NewPassphraseFields
+              ids={{ passphrase: 'invite-passphrase', repeat: 'invite-passphrase-repeat' }}
+              label={t('adviser.passphrase')}
+              passphrase={passphrase}
+              repeat={repeat}
+              onPassphrase={setPassphrase}
+              onRepeat={setRepeat}
             />
             <p class="panel warning">{t('adviser.invite.noEscrow')}</p>
             <div class="actions">

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { StaffAccount } from '../../../protocol/index.js';
 import { Busy, Link, Page } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { call } from '../../crypto.js';
 import { useT } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
@@ -18,9 +19,8 @@ export function LoginPage(_: { params: Record<string, string> }) {
   const [passphrase, setPassphrase] = useState('');
   const [totp, setTotp] = useState('');
   const [askTotp, setAskTotp] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [stage, setStage] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   /** Signed in, but the installation requires TOTP and it is not on yet. */
   const [enrol, setEnrol] = useState<StaffAccount | null>(null);
 
@@ -29,28 +29,24 @@ export function LoginPage(_: { params: Record<string, string> }) {
     if (!username.trim() || !passphrase) return setError({ code: 'login_missing' });
     const code = totp.replace(/\s/g, '');
     if (askTotp && !/^\d{6}$/.test(code)) return setError({ code: 'totp_format' });
-    setBusy(true);
-    setError(null);
-    try {
-      const account = await call<StaffAccount>('signIn', [username.trim(), passphrase, askTotp ? code : undefined], setStage);
-      setPassphrase('');
-      setTotp('');
-      setAccount(account);
-      if (account.totpRequired && !account.totpEnabled) setEnrol(account);
-      else navigate(homeOf(account));
-    } catch (e) {
-      if (errorCode(e) === 'totp_required') {
+    await run(async () => {
+      try {
+        const account = await call<StaffAccount>('signIn', [username.trim(), passphrase, askTotp ? code : undefined], setStage);
+        setPassphrase('');
+        setTotp('');
+        setAccount(account);
+        if (account.totpRequired && !account.totpEnabled) setEnrol(account);
+        else navigate(homeOf(account));
+      } catch (e) {
+        if (askTotp) setTotp('');
+        if (errorCode(e) !== 'totp_required') throw e;
+        // Not a failure: the account asks for its second factor.
         setAskTotp(true);
         // Focus the new field once it is in the page.
         setTimeout(() => document.getElementById('login-totp')?.focus(), 0);
-      } else {
-        setError(e);
       }
-      if (askTotp) setTotp('');
-    } finally {
-      setBusy(false);
-      setStage(null);
-    }
+    });
+    setStage(null);
   };
 
   if (enrol) {

@@ -1,10 +1,11 @@
 /** A forgotten passphrase: the recovery key from the set-up opens the keys, and a new passphrase seals them. */
 import { useState } from 'preact/hooks';
 import { Busy } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { call } from '../../crypto.js';
 import { useT } from '../../i18n/index.js';
 import { MIN_PASSPHRASE_LENGTH } from './strength.js';
-import { StrengthIndicator } from './invite.js';
+import { NewPassphraseFields } from './new-passphrase.js';
 import { AdviserError, LiveStatus, errorCode } from './shared.js';
 
 export function RecoverForm() {
@@ -15,9 +16,8 @@ export function RecoverForm() {
   const [repeat, setRepeat] = useState('');
   const [totp, setTotp] = useState('');
   const [askTotp, setAskTotp] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [stage, setStage] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
 
   const submit = async (event: Event) => {
@@ -27,25 +27,24 @@ export function RecoverForm() {
     if (passphrase !== repeat) return setError({ code: 'passphrase_mismatch' });
     const code = totp.replace(/\s/g, '');
     if (askTotp && !/^\d{6}$/.test(code)) return setError({ code: 'totp_format' });
-    setBusy(true);
-    setError(null);
     setDone(false);
-    try {
-      await call('recoverAccount', [username.trim(), recoveryKey.trim(), passphrase, askTotp ? code : undefined], setStage);
+    await run(async () => {
+      try {
+        await call('recoverAccount', [username.trim(), recoveryKey.trim(), passphrase, askTotp ? code : undefined], setStage);
+      } catch (e) {
+        const failed = errorCode(e);
+        // Not a failure: the account asks for its second factor.
+        if (failed === 'totp_required') return setAskTotp(true);
+        if (failed === 'decrypt_failed' || failed === 'bad_recovery_key' || failed === 'bad_length') throw { code: 'recovery_failed' };
+        throw e;
+      }
       setDone(true);
       setRecoveryKey('');
       setPassphrase('');
       setRepeat('');
       setTotp('');
-    } catch (e) {
-      const failed = errorCode(e);
-      if (failed === 'totp_required') setAskTotp(true);
-      else if (failed === 'decrypt_failed' || failed === 'bad_recovery_key' || failed === 'bad_length') setError({ code: 'recovery_failed' });
-      else setError(e);
-    } finally {
-      setBusy(false);
-      setStage(null);
-    }
+    });
+    setStage(null);
   };
 
   return (
@@ -57,18 +56,14 @@ export function RecoverForm() {
         <input id="recover-username" type="text" autoComplete="username" autoCapitalize="none" spellcheck={false} value={username} onInput={(event) => setUsername((event.target as HTMLInputElement).value)} />
         <label for="recover-key">{t('adviser.recover.key')}</label>
         <input id="recover-key" type="text" autoComplete="off" autoCapitalize="characters" spellcheck={false} value={recoveryKey} onInput={(event) => setRecoveryKey((event.target as HTMLInputElement).value)} />
-        <label for="recover-passphrase">{t('adviser.recover.newPassphrase')}</label>
-        <input
-          id="recover-passphrase"
-          type="password"
-          autoComplete="new-password"
-          value={passphrase}
-          aria-describedby="recover-passphrase-strength"
-          onInput={(event) => setPassphrase((event.target as HTMLInputElement).value)}
+        <NewPassphraseFields
+          ids={{ passphrase: 'recover-passphrase', repeat: 'recover-repeat' }}
+          label={t('adviser.recover.newPassphrase')}
+          passphrase={passphrase}
+          repeat={repeat}
+          onPassphrase={setPassphrase}
+          onRepeat={setRepeat}
         />
-        <StrengthIndicator passphrase={passphrase} id="recover-passphrase-strength" />
-        <label for="recover-repeat">{t('adviser.invite.repeat')}</label>
-        <input id="recover-repeat" type="password" autoComplete="new-password" value={repeat} onInput={(event) => setRepeat((event.target as HTMLInputElement).value)} />
         {askTotp ? (
           <>
             <label for="recover-totp">{t('adviser.login.totp')}</label>

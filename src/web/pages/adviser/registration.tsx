@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import type { OpenedCase } from '../../../protocol/index.js';
 import { formatTime } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
 
@@ -40,8 +41,7 @@ export function RegistrationForm(props: { opened: OpenedCase }) {
   const t = useT();
   const { lang } = useLang();
   const [record, setRecord] = useState<Registration>(() => readRegistration(props.opened.registration));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [savedAt, setSavedAt] = useState<string | null>(null);
 
   const toggle = (category: string, on: boolean) =>
@@ -49,21 +49,15 @@ export function RegistrationForm(props: { opened: OpenedCase }) {
 
   const save = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSavedAt(null);
-    try {
+    await run(async () => {
       const ordered = CATEGORIES.filter((c) => record.categories.includes(c));
       const answer = await staffCall<{ updatedAt: string }>('saveRegistration', [
         props.opened.caseId,
         { categories: ordered, outsideScope: record.outsideScope.trim(), referredTo: record.referredTo.trim() },
       ]);
       setSavedAt(answer.updatedAt);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

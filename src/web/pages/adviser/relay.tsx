@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayKeyHolder, RelayRecipients, RelayState } from '../../../protocol/index.js';
 import { Busy, formatTime } from '../../components/ui.js';
+import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { ReportView } from './report.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
@@ -23,8 +24,7 @@ function RelayThread(props: { relayId: string; index: number }) {
   const [thread, setThread] = useState<OpenedRelayThread | null>(null);
   const [loading, setLoading] = useState(true);
   const [body, setBody] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [sent, setSent] = useState(false);
   const [reload, setReload] = useState(0);
   const id = `relay-${props.index}-reply`;
@@ -44,18 +44,12 @@ function RelayThread(props: { relayId: string; index: number }) {
   const post = async (event: Event) => {
     event.preventDefault();
     if (!body.trim()) return setError({ code: 'message_empty' });
-    setBusy(true);
-    setError(null);
     setSent(false);
-    try {
+    await run(async () => {
       setThread(await staffCall<OpenedRelayThread>('postRelayMessage', [props.relayId, body.trim()]));
       setBody('');
       setSent(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -97,24 +91,17 @@ function RelayThread(props: { relayId: string; index: number }) {
 function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Promise<void> }) {
   const t = useT();
   const { relay, index } = props;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [message, setMessage] = useState<string | null>(null);
   const body = relayBody(relay);
   const titleId = `relay-${index}-title`;
 
   const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await staffCall('sendRelay', [relay.relayId]);
       setMessage(t('adviser.relay.sentNow'));
       await props.onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -175,28 +162,30 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
   const { opened } = props;
   const [holders, setHolders] = useState<ShownRecipients | null>(null);
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<RelayState | null>(null);
   const pending = opened.relays.some((r) => r.state === 'awaiting_consent');
+  /** Known only once the readers are loaded: until then nothing is claimed either way. */
+  const noRecipient = holders !== null && holders.recipients.length === 0;
 
+  // Each (re)load of the case reloads the readers and drops the last error: its cause (no
+  // recipient yet, a changed list) is judged again from what the server says now.
   useEffect(() => {
     let live = true;
+    setError(null);
     staffCall<ShownRecipients>('relayRecipients', [opened.caseId])
       .then((shown) => live && setHolders(shown))
       .catch((e: unknown) => live && setError(e));
     return () => {
       live = false;
     };
-  }, [opened.caseId, opened.relays.length]);
+  }, [opened]);
 
   const create = async (event: Event) => {
     event.preventDefault();
     if (!text.trim()) return setError({ code: 'relay_empty' });
-    setBusy(true);
-    setError(null);
     setCreated(null);
-    try {
+    await run(async () => {
       // Seal only to readers the adviser has seen: when the list changed since, show it first.
       const fresh = await staffCall<ShownRecipients>('relayRecipients', [opened.caseId]);
       if (fresh.recipients.length > 0 && !sameReaders(fresh, holders)) {
@@ -208,11 +197,7 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
       setText('');
       setCreated(result.state);
       await props.onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -233,8 +218,9 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
           </p>
           {holders && holders.recipients.length > 0 ? <RelayReaders holders={holders} /> : null}
           {pending ? <p class="panel warning">{t('adviser.relay.pending')}</p> : null}
+          {noRecipient ? <p class="panel warning">{t('adviser.relay.noRecipient')}</p> : null}
           <div class="actions">
-            <button type="submit" disabled={busy || pending}>
+            <button type="submit" disabled={busy || pending || noRecipient}>
               {t('adviser.relay.create')}
             </button>
           </div>

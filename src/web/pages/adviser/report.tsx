@@ -2,6 +2,7 @@
 import type { ReportPlaintext } from '../../../protocol/index.js';
 import { adviser as strings } from '../../i18n/adviser.js';
 import { useT } from '../../i18n/index.js';
+import { IDENTITY_FIELDS, QUESTIONS } from '../reporter/fields.js';
 
 /** An answer's value as text: strings as they are, lists joined, anything else as JSON. */
 export function answerText(value: unknown): string {
@@ -21,9 +22,14 @@ function useLabel() {
   };
 }
 
+/** The form's order: its own fields first, as the reporter saw them, then any that another client added. */
+const FORM_ORDER: Record<'answer' | 'identity', readonly string[]> = { answer: QUESTIONS, identity: IDENTITY_FIELDS };
+
 function Fields(props: { fields: Record<string, unknown>; group: 'answer' | 'identity'; valueLang: string | undefined }) {
   const label = useLabel();
-  const entries = Object.entries(props.fields);
+  const order = FORM_ORDER[props.group];
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  const entries = Object.entries(props.fields).sort(([a], [b]) => rank(a) - rank(b));
   return (
     <dl class="answers">
       {entries.map(([key, value]) => (

@@ -86,7 +86,3 @@ export function relativeDays(iso: string, lang: string, now = Date.now()): strin
   return new Intl.RelativeTimeFormat(lang === 'nl' ? 'nl-NL' : 'en-GB', { numeric: 'auto' }).format(daysFromNow(iso, now), 'day');
 }
 
-/** A short reference of a case for people: the first characters of its id. */
-export function caseRef(caseId: string): string {
-  return caseId.slice(0, 8);
-}

@@ -1,9 +1,12 @@
 /** TOTP enrolment: a QR code of the otpauth:// URI, the secret as text, and one code to confirm. */
+import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
+import { setAccount } from '../../session.js';
 import type { StaffAccount, TotpStartResponse } from '../../../protocol/index.js';
 import { useT } from '../../i18n/index.js';
 import { QrCode } from './qr.js';
 import { AdviserError, errorCode, LiveStatus, staffCall } from './shared.js';
+import { useAction } from '../../components/use-action.js';
 
 /** The secret in groups of four, easier to type into an app. */
 export function groupSecret(secret: string): string {
@@ -16,41 +19,47 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
   const [started, setStarted] = useState<TotpStartResponse | null>(null);
   const [passphrase, setPassphrase] = useState('');
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState(false);
 
   const start = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      setStarted(await staffCall<TotpStartResponse>('startTotp', [passphrase]));
-      setPassphrase('');
-    } catch (e) {
-      if (errorCode(e) === 'totp_enabled') return props.onDone();
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      try {
+        setStarted(await staffCall<TotpStartResponse>('startTotp', [passphrase]));
+        setPassphrase('');
+      } catch (e) {
+        // Enabled meanwhile (another tab): nothing left to set up.
+        if (errorCode(e) === 'totp_enabled') return props.onDone();
+        throw e;
+      }
+    });
   };
 
   const confirm = async (event: Event) => {
     event.preventDefault();
     const clean = code.replace(/\s/g, '');
     if (!/^\d{6}$/.test(clean)) return setError({ code: 'totp_format' });
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await staffCall('confirmTotp', [clean]);
       setDone(true);
       props.onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
+
+  /** Each step's submit button, and a way past enrolment where the installation allows one. */
+  const actions = (submit: string) => (
+    <div class="actions">
+      <button type="submit" disabled={busy}>
+        {t(submit)}
+      </button>
+      {!required && props.onSkip ? (
+        <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
+          {t('adviser.totp.skip')}
+        </button>
+      ) : null}
+    </div>
+  );
 
   return (
     <section class="panel totp" aria-labelledby="totp-title">
@@ -71,16 +80,7 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
           <p class="hint" id="totp-passphrase-hint">
             {t('adviser.totp.passphraseHint')}
           </p>
-          <div class="actions">
-            <button type="submit" disabled={busy}>
-              {t('adviser.totp.start')}
-            </button>
-            {!required && props.onSkip ? (
-              <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
-                {t('adviser.totp.skip')}
-              </button>
-            ) : null}
-          </div>
+          {actions('adviser.totp.start')}
         </form>
       ) : (
         <>
@@ -110,16 +110,7 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
             <p class="hint" id="totp-confirm-hint">
               {t('adviser.totp.codeHint')}
             </p>
-            <div class="actions">
-              <button type="submit" disabled={busy}>
-                {t('adviser.totp.confirm')}
-              </button>
-              {!required && props.onSkip ? (
-                <button type="button" class="secondary" onClick={props.onSkip} disabled={busy}>
-                  {t('adviser.totp.skip')}
-                </button>
-              ) : null}
-            </div>
+            {actions('adviser.totp.confirm')}
           </form>
         </>
       )}
@@ -127,4 +118,32 @@ export function TotpEnrolment(props: { account: Pick<StaffAccount, 'totpRequired
       <LiveStatus message={busy ? t('busy') : done ? t('adviser.totp.done') : null} />
     </section>
   );
+}
+
+/**
+ * Two-step verification set up later, from an account bar: the button (until it is on, and where
+ * the installation does not require it at sign-in anyway) and the enrolment panel it opens.
+ */
+export function useTotpOffer(account: StaffAccount, offered = true): { button: VNode | null; panel: VNode | null } {
+  const t = useT();
+  const [enrolling, setEnrolling] = useState(false);
+  const button =
+    offered && !account.totpEnabled && !account.totpRequired && !enrolling ? (
+      <button type="button" class="secondary" onClick={() => setEnrolling(true)}>
+        {t('adviser.totp.later')}
+      </button>
+    ) : null;
+  const panel =
+    enrolling && !account.totpEnabled ? (
+      <TotpEnrolment
+        account={account}
+        required={false}
+        onSkip={() => setEnrolling(false)}
+        onDone={() => {
+          setEnrolling(false);
+          setAccount({ ...account, totpEnabled: true });
+        }}
+      />
+    ) : null;
+  return { button, panel };
 }

@@ -1,6 +1,7 @@
 /**
  * What both organisation pages share: the gate (signed in, and as an organisation recipient),
- * the account bar with the sign-out button, and the handling of an ended session.
+ * the account bar with the sign-out button and the second factor's set-up, and the handling of
+ * an ended session.
  */
 import { OwnFingerprint } from '../../components/fingerprint.js';
 import type { ComponentChildren } from 'preact';
@@ -11,6 +12,7 @@ import { useT } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
 import { setAccount, useAccount } from '../../session.js';
 import { Link, Page } from '../../components/ui.js';
+import { useTotpOffer } from '../adviser/totp.js';
 
 export type Params = { params: Record<string, string> };
 
@@ -75,10 +77,14 @@ export function RecipientOnly(props: { children: (account: StaffAccount) => Comp
   return <>{props.children(account)}</>;
 }
 
-/** Who is signed in, for which organisation, and the way out. */
+/**
+ * Who is signed in, for which organisation, and the way out; and, until it is on, the button
+ * that sets up two-step verification (which the invite's set-up promised "at the top of the page").
+ */
 export function AccountBar(props: { account: StaffAccount }) {
   const t = useT();
   const [busy, setBusy] = useState(false);
+  const totp = useTotpOffer(props.account);
   const { account } = props;
   const signOut = async () => {
     setBusy(true);
@@ -92,16 +98,20 @@ export function AccountBar(props: { account: StaffAccount }) {
     navigate('/login');
   };
   return (
-    <div class="org-account" role="group" aria-label={t('organisation.account.label')}>
-      <p>
-        {account.organisation
-          ? t('organisation.account.signedInFor', { name: account.displayName, organisation: account.organisation.name })
-          : t('organisation.account.signedIn', { name: account.displayName })}
-      </p>
-      <OwnFingerprint />
-      <button type="button" class="secondary" disabled={busy} onClick={() => void signOut()}>
-        {busy ? t('organisation.signOut.busy') : t('nav.signOut')}
-      </button>
-    </div>
+    <>
+      <div class="org-account" role="group" aria-label={t('organisation.account.label')}>
+        <p>
+          {account.organisation
+            ? t('organisation.account.signedInFor', { name: account.displayName, organisation: account.organisation.name })
+            : t('organisation.account.signedIn', { name: account.displayName })}
+        </p>
+        <OwnFingerprint />
+        {totp.button}
+        <button type="button" class="secondary" disabled={busy} onClick={() => void signOut()}>
+          {busy ? t('organisation.signOut.busy') : t('nav.signOut')}
+        </button>
+      </div>
+      {totp.panel}
+    </>
   );
 }

@@ -157,10 +157,10 @@ export function useLeaveGuard(active: boolean, onBlocked: () => void): void {
       }
     };
     const popstate = () => {
-      history.pushState(GUARD_STATE, '', location.pathname);
+      history.pushState(GUARD_STATE, '', `${location.pathname}${location.search}`);
       blocked.current();
     };
-    history.pushState(GUARD_STATE, '', location.pathname);
+    history.pushState(GUARD_STATE, '', `${location.pathname}${location.search}`);
     addEventListener('beforeunload', beforeUnload);
     document.addEventListener('click', click, true);
     addEventListener('popstate', popstate);
@@ -175,7 +175,3 @@ export function useLeaveGuard(active: boolean, onBlocked: () => void): void {
   }, [active]);
 }
 
-/** `receivedAt + 7 days` (protocol-v1 §7), which the mailbox view does not carry. */
-export function acknowledgeByOf(receivedAt: string): string {
-  return new Date(new Date(receivedAt).getTime() + 7 * 24 * 60 * 60 * 1000).toISOString();
-}

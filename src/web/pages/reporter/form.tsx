@@ -9,11 +9,9 @@ import { useLang, useT } from '../../i18n/index.js';
 import type { ReportPlaintext } from '../../../protocol/plaintexts.js';
 import type { ChannelInfo } from '../../../protocol/wire.js';
 import { CodeCard } from './code-card.js';
+import { IDENTITY_FIELDS, QUESTIONS, type IdentityField, type Question } from './fields.js';
 import { linkPins, ReporterError, StepPage, useChannel } from './common.js';
 
-/** The questions of the form, in order; the keys are the keys of `answers` in the report. */
-export const QUESTIONS = ['what', 'when', 'where', 'who', 'how'] as const;
-export type Question = (typeof QUESTIONS)[number];
 type Answers = Record<Question, string>;
 const EMPTY: Answers = { what: '', when: '', where: '', who: '', how: '' };
 /** Long answers for the story, short ones for the facts; well inside the server's report limit. */
@@ -195,8 +193,7 @@ function ReportForm(props: {
     const report: ReportPlaintext = { v: 1, lang, answers: given, anonymity };
     if (anonymity === 'confidential') {
       const known: Record<string, string> = {};
-      if (identity.name.trim() !== '') known.name = identity.name.trim();
-      if (identity.contact.trim() !== '') known.contact = identity.contact.trim();
+      for (const field of IDENTITY_FIELDS) if (identity[field].trim() !== '') known[field] = identity[field].trim();
       if (Object.keys(known).length > 0) report.identity = known;
     }
     const ids = excluded.length === 0 ? undefined : chosen.map((a) => a.keyId);
@@ -392,7 +389,7 @@ function ReportForm(props: {
 interface Draft {
   answers: Answers;
   anonymity: 'anonymous' | 'confidential';
-  identity: { name: string; contact: string };
+  identity: Record<IdentityField, string>;
   /** Advisers the reporter unticked; everyone else receives the report. */
   excluded: string[];
 }

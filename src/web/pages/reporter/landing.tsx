@@ -51,9 +51,13 @@ export function ReporterLandingPage(props: { params: Record<string, string> }) {
           <p>{t('reporter.landing.who.nobodyElse')}</p>
         </>
       ) : (
-        <p class="error" role="alert">
-          {t('reporter.landing.who.none')}
-        </p>
+        <>
+          <p class="error" role="alert">
+            {t('reporter.landing.who.none')}
+          </p>
+          <p>{t('reporter.landing.who.noneElsewhere')}</p>
+          <p class="hint">{t('reporter.landing.who.noneOperator', { slug })}</p>
+        </>
       )}
 
       <h2>{t('reporter.landing.anon.title')}</h2>

@@ -11,8 +11,10 @@ import { useLang, useT } from '../../i18n/index.js';
 import type { OpenedMailbox, OpenedRelay } from '../../../protocol/reporter.js';
 import { CodeCard } from './code-card.js';
 import { CODE_LENGTH, feedbackFor, isMistake, type CheckResult, type Feedback } from './code-input.js';
-import { ReporterError, StepPage, acknowledgeByOf, isSessionEnded } from './common.js';
-import { QUESTIONS } from './form.js';
+import { caseReference } from '../../../protocol/case-reference.js';
+import { deadlines } from '../../../protocol/deadlines.js';
+import { ReporterError, StepPage, isSessionEnded } from './common.js';
+import { IDENTITY_FIELDS, QUESTIONS } from './fields.js';
 
 type Notice = 'signedOut' | 'rotated' | 'sessionEnded' | null;
 type Step = 'login' | 'open' | 'rotating' | 'newCode';
@@ -262,6 +264,9 @@ function MailboxView(props: {
 
   return (
     <>
+      <p class="lead" data-testid="case-reference">
+        {t('reporter.mailbox.reference', { ref: caseReference(view.caseId) })}
+      </p>
       <Status view={view} />
 
       {view.relays.length > 0 ? (
@@ -342,8 +347,14 @@ function Status(props: { view: OpenedMailbox }) {
   const t = useT();
   const { lang } = useLang();
   const { view } = props;
-  const now = Date.now();
-  const acknowledgeBy = acknowledgeByOf(view.receivedAt);
+  // The protocol's one rule, as the adviser's pages and the server apply it.
+  const due = deadlines({
+    status: view.status,
+    receivedAt: new Date(view.receivedAt),
+    acknowledgedAt: view.acknowledgedAt === null ? null : new Date(view.acknowledgedAt),
+    feedbackGivenAt: view.feedbackGivenAt === null ? null : new Date(view.feedbackGivenAt),
+  });
+  const acknowledgeBy = due.acknowledgeBy.toISOString();
   const date = (iso: string) => formatDate(iso, lang);
   return (
     <section aria-labelledby="status-title" class="panel">
@@ -355,22 +366,23 @@ function Status(props: { view: OpenedMailbox }) {
         <li>{t('reporter.status.received', { date: date(view.receivedAt) })}</li>
         {view.status === 'received' ? (
           <li>
-            {new Date(acknowledgeBy).getTime() >= now
-              ? t('reporter.status.acknowledgeBy', { date: date(acknowledgeBy) })
-              : t('reporter.status.acknowledgeLate', { date: date(acknowledgeBy) })}
+            {due.acknowledgeMissed
+              ? t('reporter.status.acknowledgeLate', { date: date(acknowledgeBy) })
+              : t('reporter.status.acknowledgeBy', { date: date(acknowledgeBy) })}
           </li>
         ) : view.acknowledgedAt ? (
           <li>{t('reporter.status.acknowledged', { date: date(view.acknowledgedAt) })}</li>
         ) : null}
-        {view.status === 'closed' ? (
-          <li>{t('reporter.status.closed')}</li>
-        ) : (
+        {view.feedbackGivenAt ? (
+          <li>{t('reporter.status.feedbackGiven', { date: date(view.feedbackGivenAt) })}</li>
+        ) : view.status === 'closed' ? null : (
           <li>
-            {new Date(view.feedbackBy).getTime() >= now
-              ? t('reporter.status.feedbackBy', { date: date(view.feedbackBy) })
-              : t('reporter.status.feedbackLate', { date: date(view.feedbackBy) })}
+            {due.feedbackMissed
+              ? t('reporter.status.feedbackLate', { date: date(view.feedbackBy) })
+              : t('reporter.status.feedbackBy', { date: date(view.feedbackBy) })}
           </li>
         )}
+        {view.status === 'closed' ? <li>{t('reporter.status.closed')}</li> : null}
       </ul>
     </section>
   );
@@ -388,6 +400,7 @@ function Messages(props: { view: OpenedMailbox }) {
           <li key={m.id} class={mine ? 'mine' : undefined}>
             <p class="meta">
               {mine ? t('reporter.messages.you') : t('reporter.messages.adviser')} · <time dateTime={m.sentAt}>{formatTime(m.sentAt, lang)}</time>
+              {m.feedback ? <span class="badge feedback">{t('reporter.messages.feedback')}</span> : null}
             </p>
             {m.ok ? <p class="pre">{m.message.body}</p> : <p class="error">{t('reporter.messages.unreadable')}</p>}
           </li>
@@ -505,7 +518,7 @@ function Relay(props: { relay: OpenedRelay; onView(view: OpenedMailbox): void; o
   return (
     <article class="panel relay" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>
-        {t('reporter.relays.item')} <span class="badge">{t(`relayState.${relay.state}`)}</span>
+        {t(`reporter.relays.item.${relay.state}`)} <span class="badge">{t(`relayState.${relay.state}`)}</span>
       </h3>
       <p>{t(`reporter.relays.state.${relay.state}`)}</p>
       {body !== null ? (
@@ -564,6 +577,7 @@ function OwnReport(props: { view: OpenedMailbox }) {
   const t = useT();
   const { report } = props.view;
   const known = new Set<string>(QUESTIONS);
+  const knownIdentity = new Set<string>(IDENTITY_FIELDS);
   const answers = Object.entries(report.answers);
   const ordered = [
     ...QUESTIONS.flatMap((q) => (q in report.answers ? [[q, report.answers[q]] as const] : [])),
@@ -586,7 +600,7 @@ function OwnReport(props: { view: OpenedMailbox }) {
         </div>
         {identity.map(([key, value]) => (
           <div key={`identity-${key}`}>
-            <dt>{key === 'name' || key === 'contact' ? t(`reporter.identity.${key}`) : key}</dt>
+            <dt>{knownIdentity.has(key) ? t(`reporter.identity.${key}`) : key}</dt>
             <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
           </div>
         ))}

@@ -1,7 +1,12 @@
 /**
- * protocol-v1 §7, from the EU whistleblowing directive (art. 9) and the Wet bescherming
- * klokkenluiders: acknowledge within 7 days of receipt, give feedback within 3 months of the
- * acknowledgement (or of the end of those 7 days when none was sent).
+ * The legal deadlines of a case (docs/protocol.md §7), from the EU whistleblowing directive
+ * (2019/1937, art. 9) and the Dutch Wet bescherming klokkenluiders: acknowledge within 7 days of
+ * receipt; give feedback within 3 months of the acknowledgement (or of the end of those 7 days
+ * when none was sent). Feedback is a deliberate act: the adviser marks the message that tells
+ * the reporter how the report was assessed and what follows; any other message does not count.
+ *
+ * One rule for the server (the inbox's order and badges), the adviser's case page and the
+ * reporter's mailbox, so that they cannot disagree.
  */
 const DAY = 24 * 3600 * 1000;
 export const ACKNOWLEDGE_DAYS = 7;
@@ -31,12 +36,17 @@ export interface CaseTimes {
   status?: string;
   receivedAt: Date;
   acknowledgedAt: Date | null;
-  lastAdviserMessageAt: Date | null;
+  /** When the adviser sent the message marked as the feedback; null until then. */
+  feedbackGivenAt: Date | null;
 }
 
 export interface Deadlines {
   acknowledgeBy: Date;
   feedbackBy: Date;
+  /** The acknowledgement is due and late (never for a closed case). */
+  acknowledgeMissed: boolean;
+  /** The feedback is due and late (never for a closed case). */
+  feedbackMissed: boolean;
   /** A deadline has passed with its step not done. */
   overdue: boolean;
 }
@@ -44,10 +54,8 @@ export interface Deadlines {
 export function deadlines(times: CaseTimes, now: Date = new Date()): Deadlines {
   const ackBy = acknowledgeBy(times.receivedAt);
   const fbBy = feedbackBy(times.receivedAt, times.acknowledgedAt);
-  const acknowledgeMissed = times.acknowledgedAt === null && now > ackBy;
-  // Feedback is an adviser message after the acknowledgement (or after receipt when none was sent).
-  const feedbackFrom = times.acknowledgedAt ?? times.receivedAt;
-  const feedbackGiven = times.lastAdviserMessageAt !== null && times.lastAdviserMessageAt > feedbackFrom;
-  const feedbackMissed = !feedbackGiven && now > fbBy;
-  return { acknowledgeBy: ackBy, feedbackBy: fbBy, overdue: times.status !== 'closed' && (acknowledgeMissed || feedbackMissed) };
+  const open = times.status !== 'closed';
+  const acknowledgeMissed = open && times.acknowledgedAt === null && now > ackBy;
+  const feedbackMissed = open && times.feedbackGivenAt === null && now > fbBy;
+  return { acknowledgeBy: ackBy, feedbackBy: fbBy, acknowledgeMissed, feedbackMissed, overdue: acknowledgeMissed || feedbackMissed };
 }

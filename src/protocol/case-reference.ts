@@ -1,0 +1,28 @@
+/**
+ * A case reference people can read aloud and write down (docs/protocol.md §4): six symbols
+ * from an alphabet without look-alikes (no 0/O, 1/I/L, and no U beside V), grouped as
+ * `K7M-4QX`, the same wherever the case is shown: the adviser's inbox and case page, and the
+ * reporter's mailbox. It is derived from the case id, so it is no secret and adds nothing the
+ * id does not say; 30^6 values make a clash within one adviser's cases very unlikely, and the
+ * id stays what identifies a case.
+ */
+export const REFERENCE_SYMBOLS = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const LENGTH = 6;
+const VALUES = REFERENCE_SYMBOLS.length ** LENGTH;
+
+/**
+ * The reference of a case id: the first 48 bits of the id (its first 8 base64url symbols, a
+ * shorter id padded with zero bits), modulo 30^6, written in base 30, most significant first.
+ */
+export function caseReference(caseId: string): string {
+  let value = 0;
+  for (let i = 0; i < 8; i++) value = value * 64 + Math.max(0, BASE64URL.indexOf(caseId[i] ?? 'A'));
+  let rest = value % VALUES;
+  let symbols = '';
+  for (let i = 0; i < LENGTH; i++) {
+    symbols = (REFERENCE_SYMBOLS[rest % REFERENCE_SYMBOLS.length] ?? '') + symbols;
+    rest = Math.floor(rest / REFERENCE_SYMBOLS.length);
+  }
+  return `${symbols.slice(0, 3)}-${symbols.slice(3)}`;
+}
