@@ -70,6 +70,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Faults at these shares of the run: late enough for a full burst, early enough to see recovery under load. */
 const KILL_AT = 0.25;
 const RESTART_AT = 0.5;
+/** How long the load goes on at least once both instances are ready again after the restart. */
+const AFTER_RECOVERY_MS = 3000;
 /** Mailboxes verified at once after the run. */
 const VERIFY_CONCURRENCY = 16;
 
@@ -617,6 +619,9 @@ async function main(): Promise<number> {
           if (await readyEverywhere(slots)) {
             restart.readyAt = now();
             log(`  ${fixed(restart.readyAt / 1000, 1)} s: both instances ready`);
+            // The load goes on a little past recovery, so that writes after it are seen even when
+            // a slow replacement pushed the restart towards the end of the planned time.
+            await sleep(AFTER_RECOVERY_MS);
             break;
           }
           await sleep(100);

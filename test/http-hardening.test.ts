@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle } from '../src/protocol/index.js';
 import { buildApp } from '../src/server/app.js';
@@ -190,6 +191,7 @@ t.test('c. connection failures are found anywhere in the cause chain, within a b
     ['08003 connection_does_not_exist', wrapped(coded('08003'))],
     ['PGlite closed', wrapped(new Error('PGlite is closed'))],
     ['node-postgres connection terminated', wrapped(new Error('Connection terminated unexpectedly'))],
+    ['node-postgres client whose connection died', wrapped(new Error('Client has encountered a connection error and is not queryable'))],
     ['a pool that was ended', wrapped(new Error('Cannot use a pool after calling end on the pool'))],
   ];
   for (const [what, error] of unavailable) t.ok(isDatabaseUnavailable(error), what);
@@ -224,6 +226,40 @@ t.test('d. /readyz is 503 when the database can read but not write', async (t) =
   isError(t, await app.inject('/readyz'), 503, 'database_unavailable', 'a read-only database is not ready');
   t.equal((await app.inject('/healthz')).statusCode, 200, 'the process is still up');
 });
+
+t.test(
+  'd. a connection killed inside a transaction fails that transaction, not the process',
+  { skip: databaseKind === 'postgres' ? false : 'PostgreSQL only: PGlite has no connection to kill' },
+  async (t) => {
+    const { database } = await buildTestApp(t);
+    // A connection of its own does the killing, as PostgreSQL's shutdown would.
+    const killer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await killer.connect();
+    t.teardown(() => killer.end());
+    // An 'error' event nobody hears would end the process; here it is caught and counted.
+    const unheard: unknown[] = [];
+    const hear = (error: unknown) => unheard.push(error);
+    process.on('uncaughtException', hear);
+    t.teardown(() => process.off('uncaughtException', hear));
+
+    const failed = await database.db
+      .transaction(async (tx) => {
+        const { rows } = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { rows: Array<{ pid: number }> };
+        await killer.query('select pg_terminate_backend($1)', [rows[0]?.pid]);
+        // The termination arrives while the transaction's client runs no query.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.execute(sql`select 1`);
+      })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    t.ok(isDatabaseUnavailable(failed), `the transaction fails as a lost database, which the error plugin answers with a 503 (${String(failed)}: ${String((failed as { cause?: unknown }).cause)})`);
+    t.same(unheard, [], 'no unheard error event');
+    await database.db.execute(sql`select 1`);
+    t.pass('the pool serves the next query');
+  },
+);
 
 t.test('d. /readyz is 503 when the embedded database has too little free disk', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'confidant-readyz-'));

@@ -57,6 +57,13 @@ function openPostgres(url: string, max: number): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client that loses its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor may a checked-out one (inside a transaction, between two statements, when PostgreSQL is
+  // stopped): the pool listens only to idle clients, and an 'error' event nobody hears ends the
+  // process. The failure reaches the caller through its next query, and the pool drops the
+  // broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   return {
     db,

@@ -41,7 +41,9 @@ function validationAnswer(error: FastifyError): ErrorAnswer {
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
-const CONNECTION_MESSAGES = /Connection terminated|connection is closed|PGlite is closed|Cannot use a pool after calling end/i;
+// node-postgres: "Client has encountered a connection error and is not queryable" (a query on a
+// client whose connection died, inside a transaction say) and "Client was closed and is not queryable".
+const CONNECTION_MESSAGES = /Connection terminated|connection is closed|is not queryable|PGlite is closed|Cannot use a pool after calling end/i;
 
 /**
  * Connection failures of node-postgres and PGlite: the database is unavailable, not the request
