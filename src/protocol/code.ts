@@ -94,6 +94,31 @@ export function readBack(input: string): ReadBackResult {
   return { ok: true, body };
 }
 
+/**
+ * Six groups of four symbols, joined by nothing, a space or a hyphen: how a code is written or
+ * pasted. A lookahead at each word start, so that candidates may overlap ("code K7Q4-…" holds
+ * two: one from "code", one from "K7Q4").
+ */
+const CODE_SHAPED = /(?<![0-9A-Za-z])(?=([0-9A-Za-z]{4}(?:[\s-]?[0-9A-Za-z]{4}){5})(?![0-9A-Za-z]))/g;
+
+/**
+ * A reporter code written in `text`, or null: anything shaped like a code whose check symbols
+ * hold (§2), so that prose does not trip it (a chance of 2^-20 per code-shaped word group).
+ * Reporters paste their code into a report or message by mistake; whoever reads the text could
+ * then open their mailbox.
+ */
+export function findCode(text: string): string | null {
+  for (const [, candidate = ''] of text.matchAll(CODE_SHAPED)) if (readBack(candidate).ok) return candidate;
+  return null;
+}
+
+/** Refuses, before anything is encrypted or sent, text that holds a reporter code. */
+export function refuseCodeIn(texts: readonly string[]): void {
+  if (texts.some((text) => findCode(text) !== null)) {
+    throw new ProtocolError('code_in_text', 'the text holds a reporter code: take it out, a code must never be written in a report or message');
+  }
+}
+
 let salt: Uint8Array | undefined;
 
 /** hash(16, "confidant-v1/code-salt"): global on purpose (§2). */

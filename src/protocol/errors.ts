@@ -30,7 +30,8 @@ export type ProtocolErrorCode =
   | 'case_key_unverified'
   | 'key_mismatch'
   | 'adviser_excluded'
-  | 'unpinned_advisers';
+  | 'unpinned_advisers'
+  | 'code_in_text';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

@@ -10,7 +10,7 @@ export type { ProtocolErrorCode } from './errors.js';
 export * from './constants.js';
 export { toBase64url, fromBase64url, isBase64url, base64urlByteLength } from './base64url.js';
 export {
-  generateCode, checkSymbols, formatCode, readBack, normaliseCrockford, isCodeBody, codeSalt, deriveMailboxKeys
+  generateCode, checkSymbols, formatCode, readBack, normaliseCrockford, isCodeBody, codeSalt, deriveMailboxKeys, findCode, refuseCodeIn
 } from './code.js';
 export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
 export { pad, unpad, paddedLength } from './padding.js';

@@ -7,7 +7,7 @@ import { fromBase64url, toBase64url } from './base64url.js';
 import { messageAd, relayCopyAd, reportAd } from './associated-data.js';
 import type { MessageAuthor } from './associated-data.js';
 import type { ConfidantClient } from './client.js';
-import { deriveMailboxKeys, generateCode, readBack } from './code.js';
+import { deriveMailboxKeys, generateCode, readBack, refuseCodeIn } from './code.js';
 import type { MailboxKeys } from './code.js';
 import {
   BOX_PUBLIC_KEY_BYTES, CASE_ID_BYTES, KEY_BYTES, MESSAGE_BLOCK, PROTOCOL_VERSION, RELAY_BLOCK, REPORT_BLOCK
@@ -84,11 +84,20 @@ function wipeKeys(keys: MailboxKeys): void {
  * the key to the chosen advisers and to the reporter, encrypts the report, solves the proof
  * of work when the channel asks for one, and submits. Returns the code to show once.
  */
+/** Every text in a report: the answers and the identity, however nested. */
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
+}
+
 export async function submitNewReport(client: ConfidantClient, { slug, report, adviserKeyIds, pinnedFingerprints }: NewReport): Promise<SubmittedReport> {
   const s = await ready();
   if (!isReportPlaintext(report)) {
     throw new ProtocolError('bad_report', 'a report is { v: 1, lang, answers, anonymity }, with identity only when confidential');
   }
+  refuseCodeIn(stringsOf(report));
   const channel = await client.getChannel(slug);
   const offered = pinnedAdvisers(channel.advisers, pinnedFingerprints);
   const advisers = adviserKeyIds === undefined
@@ -245,6 +254,7 @@ export class Mailbox {
 
   /** Sends `{ v: 1, body, sentAt }` as the reporter. */
   async postMessage(body: string): Promise<PostMessageResponse> {
+    refuseCodeIn([body]);
     const token = this.#session();
     const plaintext: MessagePlaintext = { v: 1, body, sentAt: new Date().toISOString() };
     const envelope = encryptRecord(this.#caseKey, plaintext, messageAd(this.caseId, 'reporter'), MESSAGE_BLOCK);

@@ -167,6 +167,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.equal(new URL(r.url()).search + new URL(r.url()).hash, '', 'the code is not in the URL');
   await checkPage(t, reporter, 'reporter: code page');
   await r.getByLabel('Ik heb mijn code bewaard').check();
+  await r.getByLabel('Typ ter controle de laatste vier tekens van uw code over').fill(code.slice(-4));
   await r.getByRole('button', { name: 'Verder' }).click();
   await r.getByRole('heading', { level: 1, name: 'Bedankt voor uw melding', exact: true }).waitFor();
   await checkPage(t, reporter, 'reporter: thank-you page');

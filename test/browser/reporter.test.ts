@@ -96,7 +96,16 @@ async function saveShownCode(t: Tap, watched: Watched, what: string): Promise<st
   await checkPage(t, watched, `${what} page`);
 
   await page.getByLabel('I have saved my code').check();
-  t.notOk(await proceed.isDisabled(), `${what}: Continue is enabled once the code is saved`);
+  t.ok(await proceed.isDisabled(), `${what}: ticking alone does not enable Continue: the last group is typed back first`);
+  const typeBack = page.getByLabel('To check, type the last four symbols of your code');
+  const wrong = code.slice(-4) === 'ZZZZ' ? 'YYYY' : 'ZZZZ';
+  await typeBack.fill(wrong);
+  await page.getByText('Those are not yet the last four symbols of your code', { exact: false }).waitFor();
+  t.ok(await proceed.isDisabled(), `${what}: another group does not enable Continue`);
+  // Typed as people type: lower case, an O for a 0, an L for a 1.
+  await typeBack.fill(code.slice(-4).toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l'));
+  await page.getByText('Right. You can continue.').waitFor();
+  t.notOk(await proceed.isDisabled(), `${what}: Continue is enabled once the code is saved and its last group typed back`);
   await proceed.click();
   // The guard is lifted when the code page's effect is cleaned up, which Preact may do a
   // frame after the click: wait for the page to move on, then for the guard to go.
@@ -132,6 +141,10 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   const { page, context } = watched;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
   const mailboxRequests = watchMailboxRequests(page);
+  const watchedPosts: string[] = [];
+  context.on('request', (request) => {
+    if (request.method() === 'POST') watchedPosts.push(new URL(request.url()).pathname);
+  });
 
   // Landing page.
   await page.goto('/c/acme');
@@ -165,6 +178,12 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   await page.getByLabel('When did it happen?').fill('Since March');
   await page.getByLabel('Where did it happen?').fill('Purchasing');
   await page.getByLabel('Who was involved?').fill('The head of purchasing');
+  // A code pasted into the report (one from an earlier report, say) is refused before anything is sent.
+  await page.getByLabel('How do you know this?').fill(`I reported before, with code ${VALID_UNUSED}.`);
+  const reportPosts = () => watchedPosts.filter((url) => url.endsWith('/api/v1/reports')).length;
+  await page.getByRole('button', { name: 'Send report' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your text holds a report code.' }).waitFor(SLOW);
+  t.equal(reportPosts(), 0, 'a report with a code in it is not sent');
   await page.getByLabel('How do you know this?').fill('I process the invoices.');
   await page.getByLabel(/Yes, the adviser may know who I am/).check();
   await page.getByLabel('Your name').fill('Robin Reporter');
@@ -210,6 +229,13 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
 
   await page.getByRole('button', { name: 'Send message' }).click();
   await page.getByRole('alert').filter({ hasText: 'Write a message first.' }).waitFor();
+  // The own code pasted into a message: refused in the browser, with the reason, nothing sent.
+  const sentBefore = mailboxRequests.filter((r) => r.startsWith('POST ') && r.endsWith('/api/v1/mailbox/messages')).length;
+  await page.getByLabel('Your message to the adviser').fill(`My code, just in case: ${code}`);
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your text holds a report code.' }).waitFor();
+  t.equal(mailboxRequests.filter((r) => r.startsWith('POST ') && r.endsWith('/api/v1/mailbox/messages')).length, sentBefore, 'a message with the code is not sent');
+  t.equal(await page.locator('.messages li.mine').count(), 0, 'and not in the conversation');
   await page.getByLabel('Your message to the adviser').fill('I can send copies of the invoices.');
   await page.getByRole('button', { name: 'Send message' }).click();
   await page.getByText('Your message has been sent.').waitFor(SLOW);

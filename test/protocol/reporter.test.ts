@@ -194,6 +194,9 @@ t.test('submit, open, write, consent, rotate, close', async (t) => {
   ], 'a message under another author does not open, and only an adviser\'s message can be the feedback');
   t.match(mailbox.view.relays, [{ ok: true, relayId: 'relay-1', state: 'awaiting_consent', copy: { v: 1, body: 'relay text' } }]);
 
+  // The reporter's own code pasted into a message is refused before anything is sent.
+  await t.rejects(mailbox.postMessage(`Voor de zekerheid mijn code: ${submitted.code}`), { name: 'ProtocolError', code: 'code_in_text' });
+  t.equal(stored.messages.length, 2, 'a message with the code was not sent');
   const posted = await mailbox.postMessage('Graag gedaan');
   t.equal(posted.id, 'm3');
   const refreshed = await mailbox.refresh();

@@ -1,6 +1,6 @@
 /** Worker-side reporter flows: submit a report, open and use the mailbox with the code. */
 import {
-  deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
+  deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, refuseCodeIn, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
 } from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
 
@@ -89,8 +89,11 @@ export function reporterHandlers(client: ConfidantClient) {
       return open().refresh();
     },
 
-    async mailboxConsent(_progress: Progress, relayId: string, decision: 'approve' | 'decline') {
+    /** The decision, and the reporter's note on it when there is one (checked first, so a refused note leaves the decision undone). */
+    async mailboxConsent(_progress: Progress, relayId: string, decision: 'approve' | 'decline', note = '') {
+      if (note !== '') refuseCodeIn([note]);
       await open().consent(relayId, decision);
+      if (note !== '') await open().postMessage(note);
       return open().refresh();
     },
 

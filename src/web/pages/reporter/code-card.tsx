@@ -1,11 +1,14 @@
 /**
  * Shows a fresh code once: large, copyable, downloadable as a text file, with the warning that
- * it cannot be recovered. Leaving is stopped until the reporter ticks "I have saved my code".
+ * it cannot be recovered. Leaving is stopped until the reporter ticks "I have saved my code" and
+ * types back the code's last group: practice in reading it, not a test of memory (the code stays
+ * in view), so that it is looked at once before the page is left.
  * The code lives only in this component's props and in the DOM: never in the URL, in storage
  * or in a log.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useT } from '../../i18n/index.js';
+import { symbolsOf } from './code-input.js';
 import { useLeaveGuard } from './common.js';
 
 /** The text file the reporter can keep: the code and how to use it, in the page's language. */
@@ -35,6 +38,10 @@ function useCodeFileUrl(code: string, text: string): string | null {
 export function CodeCard(props: { code: string; onContinue: () => void }) {
   const t = useT();
   const [saved, setSaved] = useState(false);
+  const [typed, setTyped] = useState('');
+  const lastGroup = props.code.slice(-4);
+  const typedBack = symbolsOf(typed).join('') === lastGroup;
+  const ready = saved && typedBack;
   const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
   const [blocked, setBlocked] = useState(false);
   const fileUrl = useCodeFileUrl(props.code, codeFileText(t, props.code));
@@ -84,13 +91,32 @@ export function CodeCard(props: { code: string; onContinue: () => void }) {
         />
         <span>{t('reporter.code.saved')}</span>
       </label>
-      {blocked && !saved ? (
+      <label for="code-type-back">{t('reporter.code.typeBack')}</label>
+      <input
+        id="code-type-back"
+        class="short code-input"
+        type="text"
+        autoComplete="off"
+        autoCapitalize="characters"
+        spellcheck={false}
+        maxLength={9}
+        value={typed}
+        aria-describedby="code-type-back-hint"
+        onInput={(event) => {
+          setTyped((event.target as HTMLInputElement).value);
+          setBlocked(false);
+        }}
+      />
+      <p id="code-type-back-hint" class={typed !== '' && !typedBack && symbolsOf(typed).length >= 4 ? 'error' : 'hint'} aria-live="polite">
+        {typed === '' ? t('reporter.code.typeBackHint') : typedBack ? t('reporter.code.typeBackRight') : t('reporter.code.typeBackNotYet')}
+      </p>
+      {blocked && !ready ? (
         <p class="error" role="alert">
           {t('reporter.code.leaveBlocked')}
         </p>
       ) : null}
       <div class="actions">
-        <button type="button" disabled={!saved} onClick={props.onContinue}>
+        <button type="button" disabled={!ready} onClick={props.onContinue}>
           {t('reporter.code.continue')}
         </button>
       </div>

@@ -58,6 +58,8 @@ export function errorKey(error: unknown): string | null {
       return 'reporter.error.advisers';
     case 'unpinned_advisers':
       return 'reporter.error.unpinned';
+    case 'code_in_text':
+      return 'reporter.error.codeInText';
     default:
       break;
   }

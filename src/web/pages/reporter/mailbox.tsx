@@ -503,8 +503,7 @@ function Relay(props: { relay: OpenedRelay; onView(view: OpenedMailbox): void; o
     setBusy(true);
     setError(null);
     try {
-      let view = await call<OpenedMailbox>('mailboxConsent', [relay.relayId, deciding]);
-      if (message.trim() !== '') view = await call<OpenedMailbox>('mailboxPost', [message.trim()]);
+      const view = await call<OpenedMailbox>('mailboxConsent', [relay.relayId, deciding, message.trim()]);
       setDeciding(null);
       setMessage('');
       props.onView(view);
