@@ -7,6 +7,7 @@
  * harness checks: no console error, no CSP violation, only same-origin requests, no serious or
  * critical axe-core finding. The adviser and the reporter use Dutch, the organisation English.
  */
+import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { caseReference } from '../../src/protocol/case-reference.js';
@@ -53,6 +54,21 @@ async function acceptInvite(
   await page.getByRole('button', { name: words.later }).waitFor(SLOW);
   await checkPage(t, watched, `${who}: two-step verification offered`);
   await page.getByRole('button', { name: words.later }).click();
+}
+
+/**
+ * With SCREENSHOTS=<folder>, the page at 1280 and 390 px wide, whole length: how the screenshots
+ * in docs/screenshots are made (`SCREENSHOTS=docs/screenshots CI=true npx tap test/browser/journey.test.ts`).
+ */
+async function screenshots(page: Page, name: string): Promise<void> {
+  const folder = process.env.SCREENSHOTS;
+  if (!folder) return;
+  const size = page.viewportSize();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(folder, `${name}-${width}.png`), fullPage: true });
+  }
+  if (size) await page.setViewportSize(size);
 }
 
 /** The HTML of a page, kept to search it at the end. */
@@ -159,6 +175,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await r.getByLabel(/Wat is er gebeurd\?/).fill(reportSentence);
   await r.getByLabel('Waar is het gebeurd?').fill(reportWhere);
   await checkPage(t, reporter, 'reporter: report form');
+  await screenshots(r, 'reporter-form');
   await r.getByRole('button', { name: 'Melding versturen' }).click();
 
   await r.getByRole('heading', { level: 1, name: 'Bewaar uw code', exact: true }).waitFor(SLOW);
@@ -257,6 +274,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.ok(await reporterRelay.getByText('Wacht op uw toestemming').isVisible());
   t.match(await reporterRelay.locator('h3').textContent(), /^Voorgestelde tekst/, 'a text awaiting consent is headed as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the reply and a relay text');
+  await screenshots(r, 'reporter-mailbox');
   await reporterRelay.getByRole('button', { name: 'Goedkeuren' }).click();
   await reporterRelay.getByLabel('Bericht aan de vertrouwenspersoon (niet verplicht)').fill(reporterConsentNote);
   await checkPage(t, reporter, 'reporter: approving the relay text');
@@ -287,6 +305,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.equal(await relayRows.count(), 1, 'one relayed report');
   organisationPages.push({ what: 'relay inbox', html: await html(o) });
   await checkPage(t, organisation, 'organisation: relay inbox');
+  await screenshots(o, 'recipient-list');
   await relayRows.first().getByRole('link', { name: /^Open the report of / }).click();
   await o.waitForURL('**/relays/*');
   await o.getByRole('heading', { level: 1, name: 'Relayed report' }).waitFor();
@@ -319,6 +338,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await relayItem.getByText(organisationAnswer).waitFor(SLOW);
   t.match(await relayItem.locator('ul.messages').textContent(), /Organisatie/, 'the answer is marked as the organisation’s');
   await checkPage(t, adviser, 'adviser: case with the organisation’s answer');
+  await screenshots(a, 'adviser-case');
   await conversation.getByLabel('Bericht aan de melder').fill(passedOn);
   await conversation.getByRole('button', { name: 'Bericht versturen' }).click();
   await conversation.getByText('Het bericht is verstuurd.').waitFor(SLOW);
