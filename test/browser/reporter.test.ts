@@ -150,12 +150,13 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   await page.goto('/c/acme');
   await page.getByRole('heading', { level: 1, name: 'Report an integrity concern', exact: true }).waitFor();
   await page.getByText('Reporting channel: Channel acme').waitFor();
-  for (const text of ['What happens to your report', 'Who can read your report', 'You stay anonymous', 'Your safety']) {
+  for (const text of ['What happens to your report', 'Who can read your report', 'You stay anonymous', 'Reporting outside the organisation', 'Your safety']) {
     t.ok(await page.getByRole('heading', { level: 2, name: text }).isVisible(), `landing: "${text}"`);
   }
   t.ok(await page.getByRole('listitem').filter({ hasText: 'Anna de Vries' }).isVisible(), 'landing names the advisers');
   t.ok(await page.getByText('We never ask for your name or e-mail address.').isVisible(), 'landing says no name or e-mail is asked');
   t.ok(await page.getByText(/Do not use a computer, phone or network of your employer/).isVisible(), 'landing advises against the employer’s device and network');
+  t.ok(await page.getByText(/directly to a competent external authority, such as the Dutch Whistleblowers Authority/).isVisible(), 'landing says the reporter may report externally, to the Huis voor Klokkenluiders');
   t.ok(await page.getByRole('button', { name: 'Quick exit' }).isVisible(), 'the quick-exit button is there');
   await shot(page, 'landing');
   await checkPage(t, watched, 'landing page');

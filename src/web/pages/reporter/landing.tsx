@@ -64,6 +64,9 @@ export function ReporterLandingPage(props: { params: Record<string, string> }) {
       <p>{t('reporter.landing.anon.noName')}</p>
       <p>{t('reporter.landing.anon.confidential')}</p>
 
+      <h2>{t('reporter.landing.external.title')}</h2>
+      <p>{t('reporter.landing.external.body')}</p>
+
       <div class="panel warning">
         <h2>{t('reporter.landing.safety.title')}</h2>
         <ul>
