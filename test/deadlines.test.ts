@@ -35,7 +35,7 @@ t.test('overdue when a step is not done by its deadline', async (t) => {
   t.match(deadlines({ ...none, status: 'closed' }, d('2026-07-01T00:00:00Z')), { overdue: false, acknowledgeMissed: false, feedbackMissed: false }, 'a closed case misses nothing');
 });
 
-t.test('only a message marked as feedback counts: a bare acknowledgement or other message does not', async (t) => {
+t.test('the rule sees only feedbackGivenAt: acknowledged without it, the feedback falls due', async (t) => {
   // The deadlines see only feedbackGivenAt, which the server sets for a message marked as the
   // feedback; an unmarked adviser message changes nothing (test/case-routes.test.ts holds the server to that).
   const acknowledged = { receivedAt: d('2026-03-01T10:00:00Z'), acknowledgedAt: d('2026-03-02T10:00:00Z'), feedbackGivenAt: null };

@@ -1,15 +1,13 @@
 /** A small history router: pages are plain paths; the invite token rides in the fragment. */
 import { useEffect, useState } from 'preact/hooks';
+import { addressLang, withLang } from './i18n/index.js';
 
 const listeners = new Set<() => void>();
 
 /** `path` with the current address's `?lang=`, unless it names a language of its own. */
 export function keepLang(path: string): string {
-  const lang = new URLSearchParams(location.search).get('lang');
-  const target = new URL(path, location.href);
-  if (lang === null || target.searchParams.has('lang')) return path;
-  target.searchParams.set('lang', lang);
-  return `${target.pathname}${target.search}${target.hash}`;
+  const lang = addressLang();
+  return lang === null || new URL(path, location.href).searchParams.has('lang') ? path : withLang(path, lang);
 }
 
 /** Goes to `path` in the page; a language chosen in the address (`?lang=`) comes along. */
