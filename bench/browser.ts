@@ -17,8 +17,13 @@
  * main-thread task over 50 ms while deriving. Medians go to bench/RESULTS.md between
  * `<!-- browser:start -->` and `<!-- browser:end -->`.
  *
- * Settings (environment): BENCH_RUNS (7; `--short`: 2), CHROMIUM_PATH (/usr/bin/chromium),
- * BENCH_RESULTS.
+ * With `--jitless`, the reporter's flows instead run alternately in two Chromiums, one as
+ * usual and one with `--js-flags=--jitless` (no JIT and so no WebAssembly, as Tor Browser at
+ * its "Safer" level), the order swapped every run; figures go between
+ * `<!-- browser-jitless:start -->` and `<!-- browser-jitless:end -->`.
+ *
+ * Settings (environment): BENCH_RUNS (7; `--short`: 2; `--jitless`: 3), CHROMIUM_PATH
+ * (/usr/bin/chromium), BENCH_RESULTS.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,7 +39,8 @@ import { createAdministration } from '../src/server/services/administration.js';
 import { describeMachine, fixed, listenOnLoopback, markdownTable, median, writeSection } from './lib.js';
 
 const short = process.argv.includes('--short');
-const RUNS = Number(process.env.BENCH_RUNS) || (short ? 2 : 7);
+const jitless = process.argv.includes('--jitless');
+const RUNS = Number(process.env.BENCH_RUNS) || (short ? 2 : jitless ? 3 : 7);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = process.env.BENCH_RESULTS?.trim() || fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../public/assets/worker.js', import.meta.url));
@@ -73,7 +79,8 @@ async function reporterRun(slug: string): Promise<Timings> {
         const message = event.data as { id: number; kind: string; stage?: string; value?: unknown; error?: { code: string } };
         if (message.id !== id) return;
         if (message.kind === 'progress') {
-          stages[message.stage ?? '?'] = performance.now();
+          // A stage's first report marks its start; the slow ones report their progress after it.
+          stages[message.stage ?? '?'] ??= performance.now();
           return;
         }
         worker.removeEventListener('message', listen);
@@ -134,7 +141,14 @@ async function adviserRun(credentials: { username: string; passphrase: string })
   return ms;
 }
 
-async function main(): Promise<void> {
+interface Bench {
+  baseUrl: string;
+  difficulty: number;
+  startedAt: Date;
+}
+
+/** The app on a fresh embedded database, with a channel at the default difficulty and one adviser. */
+async function withApp(run: (bench: Bench) => Promise<void>): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
   if (!existsSync(BUNDLE)) throw new Error('public/assets/worker.js is missing: run npm run build first');
   const startedAt = new Date();
@@ -147,42 +161,127 @@ async function main(): Promise<void> {
   const app = await buildApp(config, database);
   const server = await listenOnLoopback(app, database);
   const baseUrl = `http://127.0.0.1:${server.port}`;
-  let browser: Browser | undefined;
   try {
-    // An organisation, a channel at the instance's default difficulty, and one adviser.
     const admin = createAdministration(database.db, { powDifficulty: config.powDifficulty });
     await admin.createOrganisation({ slug: 'bench-org', name: 'Bench B.V.' });
     await admin.createChannel({ slug: SLUG, name: 'Meldpunt Bench', organisation: 'bench-org' });
     const invite = await admin.createInvite({ role: 'adviser', channel: SLUG });
     await setUpAccount(new ConfidantClient({ baseUrl }), { token: invite.token, username: ADVISER.username, displayName: 'Bench Adviser', passphrase: ADVISER.passphrase });
-
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
-    const version = browser.version();
-    const runs: Timings[] = [];
-    const logins: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      // Playwright evaluates through the DevTools protocol; bypassing the CSP lets it start the
-      // worker without the page's one Trusted Types policy, which the page has already taken.
-      const context = await browser.newContext({ bypassCSP: true, baseURL: baseUrl });
-      // tsx names functions with an __name helper that a serialised function takes along.
-      await context.addInitScript('globalThis.__name = (fn) => fn;');
-      const page = await context.newPage();
-      await page.goto(`/c/${SLUG}/report`);
-      runs.push(await page.evaluate(reporterRun, SLUG));
-      await page.goto('/login');
-      logins.push(await page.evaluate(adviserRun, ADVISER));
-      await context.close();
-      const last = runs[runs.length - 1];
-      console.log(`run ${i + 1}/${RUNS}: submission ${fixed(last?.submissionMs ?? 0, 0)} ms, mailbox ${fixed(last?.mailboxMs ?? 0, 0)} ms, adviser login ${fixed(logins[i] ?? 0, 0)} ms`);
-    }
-    const machine = await describeMachine();
-    await writeSection(RESULTS, 'browser', report({ startedAt, runs, logins, version, difficulty: config.powDifficulty, machine, seconds: (Date.now() - startedAt.getTime()) / 1000 }));
-    console.log(`written to ${RESULTS}`);
+    await run({ baseUrl, difficulty: config.powDifficulty, startedAt });
   } finally {
-    await browser?.close();
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'];
+
+/** A fresh context and report page; Playwright may start the worker in it (see below). */
+async function reportPage(browser: Browser, baseUrl: string) {
+  // Playwright evaluates through the DevTools protocol; bypassing the CSP lets it start the
+  // worker without the page's one Trusted Types policy, which the page has already taken.
+  const context = await browser.newContext({ bypassCSP: true, baseURL: baseUrl });
+  // tsx names functions with an __name helper that a serialised function takes along.
+  await context.addInitScript('globalThis.__name = (fn) => fn;');
+  const page = await context.newPage();
+  await page.goto(`/c/${SLUG}/report`);
+  return { context, page };
+}
+
+async function main(): Promise<void> {
+  await withApp(async ({ baseUrl, difficulty, startedAt }) => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const version = browser.version();
+      const runs: Timings[] = [];
+      const logins: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const { context, page } = await reportPage(browser, baseUrl);
+        runs.push(await page.evaluate(reporterRun, SLUG));
+        await page.goto('/login');
+        logins.push(await page.evaluate(adviserRun, ADVISER));
+        await context.close();
+        const last = runs[runs.length - 1];
+        console.log(`run ${i + 1}/${RUNS}: submission ${fixed(last?.submissionMs ?? 0, 0)} ms, mailbox ${fixed(last?.mailboxMs ?? 0, 0)} ms, adviser login ${fixed(logins[i] ?? 0, 0)} ms`);
+      }
+      const machine = await describeMachine();
+      await writeSection(RESULTS, 'browser', report({ startedAt, runs, logins, version, difficulty, machine, seconds: (Date.now() - startedAt.getTime()) / 1000 }));
+      console.log(`written to ${RESULTS}`);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+/** The reporter's flows with and without JIT (and WebAssembly), alternating which goes first. */
+async function jitlessMain(): Promise<void> {
+  await withApp(async ({ baseUrl, difficulty, startedAt }) => {
+    const browsers = {
+      jit: await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+      jitless: await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--jitless'] }),
+    };
+    try {
+      const runs = { jit: [] as Timings[], jitless: [] as Timings[] };
+      for (let i = 0; i < RUNS; i++) {
+        for (const kind of i % 2 === 0 ? (['jit', 'jitless'] as const) : (['jitless', 'jit'] as const)) {
+          const { context, page } = await reportPage(browsers[kind], baseUrl);
+          if (kind === 'jitless' && (await page.evaluate(() => typeof WebAssembly)) !== 'undefined') throw new Error('the jitless Chromium still has WebAssembly');
+          runs[kind].push(await page.evaluate(reporterRun, SLUG));
+          await context.close();
+          const last = runs[kind][runs[kind].length - 1];
+          console.log(`run ${i + 1}/${RUNS} ${kind}: submission ${fixed(last?.submissionMs ?? 0, 0)} ms, mailbox ${fixed(last?.mailboxMs ?? 0, 0)} ms`);
+        }
+      }
+      const machine = await describeMachine();
+      await writeSection(RESULTS, 'browser-jitless', jitlessReport({ startedAt, runs, version: browsers.jit.version(), difficulty, machine, seconds: (Date.now() - startedAt.getTime()) / 1000 }));
+      console.log(`written to ${RESULTS}`);
+    } finally {
+      await browsers.jit.close();
+      await browsers.jitless.close();
+    }
+  });
+}
+
+function jitlessReport(input: {
+  startedAt: Date;
+  runs: { jit: Timings[]; jitless: Timings[] };
+  version: string;
+  difficulty: number;
+  machine: Awaited<ReturnType<typeof describeMachine>>;
+  seconds: number;
+}): string {
+  const { runs, machine } = input;
+  const keys = [
+    ['derivingMs', 'deriving (channel, a new code, its Argon2id keys, sealing)'],
+    ['powMs', `proof of work (${input.difficulty} bits)`],
+    ['sendingMs', 'sending'],
+    ['submissionMs', 'whole submission'],
+    ['mailboxMs', 'mailbox open with the code (Argon2id, login, read)'],
+  ] as const;
+  const s = (value: number) => `${fixed(value / 1000, 1)} s`;
+  return [
+    '## Without JIT and WebAssembly (bench/browser.ts --jitless)',
+    '',
+    `Run ${input.startedAt.toISOString()} with \`npm run bench:browser -- --jitless\`, ${fixed(input.seconds, 0)} s in all: ${runs.jitless.length} runs in each of two Chromiums ${input.version} (headless), one as usual (libsodium in WebAssembly) and one with \`--js-flags=--jitless\`, which leaves it without WebAssembly as Tor Browser at its "Safer" level: its worker uses the pure-JavaScript engine (src/protocol/sodium-noble.ts). Each run is a fresh page; the two alternate, the order swapped every run.`,
+    '',
+    markdownTable(
+      ['median of the runs', 'as usual', 'jitless', 'jitless ÷ usual'],
+      keys.map(([key, label]) => {
+        const usual = median(runs.jit.map((r) => r[key]));
+        const slow = median(runs.jitless.map((r) => r[key]));
+        return [label, s(usual), s(slow), usual > 0 ? `${fixed(slow / usual, 0)}×` : '–'];
+      }),
+    ),
+    '',
+    markdownTable(
+      ['run', ...keys.map(([, label]) => `jitless: ${label.split(' (')[0]}`)],
+      runs.jitless.map((r, i) => [String(i + 1), ...keys.map(([key]) => s(r[key]))]),
+    ),
+    '',
+    `- Without a JIT the reporter waits ${s(median(runs.jitless.map((r) => r.submissionMs)))} for a submission (its Argon2id alone ${s(median(runs.jitless.map((r) => r.derivingMs)))}) and ${s(median(runs.jitless.map((r) => r.mailboxMs)))} to open the mailbox; the pages show a progress bar for each slow step and say why it is slow. Staff pages require WebAssembly (their Argon2id is 128 MiB and three passes).`,
+    "- Proof of work varies with luck: with a few runs its median moves more than the other stages'. It is the same BLAKE2b as the key derivation's, interpreted: a channel that expects many reporters over Tor may lower its difficulty (each bit less halves the expected wait).",
+    `- ${machine.cores} cores (${machine.cpu}), ${machine.memory}, ${machine.os}; Node.js ${machine.node}; load average at the end: ${machine.loadAverage}.`,
+  ].join('\n');
 }
 
 function report(input: {
@@ -237,4 +336,4 @@ function report(input: {
   ].join('\n');
 }
 
-await main();
+await (jitless ? jitlessMain() : main());

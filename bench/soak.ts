@@ -587,8 +587,15 @@ async function main(): Promise<number> {
     const kill: KillFault = { slot: 1, at: Number.NaN, inFlight: 0 };
     const restart: RestartFault = { at: Number.NaN, inFlight: 0 };
 
+    /** Waits, for at most 2 s, for requests in flight: each fault is meant to land mid-burst, not in a lull. */
+    const busyMoment = async (inFlightNow: () => number) => {
+      const until = now() + 2000;
+      while (inFlightNow() === 0 && now() < until) await sleep(2);
+    };
+
     const faults = async () => {
       await sleep(Math.max(0, planned * KILL_AT - now()));
+      await busyMoment(() => (slots[kill.slot] as Slot).inFlight);
       const victim = slots[kill.slot] as Slot;
       kill.at = now();
       kill.inFlight = victim.inFlight;
@@ -601,6 +608,7 @@ async function main(): Promise<number> {
 
       if (!canRestart) return;
       await sleep(Math.max(0, planned * RESTART_AT - now()));
+      await busyMoment(() => inFlight(slots));
       restart.at = now();
       restart.inFlight = inFlight(slots);
       try {

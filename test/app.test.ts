@@ -39,6 +39,25 @@ t.test('invariant 3: every kind of answer carries the security headers', async (
   t.same(contentSecurityPolicy['default-src'], ["'none'"]);
 });
 
+t.test('with ONION_LOCATION, pages (and only pages) name the same page on the onion service', async (t) => {
+  const onion = `http://${'k'.repeat(56)}.onion`;
+  const { baseUrl } = await buildTestApp(t, { ONION_LOCATION: onion });
+  for (const path of ['/', '/c/demo?lang=en', '/mailbox']) {
+    const response = await fetch(baseUrl + path);
+    await response.arrayBuffer();
+    t.equal(response.headers.get('onion-location'), `${onion}${path}`, `${path}: Onion-Location`);
+  }
+  for (const path of ['/healthz', '/style.css', '/api/v1/nothing']) {
+    const response = await fetch(baseUrl + path);
+    await response.arrayBuffer();
+    t.equal(response.headers.get('onion-location'), null, `${path}: not on an API answer, a file or an error`);
+  }
+  const plain = await buildTestApp(t);
+  const response = await fetch(`${plain.baseUrl}/`);
+  await response.arrayBuffer();
+  t.equal(response.headers.get('onion-location'), null, 'without ONION_LOCATION no page names an onion service');
+});
+
 t.test('client mistakes get a 4xx with { error, message } that does not echo the request', async (t) => {
   const { baseUrl, app } = await buildTestApp(t, { MAX_REPORT_BYTES: '4096' });
   app.log.level = 'info';

@@ -477,6 +477,11 @@ t.test('every staff route answers every caller as designed', async (t) => {
       answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), caseAdviser: ok(204) },
     },
     {
+      route: 'GET /api/v1/auth/resume-key',
+      request: () => ({ method: 'GET', url: '/api/v1/auth/resume-key' }),
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+    },
+    {
       route: 'POST /api/v1/auth/logout',
       request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }),
       answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), caseAdviser: ok(204) },

@@ -32,7 +32,7 @@ import {
   type StaffKeys,
 } from '../src/protocol/index.js';
 import { auditLog, caseWraps, cases, messages, registrations, type CaseStatus } from '../src/server/db/schema.js';
-import { addCalendarMonths } from '../src/protocol/index.js';
+import { addCalendarMonths, caseReference } from '../src/protocol/index.js';
 import { buildTestApp } from './helper.js';
 import { addChannel } from './fixtures.js';
 import { ECHO, isError } from './helpers/answers.js';
@@ -387,6 +387,28 @@ t.test('GET /api/v1/cases: the status and channel filters', async (t) => {
     ['an unknown parameter', `?${ECHO}=1`, 'unknown_field'],
   ];
   for (const [what, query, code] of refused) isError(t, await request(fien, 'GET', `/api/v1/cases${query}`), 400, code, what);
+});
+
+t.test('GET /api/v1/cases: the reference search finds a case by the reference people read aloud, only among this adviser\'s cases', async (t) => {
+  const gijs = await newAdviser('loket');
+  const now = Date.now();
+  const mine: MadeCase[] = [];
+  for (let i = 0; i < 5; i++) mine.push(await insertCase([gijs], { receivedAt: new Date(now - (i + 1) * HOUR) }));
+  const someoneElses = await insertCase([], { receivedAt: new Date(now - HOUR) });
+  const ids = async (query: string) => (await list(gijs, query)).cases.map((c) => c.caseId);
+  const target = mine[2]!;
+  const reference = caseReference(target.id);
+  for (const typed of [reference, reference.toLowerCase(), reference.replace('-', '')]) {
+    t.strictSame(await ids(`?reference=${encodeURIComponent(typed)}`), [target.id], `"${typed}": exactly that case`);
+  }
+  t.strictSame(await ids(`?reference=${caseReference(target.id)}&status=closed`), [], 'with another filter: both must hold');
+  // (Five of 30^6 references: the other case sharing one of them is a chance of one in 10^8.)
+  t.strictSame(await ids(`?reference=${caseReference(someoneElses.id)}`), [], 'a case without this adviser\'s wrap is not found');
+  const unused = ['222-222', 'ZZZ-ZZZ'].find((r) => !mine.some((c) => caseReference(c.id) === r)) ?? '';
+  t.strictSame(await ids(`?reference=${unused}`), [], 'a reference no case has: an empty page');
+  for (const [what, typed] of [['a 0', 'K7M-4Q0'], ['an O', 'K7M-4QO'], ['five symbols', 'K7M-4Q'], ['seven symbols', 'K7M-4QXX'], ['two hyphens', 'K7-M-4QX'], ['an echo', ECHO]] as const) {
+    isError(t, await request(gijs, 'GET', `/api/v1/cases?reference=${encodeURIComponent(typed)}`), 400, 'invalid_reference', what);
+  }
 });
 
 t.test('GET /api/v1/cases: a bad cursor answers 400 invalid_before; limit must be 1 to 200', async (t) => {

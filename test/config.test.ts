@@ -11,6 +11,7 @@ t.test('defaults give a safe local service', async (t) => {
   t.equal(config.publicUrl, 'http://127.0.0.1:3000');
   t.equal(config.logLevel, 'info');
   t.equal(config.trustProxy, false, 'proxy headers are not trusted unless configured');
+  t.equal(config.onionLocation, undefined, 'no onion service unless configured');
 });
 
 t.test('values are read and normalised', async (t) => {
@@ -30,6 +31,7 @@ t.test('values are read and normalised', async (t) => {
   t.equal(config.publicUrl, 'https://meldpunt.example.nl', 'trailing slash dropped');
   t.equal(config.logLevel, 'warn');
   t.equal(config.trustProxy, '10.0.0.1,10.0.0.2');
+  t.equal(loadConfig({ ONION_LOCATION: `http://${'q'.repeat(56)}.onion/` }).onionLocation, `http://${'q'.repeat(56)}.onion`, 'an onion address, trailing slash dropped');
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
   t.equal(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false);
   t.equal(loadConfig({ HOST: '0.0.0.0', PORT: '81' }).publicUrl, 'http://localhost:81', 'a wildcard host prints as localhost');
@@ -45,6 +47,9 @@ const mistakes: Array<[string, string, RegExp]> = [
   ['PUBLIC_URL', 'meldpunt.example.nl', /PUBLIC_URL: must be an http:\/\/ or https:\/\/ address/],
   ['PUBLIC_URL', 'ftp://example.org', /PUBLIC_URL: must be an http/],
   ['PUBLIC_URL', 'https://example.org/?a=1', /PUBLIC_URL: .*without query or fragment/],
+  ['ONION_LOCATION', 'confidant.onion', /ONION_LOCATION: must be a v3 onion address/],
+  ['ONION_LOCATION', `http://${'a'.repeat(16)}.onion`, /ONION_LOCATION: must be a v3 onion address/],
+  ['ONION_LOCATION', `http://${'a'.repeat(56)}.onion/meldpunt`, /ONION_LOCATION: .*without a path/],
   ['LOG_LEVEL', 'verbose', /LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
   ['TRUST_PROXY', 'everyone', /TRUST_PROXY: must be false, true or a comma-separated list/],
   ['POW_DIFFICULTY', '40', /POW_DIFFICULTY: must be a whole number from 0 to 32/],

@@ -648,7 +648,7 @@ t.test('POST relays/:relayId/send: only an approved relay, only by an adviser of
 });
 
 t.test('GET relays: a recipient lists the sent relays of their organisation, newest first, in keyset pages', async (t) => {
-  type Item = { relayId: string; state: string; sentAt: string; wrap: string };
+  type Item = { relayId: string; state: string; sentAt: string; wrap: string; readAt: string | null; lastMessage: unknown };
   type Page = { relays: Item[]; next: string | null };
   const list = async (token: string, query = ''): Promise<Page> => {
     const answer = await listRelays(token, query);
@@ -693,7 +693,7 @@ t.test('GET relays: a recipient lists the sent relays of their organisation, new
   t.strictSame(Object.keys(everything).sort(), ['next', 'relays'], 'exactly { relays, next }');
   t.equal(everything.next, null, 'the default page (50) holds them all: next is null');
   t.strictSame(everything.relays.slice(0, 4).map((r) => r.relayId), fresh.map((r) => r.relayId).reverse(), 'the four just sent come first, newest first');
-  for (const item of everything.relays) t.strictSame(Object.keys(item).sort(), ['relayId', 'sentAt', 'state', 'wrap'], 'each exactly { relayId, state, sentAt, wrap }');
+  for (const item of everything.relays) t.strictSame(Object.keys(item).sort(), ['lastMessage', 'readAt', 'relayId', 'sentAt', 'state', 'wrap'], 'each exactly { relayId, state, sentAt, wrap, readAt, lastMessage }');
   for (const item of everything.relays.slice(0, 4)) {
     const mine = fresh.find((r) => r.relayId === item.relayId);
     t.equal(item.state, 'sent');
@@ -869,6 +869,44 @@ t.test('POST relays/:relayId/messages: the thread opens once the relay is sent; 
   const declined = await makeRelay(c, 'Wordt afgewezen.');
   t.equal((await consent(c, declined.relayId, 'decline')).statusCode, 200);
   await refuse('a declined relay', tokens.anna, declined.relayId, messageEnvelope(declined, 'adviser', 'Nee.'), 409, 'relay_not_sent');
+});
+
+t.test('GET relays: each relay says when this recipient last opened it and who wrote last in its thread', async (t) => {
+  type Item = { relayId: string; readAt: string | null; lastMessage: { author: string; sentAt: string } | null };
+  const d = await sentRelay(await newCase('acme-direct'), 'Wat nieuw is, en wat beantwoord.');
+  const item = async (token: string) => {
+    const answer = await listRelays(token);
+    t.equal(answer.statusCode, 200);
+    const found = (answer.json() as { relays: Item[] }).relays.find((r) => r.relayId === d.relayId);
+    if (!found) throw new Error('the relay is not listed');
+    return { readAt: found.readAt, lastMessage: found.lastMessage };
+  };
+  t.strictSame(await item(tokens.olga), { readAt: null, lastMessage: null }, 'just sent: never opened, no message');
+
+  t.equal((await getRelay(tokens.anna, d.relayId)).statusCode, 200);
+  t.strictSame(await item(tokens.olga), { readAt: null, lastMessage: null }, 'the adviser opening it changes nothing for the recipient');
+
+  const before = Date.now();
+  t.equal((await getRelay(tokens.olga, d.relayId)).statusCode, 200);
+  const opened = await item(tokens.olga);
+  t.ok(opened.readAt !== null && Date.parse(opened.readAt) >= before - 1000 && Date.parse(opened.readAt) <= Date.now(), 'opened: readAt is when');
+  t.strictSame(await item(tokens.rob), { readAt: null, lastMessage: null }, 'per recipient: a colleague has not opened it');
+
+  await pause(3);
+  const fromOlga = (await postMessage(tokens.olga, d.relayId, messageEnvelope(d, 'organisation', 'Wij kijken ernaar.'))).json() as { sentAt: string };
+  t.strictSame((await item(tokens.olga)).lastMessage, { author: 'organisation', sentAt: fromOlga.sentAt }, 'the organisation wrote last: waiting for the adviser');
+  await pause(3);
+  const fromAnna = (await postMessage(tokens.anna, d.relayId, messageEnvelope(d, 'adviser', 'Dank u.'))).json() as { sentAt: string };
+  const answered = await item(tokens.olga);
+  t.strictSame(answered.lastMessage, { author: 'adviser', sentAt: fromAnna.sentAt }, 'the adviser answered last');
+  t.ok(answered.readAt !== null && answered.lastMessage !== null && answered.readAt < answered.lastMessage.sentAt, 'after the recipient last looked: new to them');
+  t.strictSame((await item(tokens.rob)).lastMessage, answered.lastMessage, 'every recipient sees who wrote last');
+
+  t.equal((await getRelay(tokens.olga, d.relayId)).statusCode, 200);
+  const reread = await item(tokens.olga);
+  t.ok(reread.readAt !== null && reread.lastMessage !== null && reread.readAt >= reread.lastMessage.sentAt, 'opened again: the answer is read');
+  isError(t, await getRelay(tokens.otto, d.relayId), 404, 'unknown_relay', 'a recipient of another organisation cannot mark it read');
+  t.strictSame((await item(tokens.rob)).readAt, null, 'and Rob still has not opened it');
 });
 
 t.test('POST mailbox/relays/:relayId/consent: a relay of another case’s mailbox is unknown', async (t) => {

@@ -488,6 +488,28 @@ t.test('POST /api/v1/auth/logout: 204; ends only that session', async (t) => {
   t.equal((await listCases(second)).statusCode, 200, 'none of that touched the other session');
 });
 
+t.test('GET /api/v1/auth/resume-key: one key per session, for as long as it lives and never after', async (t) => {
+  const fenna = await newAccount();
+  const first = await signIn(fenna);
+  const second = await signIn(fenna);
+  const resumeKey = (token?: string) => app.inject({ method: 'GET', url: '/api/v1/auth/resume-key', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const answer = await resumeKey(first);
+  t.equal(answer.statusCode, 200, '200');
+  t.strictSame(Object.keys(answer.json()).sort(), ['key'], 'exactly { key }');
+  const key = answer.json().key as string;
+  t.equal(Buffer.from(key, 'base64url').length, 32, '32 bytes');
+  t.equal((await resumeKey(first)).json().key, key, 'the same key each time within the session');
+  t.not((await resumeKey(second)).json().key, key, 'another session of the same account gets another key');
+  await newAuditEntries();
+  await resumeKey(first);
+  t.strictSame(await newAuditEntries(), [], 'asking for it leaves no audit entry (it changes nothing)');
+  t.equal((await post('/api/v1/auth/logout', undefined, first)).statusCode, 204);
+  isError(t, await resumeKey(first), 401, 'not_signed_in', 'after sign-out: never again', [first, key]);
+  isError(t, await resumeKey(), 401, 'not_signed_in', 'without a token');
+  isError(t, await resumeKey(randomB64(32)), 401, 'not_signed_in', 'a made-up token');
+  t.equal((await resumeKey(second)).statusCode, 200, 'the other session keeps its key');
+});
+
 t.test('sessions end 30 minutes after their last use and 12 hours after login, whatever the use', async (t) => {
   const eva = await newAccount();
   const { accounts } = app.services;

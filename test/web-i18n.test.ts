@@ -163,3 +163,32 @@ t.test('every field the report form can produce has its label for the reporter a
     }
   }
 });
+
+t.test('the Dutch texts keep to the editor\'s rules (issue 14, item 17)', async (t) => {
+  const dutch = Object.entries(modules).flatMap(([name, catalogue]) => Object.entries(catalogue.nl).map(([key, text]) => ({ key: `${name}:${key}`, text })));
+  const breaking = (rule: (text: string) => boolean) => dutch.filter(({ text }) => rule(text)).map(({ key }) => key);
+  t.same(breaking((text) => /[„‘"«»]/.test(text)), [], 'one quotation-mark style: “…” (an apostrophe is ’)');
+  t.same(breaking((text) => /organisatie/.test(text) && /(ver|door)?stu(u)?r(en|d|t)?\b/i.test(text) && !/Verstuur hier niets/.test(text)), [], 'relaying to the organisation is always “doorgeven”');
+  for (const [what, pattern] of [
+    ['“U blijft anoniem” promises too much', /U blijft anoniem/],
+    ['the role is plain “vertrouwenspersoon”', /vertrouwenspersoon integriteit/],
+    ['no literal “het hoogste gezag”', /hoogste gezag/],
+    ['no “kan niet worden teruggehaald”', /kan niet worden teruggehaald/],
+    ['no jargon about keys being derived', /Sleutels worden afgeleid/],
+    ['no jargon about computing protection', /wordt berekend/],
+    ['a lapsed sign-in does not say the report was closed', /Uw melding is gesloten/],
+    ['never “nooit … doorgegeven” about the identity, which the law can override', /nooit aan de organisatie doorgegeven/],
+  ] as const) {
+    t.same(breaking((text) => pattern.test(text)), [], what);
+  }
+  const nl = (key: string) => dutch.find((entry) => entry.key === key)?.text ?? '';
+  t.match(nl('reporter:reporter.landing.anon.title'), /^U kunt anoniem melden$/, 'the heading promises what is true');
+  t.match(nl('reporter:reporter.landing.anon.content'), /inhoud van een melding kan laten zien wie hem schreef/, 'with the warning that content can give the writer away');
+  t.match(nl('reporter:reporter.anonymity.confidential.hint'), /geen verschoningsrecht/, 'the confidential option says when the law can override it');
+  t.match(nl('reporter:reporter.error.sessionEnded'), /^U bent automatisch uitgelogd\. Uw melding is bewaard\./, 'a lapsed sign-in says so');
+  t.match(nl('reporter:reporter.landing.what.deadlines'), /3 maanden na die bevestiging .* beoordeeld/, 'the feedback deadline runs from the acknowledgement, and is the assessment');
+  t.match(nl('adviser:adviser.relay.intro'), /de werkgever of het bevoegd gezag/);
+  for (const key of ['reporter:reporter.landing.external.body', 'reporter:reporter.done.external', 'reporter:reporter.status.external']) {
+    t.match(nl(key), /Huis voor Klokkenluiders/, `${key}: the reporter may also go to the Huis voor Klokkenluiders`);
+  }
+});

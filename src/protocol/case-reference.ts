@@ -9,16 +9,15 @@
 export const REFERENCE_SYMBOLS = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const LENGTH = 6;
-const VALUES = REFERENCE_SYMBOLS.length ** LENGTH;
+/** How many references there are: 30^6. */
+export const REFERENCE_VALUES = REFERENCE_SYMBOLS.length ** LENGTH;
 
 /**
  * The reference of a case id: the first 48 bits of the id (its first 8 base64url symbols, a
  * shorter id padded with zero bits), modulo 30^6, written in base 30, most significant first.
  */
 export function caseReference(caseId: string): string {
-  let value = 0;
-  for (let i = 0; i < 8; i++) value = value * 64 + Math.max(0, BASE64URL.indexOf(caseId[i] ?? 'A'));
-  let rest = value % VALUES;
+  let rest = referenceValue(caseId);
   let symbols = '';
   for (let i = 0; i < LENGTH; i++) {
     symbols = (REFERENCE_SYMBOLS[rest % REFERENCE_SYMBOLS.length] ?? '') + symbols;
@@ -26,3 +25,29 @@ export function caseReference(caseId: string): string {
   }
   return `${symbols.slice(0, 3)}-${symbols.slice(3)}`;
 }
+
+/** The number a reference writes: the id's first 48 bits modulo 30^6 (what the server compares when searching). */
+export function referenceValue(id: string): number {
+  let value = 0;
+  for (let i = 0; i < 8; i++) value = value * 64 + Math.max(0, BASE64URL.indexOf(id[i] ?? 'A'));
+  return value % REFERENCE_VALUES;
+}
+
+/**
+ * The number a reference as someone typed it stands for ("k7m 4qx", "K7M-4QX"), or null when
+ * it is not six symbols of the alphabet: the inverse of caseReference's last step.
+ */
+export function parseReference(typed: string): number | null {
+  const symbols = typed.toUpperCase().replace(/[\s-]/g, '');
+  if (symbols.length !== LENGTH) return null;
+  let value = 0;
+  for (const symbol of symbols) {
+    const digit = REFERENCE_SYMBOLS.indexOf(symbol);
+    if (digit < 0) return null;
+    value = value * REFERENCE_SYMBOLS.length + digit;
+  }
+  return value;
+}
+
+/** A relay's reference, by the same rule over its id: what adviser and organisation call it by. */
+export const relayReference = caseReference;

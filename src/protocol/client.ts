@@ -186,6 +186,10 @@ export class ConfidantClient {
     return this.#call('logout', 'POST', '/api/v1/auth/logout', { token });
   }
 
+  resumeKey(token: string): Promise<Answer<'resumeKey'>> {
+    return this.#call('resumeKey', 'GET', '/api/v1/auth/resume-key', { token });
+  }
+
   startTotp(token: string, body: Body<'startTotp'>): Promise<Answer<'startTotp'>> {
     return this.#call('startTotp', 'POST', '/api/v1/auth/totp', { token, body });
   }

@@ -3,8 +3,10 @@
  * the CLI. The server's checks of what clients send are in checks.ts; the wire contract's
  * schemas in contract/. `await ready()` once before the synchronous functions.
  */
-export { ready, sodium } from './sodium.js';
-export type { Sodium } from './sodium.js';
+export { activeEngine, ready, sodium, useEngine } from './sodium.js';
+export type { Engine, Sodium } from './sodium.js';
+export { onWork } from './work-progress.js';
+export type { WorkListener, WorkStage } from './work-progress.js';
 export { ProtocolError, ApiError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
 export * from './constants.js';
@@ -14,7 +16,7 @@ export {
 } from './code.js';
 export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
 export { pad, unpad, paddedLength } from './padding.js';
-export { REFERENCE_SYMBOLS, caseReference } from './case-reference.js';
+export { REFERENCE_SYMBOLS, REFERENCE_VALUES, caseReference, parseReference, referenceValue, relayReference } from './case-reference.js';
 export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from './deadlines.js';
 export type { CaseTimes, Deadlines } from './deadlines.js';
 export {
@@ -45,3 +47,5 @@ export { signCasePin, verifyCasePin } from './case-pin.js';
 export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
 export type { AccountSetup, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';
+export { newDeviceKey } from './staff-resume.js';
+export type { ResumeRecord } from './staff-resume.js';

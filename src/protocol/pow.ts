@@ -5,6 +5,7 @@
 import { POW_HASH_BYTES, POW_MAX_DIFFICULTY } from './constants.js';
 import { ProtocolError } from './errors.js';
 import { sodium } from './sodium.js';
+import { reportWork } from './work-progress.js';
 
 const ASCII = /^[\x00-\x7f]*$/; // eslint-disable-line no-control-regex
 const TWO_32 = 0x1_0000_0000;
@@ -64,7 +65,10 @@ export function solvePow(challenge: string, difficulty: number): number {
   const s = sodium();
   const prefix = challengeBytes(challenge);
   const buffer = input(prefix);
+  const expected = 2 ** difficulty;
   for (let nonce = 0; nonce <= Number.MAX_SAFE_INTEGER; nonce++) {
+    // The chance of having found a nonce by now: a bar that moves evenly and never stalls.
+    if (nonce % 1024 === 1023) reportWork('pow', 1 - Math.exp(-nonce / expected));
     writeUint64le(buffer, prefix.length, nonce);
     if (leadingZeroBits(s.crypto_generichash(POW_HASH_BYTES, buffer, null)) >= difficulty) return nonce;
   }

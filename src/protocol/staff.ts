@@ -17,6 +17,7 @@ import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from '
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
 import { ready, sodium, wipe } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
+import { openResume, openResumeToken, sealResume, type ResumeRecord } from './staff-resume.js';
 import {
   deriveStaffMaster,
   generateRecoveryKey,
@@ -422,6 +423,35 @@ export class StaffSession {
       });
     } finally {
       wipe(old.authKey, old.wrapKey, fresh.authKey, fresh.wrapKey);
+    }
+  }
+
+  /**
+   * This session sealed for a reloaded or new tab (staff-resume.ts): under the browser's
+   * `deviceKey` and the session's resume key, which the server gives only to this session.
+   */
+  async sealForResume(deviceKey: CryptoKey): Promise<ResumeRecord> {
+    const resume = fromBase64url((await this.#client.resumeKey(this.#token)).key, KEY_BYTES);
+    try {
+      return await sealResume({ token: this.#token, account: this.account, keys: this.#keys }, deviceKey, resume);
+    } finally {
+      wipe(resume);
+    }
+  }
+
+  /**
+   * The session a sealed record holds, if the server still knows it: an ended or expired
+   * session answers 401 (ApiError `not_signed_in`) and its record opens for nobody.
+   */
+  static async resume(client: ConfidantClient, record: ResumeRecord, deviceKey: CryptoKey): Promise<StaffSession> {
+    await ready();
+    const token = await openResumeToken(record, deviceKey);
+    const resume = fromBase64url((await client.resumeKey(token)).key, KEY_BYTES);
+    try {
+      const state = await openResume(record, deviceKey, resume);
+      return new StaffSession(client, state.token, state.account, state.keys);
+    } finally {
+      wipe(resume);
     }
   }
 

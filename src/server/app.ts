@@ -62,7 +62,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only (and octet streams for files): text bodies get a 415, not a parse.
   app.removeContentTypeParser('text/plain');
-  await app.register(fp(securityHeaders));
+  await app.register(fp(securityHeaders), { onionLocation: config.onionLocation });
   await app.register(fp(errorHandling));
   await app.register(fp(jsonBodies));
   if (config.maxEventLoopDelayMs > 0) {

@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   /** The address people open; used in printed links. */
   publicUrl: string;
+  /** The same service as a Tor onion service (`http://….onion`), announced to Tor Browser; absent: none. */
+  onionLocation: string | undefined;
   logLevel: LogLevel;
   /** Off unless configured: only then may a proxy's forwarding headers be read. */
   trustProxy: boolean | string;
@@ -127,6 +129,17 @@ function publicUrl(env: Env, hostName: string, port: number): string {
   return url.toString().replace(/\/$/, '');
 }
 
+/** A v3 onion address: 56 base32 symbols. Tor Browser offers it to visitors of the clearnet address. */
+function onionLocation(env: Env): string | undefined {
+  const raw = text(env, 'ONION_LOCATION');
+  if (raw === undefined) return undefined;
+  const address = raw.replace(/\/$/, '');
+  if (!/^https?:\/\/[a-z2-7]{56}\.onion$/.test(address)) {
+    throw new ConfigError('ONION_LOCATION', `must be a v3 onion address such as http://<56 letters and digits>.onion, without a path, got "${raw}"`);
+  }
+  return address;
+}
+
 function logLevel(env: Env): LogLevel {
   const raw = text(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -172,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: databaseUrl(env),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
     publicUrl: publicUrl(env, hostName, port),
+    onionLocation: onionLocation(env),
     logLevel: logLevel(env),
     trustProxy: trustProxy(env),
     // Room for the largest report plus its base64url encoding and the JSON around it.

@@ -3,8 +3,8 @@ import type { ComponentChildren, FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { LangContext, addressLang, browserLang, useLang, useT, withLang, type Lang } from './i18n/index.js';
 import { match, usePath } from './router.js';
-import { Link } from './components/ui.js';
-import { StartPage, NotFoundPage } from './pages/start.js';
+import { Link, withoutWebAssembly } from './components/ui.js';
+import { NoWebAssemblyPage, NotFoundPage, StartPage } from './pages/start.js';
 import { ReporterLandingPage, ReportFormPage, MailboxPage } from './pages/reporter.js';
 import { InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
 import { RelayInboxPage, RelayPage } from './pages/organisation.js';
@@ -15,6 +15,11 @@ interface Route {
   page: FunctionComponent<{ params: Params }>;
   /** Reporter pages carry the quick-exit button. */
   reporter?: boolean;
+  /**
+   * Staff pages need WebAssembly: their Argon2id (128 MiB, three passes) would take minutes in
+   * pure JavaScript without a JIT, so they say so instead (reporter pages work without it).
+   */
+  staff?: boolean;
 }
 
 export const routes: Route[] = [
@@ -22,12 +27,12 @@ export const routes: Route[] = [
   { pattern: '/c/:slug', page: ReporterLandingPage, reporter: true },
   { pattern: '/c/:slug/report', page: ReportFormPage, reporter: true },
   { pattern: '/mailbox', page: MailboxPage, reporter: true },
-  { pattern: '/invite', page: InvitePage },
-  { pattern: '/login', page: LoginPage },
-  { pattern: '/inbox', page: InboxPage },
-  { pattern: '/cases/:caseId', page: CasePage },
-  { pattern: '/relays', page: RelayInboxPage },
-  { pattern: '/relays/:relayId', page: RelayPage },
+  { pattern: '/invite', page: InvitePage, staff: true },
+  { pattern: '/login', page: LoginPage, staff: true },
+  { pattern: '/inbox', page: InboxPage, staff: true },
+  { pattern: '/cases/:caseId', page: CasePage, staff: true },
+  { pattern: '/relays', page: RelayInboxPage, staff: true },
+  { pattern: '/relays/:relayId', page: RelayPage, staff: true },
 ];
 
 /** Where quick exit goes: a page anyone might have open. */
@@ -100,7 +105,7 @@ export function App() {
       break;
     }
   }
-  const PageComponent = found?.route.page ?? NotFoundPage;
+  const PageComponent = found?.route.staff === true && withoutWebAssembly() ? NoWebAssemblyPage : (found?.route.page ?? NotFoundPage);
   return (
     <LangContext.Provider value={{ lang, setLang }}>
       <Shell reporter={found?.route.reporter ?? false}>

@@ -35,6 +35,15 @@ function workerUrl(): string | URL {
   return policy.createScriptURL(WORKER_URL) as string;
 }
 
+type WorkListener = (stage: string, fraction: number) => void;
+const workListeners = new Set<WorkListener>();
+
+/** Hears how far the slow steps (Argon2id, the proof of work) are; returns the unsubscribe. */
+export function listenToWork(listener: WorkListener): () => void {
+  workListeners.add(listener);
+  return () => workListeners.delete(listener);
+}
+
 let worker: Worker | undefined;
 let nextId = 1;
 const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; progress?: ((stage: string) => void) | undefined }>();
@@ -46,7 +55,10 @@ function start(): Worker {
     const message = event.data;
     const waiting = pending.get(message.id);
     if (!waiting) return;
-    if (message.kind === 'progress') return waiting.progress?.(message.stage);
+    if (message.kind === 'progress') {
+      if (message.fraction !== undefined) for (const listener of workListeners) listener(message.stage, message.fraction);
+      return waiting.progress?.(message.stage);
+    }
     pending.delete(message.id);
     if (message.kind === 'result') waiting.resolve(message.value);
     else waiting.reject(new FlowError(message.error.code, message.error.status, message.error.message));

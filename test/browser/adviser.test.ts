@@ -197,12 +197,57 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('table').waitFor();
   t.equal(await page.locator('tbody tr').count(), 2, 'both are received');
 
+  // Search by reference, as someone reads it out on the phone: lower case, no hyphen.
+  await page.getByLabel('Zoeken op kenmerk').fill('K7M-4Q0');
+  await page.getByRole('button', { name: 'Zoeken', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'Een kenmerk bestaat uit zes tekens' }).waitFor();
+  t.equal(await page.getByLabel('Zoeken op kenmerk').getAttribute('aria-invalid'), 'true', 'a reference with a 0 is marked invalid');
+  await page.getByLabel('Zoeken op kenmerk').fill(caseReference(old.caseId).toLowerCase().replace('-', ' '));
+  await page.getByRole('button', { name: 'Zoeken', exact: true }).click();
+  await page.getByText(`Meldingen met kenmerk ${caseReference(old.caseId)}:`).waitFor();
+  await page.locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+  t.match(await page.locator('tbody tr').textContent(), new RegExp(`Melding ${caseReference(old.caseId)}`), 'the search finds that one case');
+  await checkPage(t, watched, 'inbox, searched by reference');
+  await page.getByRole('button', { name: 'Alle meldingen tonen' }).click();
+  await page.locator('tbody tr').nth(1).waitFor();
+  t.equal(await page.locator('tbody tr').count(), 2, 'clearing the search shows every case again');
+
   // The case: the report decrypted, the deadlines in words.
   await page.getByRole('link', { name: `Melding ${caseReference(fresh.caseId)}` }).click();
   await page.getByText('Facturen worden gesplitst om aanbesteding te ontlopen.').first().waitFor(SLOW);
   t.match(await page.locator('.deadlines').textContent(), /Bevestig de ontvangst uiterlijk .* \(over 7 dagen\)/);
   await checkPage(t, watched, 'case');
   await labelsEveryField(t, page, 'nl');
+
+  // Laid out for daily work: at 1280 px the report sits beside the conversation, and the index
+  // of sections stays in view; at 390 px everything stacks without sideways scrolling.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const box = async (selector: string) => {
+    const found = await page.locator(selector).boundingBox();
+    if (!found) throw new Error(`${selector} is not shown`);
+    return found;
+  };
+  const reportBox = await box('section.case-report');
+  const conversationBox = await box('section[aria-labelledby="conversation-title"]');
+  t.ok(reportBox.x + reportBox.width <= conversationBox.x, 'wide: the report is left of the conversation');
+  t.ok(Math.abs(reportBox.y - conversationBox.y) < 40, 'wide: side by side, level at the top');
+  await page.getByRole('navigation', { name: 'Op deze pagina' }).getByRole('link', { name: 'Toegang voor een andere vertrouwenspersoon' }).click();
+  await page.waitForFunction(() => window.scrollY > 200);
+  t.ok((await box('nav.on-this-page')).y <= 1, 'wide: the index of sections stays at the top while scrolling');
+  await checkPage(t, watched, 'case at 1280 px');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const narrowReport = await box('section.case-report');
+  const narrowConversation = await box('section[aria-labelledby="conversation-title"]');
+  t.ok(narrowReport.y + narrowReport.height <= narrowConversation.y, 'narrow: the conversation follows the report');
+  const wider = await page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1 || (getComputedStyle(element).overflowX === 'visible' && element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 0))
+      .map((element) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}#${element.id}`),
+  );
+  t.same(wider, [], 'narrow: nothing is wider than the screen');
+  t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'narrow: no sideways scrolling');
+  await checkPage(t, watched, 'case at 390 px');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Acknowledge: the next step is one button; the new status is announced.
   await page.getByRole('button', { name: 'Ontvangst bevestigen' }).click();
@@ -255,7 +300,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByText('De tekst is opgeslagen. Status: Wacht op toestemming van de melder.').waitFor();
   const relayItem = page.locator('article.relay').first();
   t.match(await relayItem.textContent(), /Status: Wacht op toestemming van de melder/);
-  t.ok(await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).isDisabled(), 'Send waits for consent');
+  t.ok(await relayItem.getByRole('button', { name: 'Doorgeven aan de organisatie' }).isDisabled(), 'Send waits for consent');
   await checkPage(t, watched, 'case with a relay awaiting consent');
 
   // The reporter approves; after a refresh the adviser sends it.
@@ -264,8 +309,8 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await mailbox.consent(relayId, 'approve');
   await page.getByRole('button', { name: 'Vernieuwen' }).click();
   await relayItem.getByText('Goedgekeurd door de melder').waitFor();
-  await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).click();
-  await relayItem.getByText('Verstuurd naar de organisatie').first().waitFor();
+  await relayItem.getByRole('button', { name: 'Doorgeven aan de organisatie' }).click();
+  await relayItem.getByText('Doorgegeven aan de organisatie').first().waitFor();
   await relayItem.getByText('De organisatie heeft nog niet gereageerd.').waitFor();
 
   // The organisation answers; the adviser reads it in the case and answers back.
@@ -306,6 +351,40 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('heading', { name: 'Relay to the organisation' }).waitFor();
   await checkPage(t, watched, 'case in English');
   await labelsEveryField(t, page, 'en');
+
+  // A reload keeps the adviser signed in, on the same page, and so does a new tab: the session
+  // resumes from what the browser sealed, which holds nothing readable.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: `Case ${caseReference(fresh.caseId)}` }).waitFor(SLOW);
+  await page.getByText('Dank u. Ik hoor graag wat u vindt.').first().waitFor(SLOW);
+  t.pass('reload: still signed in, the case decrypted again');
+  await checkPage(t, watched, 'case after a reload');
+  const other = await watched.context.newPage();
+  await other.goto('/inbox?lang=en');
+  await other.getByRole('table').waitFor(SLOW);
+  t.pass('a new tab: signed in');
+  const stored = () =>
+    other.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const request = indexedDB.open('confidant-staff');
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const read = request.result.transaction('resume').objectStore('resume').getAll();
+            read.onsuccess = () => resolve(JSON.stringify(read.result.map((v: unknown) => (v instanceof CryptoKey ? { extractable: v.extractable } : v))));
+          };
+        }),
+    );
+  const kept = await stored();
+  t.match(kept, /"extractable":false/, 'the browser keeps a key it cannot export');
+  for (const secret of ['anna', 'Anna', passphrase, 'Facturen']) t.notOk(kept.includes(secret), `nothing stored reads "${secret}"`);
+  await other.getByRole('button', { name: 'Sign out' }).first().click();
+  await other.waitForURL('**/login**');
+  t.equal(await stored(), '[]', 'signing out wipes what was kept');
+  await other.close();
+  await page.reload();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor(SLOW);
+  t.pass('after signing out in the other tab, a reload is signed out');
 });
 
 t.test('the sign-in page explains a wrong passphrase, and the adviser pages ask to sign in', async (t) => {
@@ -318,7 +397,8 @@ t.test('the sign-in page explains a wrong passphrase, and the adviser pages ask 
 
   await page.goto('/inbox');
   await page.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
-  t.match(await page.locator('main').textContent(), /You are not signed in/);
+  await page.getByText(/You are not signed in/).waitFor();
+  t.pass('a new page with nothing to resume asks to sign in');
   await checkPage(t, watched, 'inbox signed out');
 
   await page.goto('/invite');

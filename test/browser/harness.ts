@@ -33,11 +33,18 @@ export function buildWeb(): void {
   built = true;
 }
 
-export async function launch(t: Tap): Promise<Browser> {
+/**
+ * `jitless`: V8 without its JIT compilers, which also leaves it without WebAssembly, as Tor
+ * Browser runs at its "Safer" level.
+ */
+export async function launch(t: Tap, options: { jitless?: boolean } = {}): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      ...(options.jitless === true ? ['--js-flags=--jitless'] : []),
+    ],
   });
   t.teardown(() => browser.close());
   return browser;

@@ -66,6 +66,8 @@ async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize();
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
+    // From the top: a whole-page capture draws sticky parts (the case page's index) where the scroll left them.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(folder, `${name}-${width}.png`), fullPage: true });
   }
   if (size) await page.setViewportSize(size);
@@ -252,7 +254,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   const relayItem = a.locator('article.relay').first();
   await relayItem.waitFor(SLOW);
   t.equal(await relayItem.locator('blockquote').textContent(), relayText, 'the adviser sees the relay text as written');
-  t.ok(await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).isDisabled(), 'sending waits for the reporter’s consent');
+  t.ok(await relayItem.getByRole('button', { name: 'Doorgeven aan de organisatie' }).isDisabled(), 'sending waits for the reporter’s consent');
   await checkPage(t, adviser, 'adviser: case with a relay text awaiting consent');
 
   // ── The reporter reads the reply and approves the relay text, which is exactly the adviser's.
@@ -290,9 +292,9 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await relayItem.getByText('Goedgekeurd door de melder').waitFor(SLOW);
   await conversation.getByText(reporterConsentNote).waitFor(SLOW);
   t.pass('the adviser reads the reporter’s note with the consent');
-  await relayItem.getByRole('button', { name: 'Versturen naar de organisatie' }).click();
+  await relayItem.getByRole('button', { name: 'Doorgeven aan de organisatie' }).click();
   await relayItem.getByText('De organisatie heeft nog niet gereageerd.').waitFor(SLOW);
-  t.match(await relayItem.locator('.relay-state').textContent(), /Verstuurd naar de organisatie/, 'the relay is sent');
+  t.match(await relayItem.locator('.relay-state').textContent(), /Doorgegeven aan de organisatie/, 'the relay is sent');
   await checkPage(t, adviser, 'adviser: case with the relay sent');
 
   // ── The organisation finds the relay (through the app's links), reads it and answers.
@@ -306,7 +308,8 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   organisationPages.push({ what: 'relay inbox', html: await html(o) });
   await checkPage(t, organisation, 'organisation: relay inbox');
   await screenshots(o, 'recipient-list');
-  await relayRows.first().getByRole('link', { name: /^Open the report of / }).click();
+  t.equal(await relayRows.first().locator('td').nth(2).textContent(), 'New', 'never opened: new');
+  await relayRows.first().getByRole('link', { name: /^Relayed report [2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$/ }).click();
   await o.waitForURL('**/relays/*');
   await o.getByRole('heading', { level: 1, name: 'Relayed report' }).waitFor();
   const organisationText = o.locator('.org-text .pre');
@@ -350,7 +353,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await r.locator('.messages li:not(.mine)').filter({ hasText: organisationAnswer }).waitFor(SLOW);
   const adviserMessages = await r.locator('.messages li:not(.mine) p.pre').allTextContents();
   t.same(adviserMessages, [adviserReply, passedOn], 'the reporter reads both of the adviser’s messages, in order');
-  t.ok(await reporterRelay.getByText('Deze tekst is naar de organisatie gestuurd.').isVisible(), 'the reporter sees the text was sent');
+  t.ok(await reporterRelay.getByText('Deze tekst is aan de organisatie doorgegeven.').isVisible(), 'the reporter sees the text was sent');
   t.match(await reporterRelay.locator('h3').textContent(), /^Doorgegeven tekst/, 'a sent text is headed as passed on, no longer as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the organisation’s answer passed on');
 

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { ConfidantClient, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
+import { ConfidantClient, relayReference, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
 import { buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
@@ -91,16 +91,18 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   t.equal(relay.state, 'approved', 'consent is off on this channel');
   await anna.sendRelay(relay.relayId);
 
-  // Back to the inbox inside the app (a reload would end the session in the worker).
-  await page.getByRole('link', { name: 'Confidant', exact: true }).click();
-  await page.goBack();
+  // A reload keeps the recipient signed in: the session resumes from what the browser sealed.
+  await page.reload();
   const rows = page.locator('table tbody tr');
   await rows.first().waitFor();
   t.equal(await rows.count(), PAGE_SIZE, 'one full page');
   const firstLink = rows.first().getByRole('link');
   t.equal(await firstLink.getAttribute('href'), `/relays/${relay.relayId}`, 'the newest relay comes first');
-  t.match(await firstLink.textContent(), /^Melding van .+ openen$/, 'the link names the relay by its date');
+  const reference = relayReference(relay.relayId);
+  t.equal(await firstLink.textContent(), `Doorgegeven melding ${reference}`, 'the link names the relay by its reference');
   t.ok(await page.getByRole('columnheader', { name: 'Doorgegeven op' }).isVisible(), 'the sent date has a column');
+  t.ok(await page.getByRole('columnheader', { name: 'Stand' }).isVisible(), 'and where each relay stands');
+  t.equal(await rows.first().locator('td').nth(2).textContent(), 'Nieuw', 'a relay never opened is new');
   await look('relay inbox, first page');
 
   await page.getByRole('button', { name: 'Volgende pagina' }).click();
@@ -117,7 +119,7 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   // Open the relay: the explanation, the text, an empty thread.
   await page.locator(`a[href="/relays/${relay.relayId}"]`).click();
   await page.waitForURL(`**/relays/${relay.relayId}`);
-  await page.getByRole('heading', { level: 1, name: 'Doorgegeven melding' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: `Doorgegeven melding ${reference}` }).waitFor();
   await page.getByText('Het gaat om de afdeling Facilitair.', { exact: false }).waitFor();
   t.equal(await page.locator('.org-text .pre').textContent(), relayText, 'the relay text, line breaks kept');
   t.ok(await page.getByText('Probeer niet te achterhalen wie de melder is', { exact: false }).isVisible(), 'the organisation is told not to look for the reporter');
@@ -155,8 +157,15 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   );
   await anna.postRelayMessage(relay.relayId, 'Ik vraag het na bij de melder.');
 
-  // Reopen inside the app: both messages, in order, each with its author.
+  // The list says the adviser answered since the recipient last looked; the others stay new.
   await page.getByRole('link', { name: 'Terug naar alle doorgegeven meldingen' }).click();
+  const row = page.locator('table tbody tr').filter({ has: page.locator(`a[href="/relays/${relay.relayId}"]`) });
+  await row.waitFor();
+  t.equal(await row.locator('td').nth(2).textContent(), 'Nieuw antwoord van de vertrouwenspersoon', 'an answer since the last visit shows in the list');
+  t.equal(await page.locator('table tbody tr').nth(1).locator('td').nth(2).textContent(), 'Nieuw', 'a relay not yet opened is still new');
+  await look('relay inbox with an answer');
+
+  // Reopen inside the app: both messages, in order, each with its author.
   await page.locator(`a[href="/relays/${relay.relayId}"]`).click();
   await page.getByText('Ik vraag het na bij de melder.').waitFor();
   const items = page.locator('.messages li');

@@ -45,6 +45,7 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   prelogin: [(c) => c.prelogin('alice'), '/api/v1/auth/prelogin'],
   login: [(c) => c.login({} as never), '/api/v1/auth/login'],
   logout: [(c) => c.logout('tok'), '/api/v1/auth/logout'],
+  resumeKey: [(c) => c.resumeKey('tok'), '/api/v1/auth/resume-key'],
   startTotp: [(c) => c.startTotp('tok', {} as never), '/api/v1/auth/totp'],
   confirmTotp: [(c) => c.confirmTotp('tok', '123456'), '/api/v1/auth/totp/confirm'],
   changePassphrase: [(c) => c.changePassphrase('tok', {} as never), '/api/v1/auth/passphrase'],

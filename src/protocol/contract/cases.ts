@@ -27,6 +27,12 @@ export type CaseSummary = Static<typeof CaseSummary>;
 export const CaseListQuery = Strict({
   status: Type.Optional(CaseStatus),
   channel: Type.Optional(Slug),
+  reference: Type.Optional(
+    Type.String({
+      pattern: '^[2-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{3}-?[2-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{3}$',
+      description: 'Extension: only the cases with this reference (§4), as `K7M-4QX`, in either case, the hyphen optional.',
+    }),
+  ),
   before: Type.Optional(Cursor),
   limit: Type.Optional(PageLimit),
 });

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CaseParams } from './cases.js';
 import { operation } from './operation.js';
 import {
-  Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, PageLimit, PostMessageResponse, RelayState,
+  Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, OrNull, PageLimit, PostMessageResponse, RelayState,
   StoredEnvelope, Strict, StringEnum
 } from './primitives.js';
 
@@ -32,8 +32,17 @@ export const SendRelayResponse = Strict({ relayId: Type.String(), state: RelaySt
 export const RelayListQuery = Strict({ before: Type.Optional(Cursor), limit: Type.Optional(PageLimit) });
 export type RelayListQuery = Static<typeof RelayListQuery>;
 
+export const RelayLastMessage = Strict({ author: StringEnum(['adviser', 'organisation']), sentAt: IsoTime });
+
 /** What an organisation recipient sees of a relay in its list: ids, times and its own wrap. */
-export const RelaySummary = Strict({ relayId: Type.String(), state: Type.Literal('sent'), sentAt: IsoTime, wrap: Base64url });
+export const RelaySummary = Strict({
+  relayId: Type.String(),
+  state: Type.Literal('sent'),
+  sentAt: IsoTime,
+  wrap: Base64url,
+  readAt: Described(NullableTime, 'Extension: when this recipient last opened the relay; null if never.'),
+  lastMessage: OrNull(RelayLastMessage, { description: 'Extension: who wrote last in the thread, and when; null while it is empty.' }),
+});
 export type RelaySummary = Static<typeof RelaySummary>;
 
 export const RelayList = Strict({ relays: Type.Array(RelaySummary), next: NullableString() });

@@ -154,6 +154,21 @@ export const logout = operation({
   errors: [401],
 });
 
+export const ResumeKeyResponse = Strict({
+  key: Bytes(32, { description: 'Seals this session’s keys in the browser for a reload; the same for the whole session, gone with it.' }),
+});
+
+export const resumeKey = operation({
+  method: 'GET',
+  url: '/api/v1/auth/resume-key',
+  operationId: 'resumeKey',
+  summary: 'Extension: the key that lets a reloaded or new tab resume this session (with the browser’s own key)',
+  tag: 'staff',
+  auth: 'staff',
+  response: { 200: ResumeKeyResponse },
+  errors: [401],
+});
+
 export const startTotp = operation({
   method: 'POST',
   url: '/api/v1/auth/totp',

@@ -252,6 +252,8 @@ export const relayWraps = pgTable(
       .notNull()
       .references(() => staffAccounts.id),
     wrap: bytea('wrap').notNull(),
+    /** When this account last opened the relay (organisation recipients): its list shows what is new. */
+    readAt: at('read_at'),
   },
   (table) => [primaryKey({ columns: [table.relayId, table.accountId] })],
 );

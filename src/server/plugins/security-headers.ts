@@ -36,9 +36,14 @@ const helmetOptions = {
  * are computed once (below) and copied onto each answer. onSend runs last, after
  * @fastify/static and every handler, so nothing may be cached either.
  */
-export async function securityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onSend', (_request, reply, payload, done) => {
+export async function securityHeaders(app: FastifyInstance, options: { onionLocation?: string | undefined }): Promise<void> {
+  const { onionLocation } = options;
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(securityHeaderSet);
+    // Tor Browser offers the onion service for the page being read (it looks only at pages).
+    if (onionLocation !== undefined && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('onion-location', `${onionLocation}${request.url}`);
+    }
     done(null, payload);
   });
 }

@@ -66,7 +66,14 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       checkBefore(request.query.before);
       const page = await relays.listForRecipient(guards.principal(request).accountId, request.query);
       return {
-        relays: page.relays.map((r) => ({ relayId: r.relayId, state: 'sent' as const, sentAt: r.sentAt.toISOString(), wrap: encodeBytes(r.wrap) })),
+        relays: page.relays.map((r) => ({
+          relayId: r.relayId,
+          state: 'sent' as const,
+          sentAt: r.sentAt.toISOString(),
+          wrap: encodeBytes(r.wrap),
+          readAt: r.readAt?.toISOString() ?? null,
+          lastMessage: r.lastMessage && { author: r.lastMessage.author, sentAt: r.lastMessage.sentAt.toISOString() },
+        })),
         next: page.next,
       };
     },

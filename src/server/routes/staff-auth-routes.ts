@@ -1,7 +1,7 @@
 /** Staff accounts: invite acceptance, pre-login, login, logout, TOTP, passphrase change, recovery. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  acceptInvite, changePassphrase, confirmTotp, joinChannel, login, logout, prelogin, recover, recoveryChallenge, startTotp,
+  acceptInvite, changePassphrase, confirmTotp, joinChannel, login, logout, prelogin, recover, recoveryChallenge, resumeKey, startTotp,
   type Envelope, type KdfParams as WireKdf
 } from '../../protocol/contract/index.js';
 import { decodeBytes, encodeBytes, envelopeOut } from '../bytes.js';
@@ -77,6 +77,12 @@ export const staffAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await accounts.logout(guards.principal(request));
       return reply.status(204).send();
     },
+  });
+
+  app.route({
+    ...routeOf(resumeKey),
+    preHandler: guards.anyStaff,
+    handler: async (request) => ({ key: encodeBytes(accounts.resumeKey(guards.principal(request))) }),
   });
 
   app.route({

@@ -11,7 +11,7 @@ import { invalid, conflict, forbidden, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
-import { deadlines } from '../../protocol/index.js';
+import { deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
 import type { Sealed } from './sealed.js';
 
 export const PAGE_DEFAULT = 50;
@@ -74,6 +74,19 @@ const summaryColumns = {
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Cases whose reference (protocol/case-reference.ts) is `typed`: the same arithmetic in SQL, the
+ * id's first eight base64url symbols as a 48-bit number modulo 30^6, so nothing is stored for it.
+ */
+function hasReference(typed: string): SQL {
+  const value = parseReference(typed);
+  if (value === null) throw invalid('invalid_reference', 'A reference is six symbols such as K7M-4QX.');
+  const digits = Array.from({ length: 8 }, (_, i) => sql`greatest(strpos(${BASE64URL}, substr(${cases.id}, ${i + 1}, 1)) - 1, 0)::bigint * ${64 ** (7 - i)}::bigint`);
+  return sql`(${sql.join(digits, sql` + `)}) % ${REFERENCE_VALUES}::bigint = ${value}::bigint`;
+}
+
 export function createCases(db: Database) {
   /** The case with this adviser's wrap, or a 404 that says nothing about other channels' cases. */
   async function caseFor(accountId: string, caseId: string) {
@@ -126,13 +139,13 @@ export function createCases(db: Database) {
 
     async list(
       accountId: string,
-      filter: { status?: CaseStatus | undefined; channel?: string | undefined; before?: string | undefined; limit?: number | undefined },
+      filter: { status?: CaseStatus | undefined; channel?: string | undefined; reference?: string | undefined; before?: string | undefined; limit?: number | undefined },
       now = new Date(),
     ): Promise<{ cases: CaseSummary[]; next: string | null }> {
       const limit = Math.min(filter.limit ?? PAGE_DEFAULT, PAGE_MAX);
       const cursor = filter.before ? decodeCursor(filter.before) : undefined;
       let rows;
-      if (!filter.status && !filter.channel) {
+      if (!filter.status && !filter.channel && !filter.reference) {
         // The inbox and its next pages, unfiltered: the hot path, prepared.
         rows = cursor
           ? await nextPage.execute({ accountId, limit: limit + 1, receivedAt: cursor.receivedAt, caseId: cursor.caseId })
@@ -141,6 +154,7 @@ export function createCases(db: Database) {
         const conditions: SQL[] = [];
         if (filter.status) conditions.push(eq(cases.status, filter.status));
         if (filter.channel) conditions.push(eq(channels.slug, filter.channel));
+        if (filter.reference) conditions.push(hasReference(filter.reference));
         if (cursor) conditions.push(after(cursor.receivedAt, cursor.caseId));
         rows = await pageQuery(accountId, conditions, limit + 1);
       }

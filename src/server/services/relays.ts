@@ -3,7 +3,7 @@
  * the organisation's recipients, the reporter approves it, the adviser sends it, and the
  * organisation answers in the relay thread. Nothing the organisation can reach names the case.
  */
-import { and, asc, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayState } from '../db/schema.js';
@@ -193,13 +193,24 @@ export function createRelays(db: Database, caseService: Cases) {
       if (!me?.organisationId) return { relays: [], next: null };
       conditions.push(eq(relays.organisationId, me.organisationId));
       const rows = await db
-        .select({ relayId: relays.id, sentAt: relays.sentAt, wrap: relayWraps.wrap })
+        .select({ relayId: relays.id, sentAt: relays.sentAt, wrap: relayWraps.wrap, readAt: relayWraps.readAt })
         .from(relays)
         .innerJoin(relayWraps, eq(relayWraps.relayId, relays.id))
         .where(and(...conditions))
         .orderBy(desc(relays.sentAt), desc(relays.id))
         .limit(limit + 1);
-      const pageRows = rows.slice(0, limit).map((r) => ({ relayId: r.relayId, sentAt: r.sentAt as Date, wrap: r.wrap }));
+      const shown = rows.slice(0, limit);
+      // The newest message of each relay on the page: who answered last.
+      const lastMessages =
+        shown.length === 0
+          ? []
+          : await db
+              .selectDistinctOn([relayMessages.relayId], { relayId: relayMessages.relayId, author: relayMessages.author, sentAt: relayMessages.sentAt })
+              .from(relayMessages)
+              .where(inArray(relayMessages.relayId, shown.map((r) => r.relayId)))
+              .orderBy(relayMessages.relayId, desc(relayMessages.sentAt), desc(relayMessages.id));
+      const lastOf = new Map(lastMessages.map((m) => [m.relayId, { author: m.author, sentAt: m.sentAt }]));
+      const pageRows = shown.map((r) => ({ relayId: r.relayId, sentAt: r.sentAt as Date, wrap: r.wrap, readAt: r.readAt, lastMessage: lastOf.get(r.relayId) ?? null }));
       const last = pageRows[pageRows.length - 1];
       const next = rows.length > limit && last ? Buffer.from(`${last.sentAt.toISOString()}|${last.relayId}`).toString('base64url') : null;
       return { relays: pageRows, next };
@@ -212,7 +223,13 @@ export function createRelays(db: Database, caseService: Cases) {
         .from(relayMessages)
         .where(eq(relayMessages.relayId, relayId))
         .orderBy(asc(relayMessages.sentAt), asc(relayMessages.id));
-      await recordAudit(db, { actor: viewer.accountId, action: 'relay_view', subject: relayId, at: now });
+      await db.transaction(async (tx) => {
+        // A recipient's list tells what is new since they last looked.
+        if (viewer.role === 'recipient') {
+          await tx.update(relayWraps).set({ readAt: now }).where(and(eq(relayWraps.relayId, relayId), eq(relayWraps.accountId, viewer.accountId)));
+        }
+        await recordAudit(tx, { actor: viewer.accountId, action: 'relay_view', subject: relayId, at: now });
+      });
       return {
         relayId: relay.id,
         state: relay.state,

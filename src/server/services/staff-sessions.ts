@@ -2,6 +2,7 @@
  * Staff sign-in and sessions (protocol-v1 §3): pre-login, login with optional TOTP, bearer
  * sessions that slide within an absolute limit, sign-out, and the signed-in account's view.
  */
+import { createHmac } from 'node:crypto';
 import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { STAFF_ARGON2_MEM, STAFF_ARGON2_OPS } from '../../protocol/index.js';
 import { fakeStaffSalt } from '../../protocol/checks.js';
@@ -123,6 +124,15 @@ export function createStaffSessions(db: Database, checks: AccountChecks, secrets
         tokenHash: hash,
         totpEnrolmentRequired: options.requireTotp && session.role === 'adviser' && session.totpEnabledAt === null,
       };
+    },
+
+    /**
+     * The key a browser needs, with its own non-extractable one, to resume this session in a
+     * reloaded or new tab (protocol/staff-resume.ts): derived from the session, so nothing is
+     * stored for it and it is gone when the session ends.
+     */
+    resumeKey(principal: StaffPrincipal): Uint8Array {
+      return createHmac('sha256', secrets.serverSecret).update('confidant/staff-resume-key|').update(principal.tokenHash).digest();
     },
 
     async logout(principal: StaffPrincipal, now = new Date()): Promise<void> {

@@ -2,7 +2,8 @@
 import type { ComponentChildren } from 'preact';
 import { keepLang, onLinkClick } from '../router.js';
 import { useT } from '../i18n/index.js';
-import { FlowError } from '../crypto.js';
+import { useEffect, useState } from 'preact/hooks';
+import { FlowError, listenToWork } from '../crypto.js';
 
 export function Link(props: { href: string; children: ComponentChildren; class?: string }) {
   return (
@@ -12,13 +13,26 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
   );
 }
 
-/** A visible, announced progress indication for long flows (Argon2id, proof of work). */
+/** True in browsers that run no WebAssembly: the crypto worker then uses its pure-JavaScript engine. */
+export const withoutWebAssembly = (): boolean => typeof WebAssembly === 'undefined';
+
+/**
+ * A visible, announced progress indication for long flows (Argon2id, proof of work), with a
+ * bar while the worker reports how far its step is; without WebAssembly it also says why the
+ * step is slow.
+ */
 export function Busy(props: { stage?: string | null }) {
   const t = useT();
+  const [work, setWork] = useState<{ stage: string; fraction: number } | null>(null);
+  useEffect(() => listenToWork((stage, fraction) => setWork({ stage, fraction })), []);
+  const label = props.stage ? t(`progress.${props.stage}`) : t('busy');
+  const slowStep = props.stage === 'deriving' || props.stage === 'pow';
   return (
     <div class="busy" role="status" aria-live="polite">
       <span class="spinner" aria-hidden="true" />
-      <span>{props.stage ? t(`progress.${props.stage}`) : t('busy')}</span>
+      <span>{label}</span>
+      {work !== null && work.stage === props.stage ? <progress max={1} value={work.fraction} aria-label={label} /> : null}
+      {slowStep && withoutWebAssembly() ? <p class="hint">{t('progress.slow')}</p> : null}
     </div>
   );
 }
@@ -45,10 +59,10 @@ export function Page(props: { title: string; children: ComponentChildren }) {
   );
 }
 
-/** Formats an ISO time for people in their language, in their time zone. */
+/** Formats an ISO time for people in their language, in their time zone: the date as formatDate writes it, and the time. */
 export function formatTime(iso: string | null | undefined, lang: string): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(lang === 'nl' ? 'nl-NL' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(iso).toLocaleString(lang === 'nl' ? 'nl-NL' : 'en-GB', { dateStyle: 'long', timeStyle: 'short' });
 }
 
 export function formatDate(iso: string | null | undefined, lang: string): string {

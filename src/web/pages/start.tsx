@@ -17,6 +17,16 @@ export function StartPage() {
   );
 }
 
+/** Instead of a staff page in a browser without WebAssembly (reporter pages work there). */
+export function NoWebAssemblyPage() {
+  const t = useT();
+  return (
+    <Page title={t('noWasm.title')}>
+      <p>{t('noWasm.body')}</p>
+    </Page>
+  );
+}
+
 export function NotFoundPage() {
   const t = useT();
   return (

@@ -1,6 +1,6 @@
 /** Worker-side reporter flows: submit a report, open and use the mailbox with the code. */
 import {
-  deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, refuseCodeIn, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
+  activeEngine, deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, refuseCodeIn, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
 } from '../../protocol/index.js';
 import type { Progress } from './rpc.js';
 
@@ -41,9 +41,11 @@ export function reporterHandlers(client: ConfidantClient) {
     /**
      * One derivation of a throwaway code, while the reporter writes the report: the first
      * Argon2id in a worker grows its WebAssembly memory to 64 MiB, which costs more than the
-     * derivation itself, so the one that counts runs warm. Nothing is sent or kept.
+     * derivation itself, so the one that counts runs warm. Nothing is sent or kept. Without
+     * WebAssembly there is nothing to warm, and a derivation would hold the worker for a minute.
      */
     async warmUp() {
+      if (activeEngine() !== 'libsodium') return;
       await deriveMailboxKeys(generateCode().body);
     },
 

@@ -1,6 +1,10 @@
 /** Worker-side staff flows: account set-up, sign-in, casework and relays. Keys stay in the worker. */
 import {
+  ApiError,
   fingerprintOf,
+  newDeviceKey,
+  ProtocolError,
+  StaffSession,
   recoverAccount,
   setUpAccount,
   signIn,
@@ -9,8 +13,8 @@ import {
   type ConfidantClient,
   type RelayKeyHolder,
   type RelayRecipients,
-  type StaffSession,
 } from '../../protocol/index.js';
+import { forgetResume, loadResume, saveResume } from './resume-store.js';
 import type { Progress } from './rpc.js';
 
 export function staffHandlers(client: ConfidantClient) {
@@ -30,7 +34,29 @@ export function staffHandlers(client: ConfidantClient) {
       progress('deriving');
       await session?.logout().catch(() => {});
       session = await signIn(client, { username, passphrase, ...(totp ? { totp } : {}) });
+      // Kept for a reload or a new tab; a browser without IndexedDB just signs in again then.
+      const deviceKey = await newDeviceKey();
+      await session
+        .sealForResume(deviceKey)
+        .then((record) => saveResume({ deviceKey, record }))
+        .catch(() => {});
       return session.account;
+    },
+
+    /** The session a reloaded or new tab carries on, or null: signed out, expired, or never signed in here. */
+    async resumeSession() {
+      if (session) return session.account;
+      const stored = await loadResume().catch(() => undefined);
+      if (!stored) return null;
+      try {
+        session = await StaffSession.resume(client, stored.record, stored.deviceKey);
+        return session.account;
+      } catch (error) {
+        // A session the server ended, or a record this browser's key does not open: gone for good.
+        // Anything else (the network) leaves it for the next try.
+        if ((error instanceof ApiError && error.status === 401) || error instanceof ProtocolError) await forgetResume().catch(() => {});
+        return null;
+      }
     },
 
     async recoverAccount(progress: Progress, username: string, recoveryKey: string, newPassphrase: string, totp: string | undefined) {
@@ -40,6 +66,7 @@ export function staffHandlers(client: ConfidantClient) {
     },
 
     async signOut() {
+      await forgetResume().catch(() => {});
       await session?.logout().catch(() => {});
       session = undefined;
       return null;

@@ -213,12 +213,18 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
             </ul>
           </nav>
           <StatusPanel opened={opened} onStatus={(change) => setOpened({ ...opened, ...change })} />
-          <section aria-labelledby="report-title">
-            <h2 id="report-title">{t('adviser.report.title')}</h2>
-            <ReportView report={opened.report} />
-          </section>
-          <Conversation opened={opened} onOpened={setOpened} />
-          <RelaySection opened={opened} onChanged={load} />
+          {/* On a wide screen the report stays beside the conversation and the relay: the daily work reads from it. */}
+          <div class="case-columns">
+            {/* Focusable: on a wide screen it scrolls on its own, and keyboards must reach that too. */}
+            <section aria-labelledby="report-title" class="case-report" tabIndex={0}>
+              <h2 id="report-title">{t('adviser.report.title')}</h2>
+              <ReportView report={opened.report} />
+            </section>
+            <div class="case-work">
+              <Conversation opened={opened} onOpened={setOpened} />
+              <RelaySection opened={opened} onChanged={load} />
+            </div>
+          </div>
           <RegistrationForm key={opened.caseId} opened={opened} />
           <GrantAccess opened={opened} account={props.account} />
         </>

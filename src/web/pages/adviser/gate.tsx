@@ -2,19 +2,20 @@
 import { OwnFingerprint } from '../../components/fingerprint.js';
 import type { ComponentChildren } from 'preact';
 import type { StaffAccount } from '../../../protocol/index.js';
-import { Link } from '../../components/ui.js';
+import { Busy, Link } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
-import { setAccount, useAccount } from '../../session.js';
+import { setAccount, useAccount, useResumedAccount } from '../../session.js';
 import { signOut } from './shared.js';
 import { TotpEnrolment, useTotpOffer } from './totp.js';
 
 /**
- * The adviser pages' gate: signed in (the keys live in the worker, so a reloaded page is signed
- * out), an adviser, and enrolled in TOTP when the installation requires it.
+ * The adviser pages' gate: signed in (the keys live in the worker; a reloaded page or a new tab
+ * resumes the session first), an adviser, and enrolled in TOTP when the installation requires it.
  */
 export function RequireAdviser(props: { children: (account: StaffAccount) => ComponentChildren }) {
   const t = useT();
-  const account = useAccount();
+  const { account, resuming } = useResumedAccount();
+  if (resuming) return <Busy />;
   if (!account) {
     return (
       <div class="panel">

@@ -4,7 +4,7 @@ import type { CaseList, CaseStatus, CaseSummary, StaffAccount } from '../../../p
 import { Busy, Link, Page, formatDate } from '../../components/ui.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { AccountBar, RequireAdviser } from './gate.js';
-import { caseReference } from '../../../protocol/case-reference.js';
+import { caseReference, parseReference } from '../../../protocol/case-reference.js';
 import { AdviserError, CASE_PAGE_SIZE, LiveStatus, staffCall } from './shared.js';
 
 export const STATUSES: readonly CaseStatus[] = ['received', 'acknowledged', 'in_progress', 'closed'];
@@ -12,6 +12,12 @@ export const STATUSES: readonly CaseStatus[] = ['received', 'acknowledged', 'in_
 /** The page as shown: overdue cases first, otherwise in the server's order. */
 export function overdueFirst<T extends { overdue: boolean }>(cases: readonly T[]): T[] {
   return [...cases].sort((a, b) => Number(b.overdue) - Number(a.overdue));
+}
+
+/** A reference as typed ("k7m 4qx"), written as the pages write it ("K7M-4QX"). */
+function asReference(typed: string): string {
+  const symbols = typed.toUpperCase().replace(/[\s-]/g, '');
+  return `${symbols.slice(0, 3)}-${symbols.slice(3)}`;
 }
 
 /** The deadline that matters now for a case in the list, in words. */
@@ -30,6 +36,10 @@ function Inbox(props: { account: StaffAccount }) {
   const { lang } = useLang();
   const [status, setStatus] = useState<CaseStatus | ''>('');
   const [channel, setChannel] = useState('');
+  /** The reference searched for, as typed; '' lists every case. */
+  const [reference, setReference] = useState('');
+  const [typedReference, setTypedReference] = useState('');
+  const [referenceError, setReferenceError] = useState(false);
   /** The cursors of the pages seen so far: the first page has none. */
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [list, setList] = useState<CaseList | null>(null);
@@ -44,14 +54,27 @@ function Inbox(props: { account: StaffAccount }) {
     let live = true;
     setLoading(true);
     setError(null);
-    staffCall<CaseList>('listCases', [{ limit: CASE_PAGE_SIZE, ...(status ? { status } : {}), ...(channel ? { channel } : {}), ...(before ? { before } : {}) }])
+    staffCall<CaseList>('listCases', [
+      { limit: CASE_PAGE_SIZE, ...(status ? { status } : {}), ...(channel ? { channel } : {}), ...(reference ? { reference } : {}), ...(before ? { before } : {}) },
+    ])
       .then((result) => live && setList(result))
       .catch((e: unknown) => live && setError(e))
       .finally(() => live && setLoading(false));
     return () => {
       live = false;
     };
-  }, [status, channel, before, reload]);
+  }, [status, channel, reference, before, reload]);
+
+  const search = (typed: string) => {
+    const wanted = typed.trim();
+    if (wanted !== '' && parseReference(wanted) === null) {
+      setReferenceError(true);
+      return;
+    }
+    setReferenceError(false);
+    setReference(wanted === '' ? '' : asReference(wanted));
+    setCursors([undefined]);
+  };
 
   const shown = list ? overdueFirst(list.cases) : [];
   const overdueCount = shown.filter((c) => c.overdue).length;
@@ -103,6 +126,49 @@ function Inbox(props: { account: StaffAccount }) {
           </button>
         </div>
       </form>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          search(typedReference);
+        }}
+      >
+        <div>
+          <label for="inbox-reference">{t('adviser.inbox.searchReference')}</label>
+          <input
+            id="inbox-reference"
+            value={typedReference}
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="K7M-4QX"
+            aria-invalid={referenceError ? 'true' : undefined}
+            aria-describedby={referenceError ? 'inbox-reference-error' : undefined}
+            onInput={(event) => setTypedReference((event.target as HTMLInputElement).value)}
+          />
+          {referenceError ? (
+            <p id="inbox-reference-error" class="error" role="alert">
+              {t('adviser.inbox.searchReferenceInvalid')}
+            </p>
+          ) : null}
+        </div>
+        <div>
+          <button type="submit">{t('adviser.inbox.search')}</button>
+          {reference ? (
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setTypedReference('');
+                search('');
+              }}
+            >
+              {t('adviser.inbox.searchClear')}
+            </button>
+          ) : null}
+        </div>
+      </form>
+      {reference ? <p class="meta">{t('adviser.inbox.searchingFor', { ref: reference })}</p> : null}
       <p class="hint">{t('adviser.inbox.deadlinesHint')}</p>
 
       {loading ? <Busy /> : null}
@@ -112,7 +178,7 @@ function Inbox(props: { account: StaffAccount }) {
           loading || !list
             ? null
             : shown.length === 0
-              ? t('adviser.inbox.empty')
+              ? t(reference ? 'adviser.inbox.noMatch' : 'adviser.inbox.empty')
               : t(overdueCount > 0 ? 'adviser.inbox.summaryOverdue' : 'adviser.inbox.summary', {
                   page: pageIndex + 1,
                   cases: t(shown.length === 1 ? 'adviser.inbox.count.one' : 'adviser.inbox.count.other', { count: shown.length }),

@@ -6,7 +6,7 @@ import { useAction } from '../../components/use-action.js';
 import { call } from '../../crypto.js';
 import { useT } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
-import { setAccount, useAccount } from '../../session.js';
+import { setAccount, useResumedAccount } from '../../session.js';
 import { AdviserError, errorCode, homeOf } from './shared.js';
 import { AccountBar } from './gate.js';
 import { RecoverForm } from './recover.js';
@@ -14,7 +14,8 @@ import { TotpEnrolment } from './totp.js';
 
 export function LoginPage(_: { params: Record<string, string> }) {
   const t = useT();
-  const current = useAccount();
+  // A reloaded sign-in page finds a session another tab left, and says so.
+  const { account: current } = useResumedAccount();
   const [username, setUsername] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [totp, setTotp] = useState('');

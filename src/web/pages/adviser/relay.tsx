@@ -4,6 +4,7 @@
  * once the reporter approved), and the thread with the organisation once a relay is sent.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { relayReference } from '../../../protocol/case-reference.js';
 import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayKeyHolder, RelayRecipients, RelayState } from '../../../protocol/index.js';
 import { Busy, formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
@@ -110,6 +111,7 @@ function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Prom
       <p>
         {t('adviser.relay.stateLabel')} <strong class={`relay-state relay-state-${relay.state}`}>{t(`adviser.relayState.${relay.state}`)}</strong>
       </p>
+      {relay.state === 'sent' ? <p class="meta">{t('adviser.relay.reference', { ref: relayReference(relay.relayId) })}</p> : null}
       {body !== null ? <blockquote class="pre">{body}</blockquote> : <p class="error">{t('adviser.relay.unreadable')}</p>}
       {relay.state !== 'sent' ? (
         <>

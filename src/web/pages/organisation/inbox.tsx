@@ -1,5 +1,6 @@
 /** The organisation's relay inbox: the relays sent to it, newest first, a page at a time. */
 import { useEffect, useState } from 'preact/hooks';
+import { relayReference } from '../../../protocol/case-reference.js';
 import type { StaffAccount } from '../../../protocol/index.js';
 import { call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -13,6 +14,18 @@ interface RelayListItem {
   relayId: string;
   state: 'sent';
   sentAt: string;
+  readAt: string | null;
+  lastMessage: { author: 'adviser' | 'organisation'; sentAt: string } | null;
+}
+
+type ListState = 'new' | 'read' | 'answered' | 'answeredRead' | 'waiting';
+
+/** Where a relay stands for this recipient: new to them, answered by the adviser since they last looked, or waiting. */
+export function listState(relay: Pick<RelayListItem, 'readAt' | 'lastMessage'>): ListState {
+  const { readAt, lastMessage } = relay;
+  if (lastMessage?.author === 'adviser') return readAt === null || lastMessage.sentAt > readAt ? 'answered' : 'answeredRead';
+  if (readAt === null) return 'new';
+  return lastMessage?.author === 'organisation' ? 'waiting' : 'read';
 }
 
 interface RelayListPage {
@@ -58,21 +71,28 @@ function Inbox(props: { account: StaffAccount }) {
           <caption class="visually-hidden">{t('organisation.inbox.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">{t('organisation.inbox.sentAt')}</th>
               <th scope="col">{t('organisation.inbox.relay')}</th>
+              <th scope="col">{t('organisation.inbox.sentAt')}</th>
+              <th scope="col">{t('organisation.inbox.state')}</th>
             </tr>
           </thead>
           <tbody>
-            {page.relays.map((relay) => (
-              <tr key={relay.relayId}>
-                <td>
-                  <time dateTime={relay.sentAt}>{formatTime(relay.sentAt, lang)}</time>
-                </td>
-                <td>
-                  <Link href={`/relays/${encodeURIComponent(relay.relayId)}`}>{t('organisation.inbox.open', { date: formatTime(relay.sentAt, lang) })}</Link>
-                </td>
-              </tr>
-            ))}
+            {page.relays.map((relay) => {
+              const state = listState(relay);
+              return (
+                <tr key={relay.relayId} class={state === 'new' || state === 'answered' ? 'row-new' : undefined}>
+                  <td>
+                    <Link href={`/relays/${encodeURIComponent(relay.relayId)}`}>{t('organisation.inbox.open', { ref: relayReference(relay.relayId) })}</Link>
+                  </td>
+                  <td>
+                    <time dateTime={relay.sentAt}>{formatTime(relay.sentAt, lang)}</time>
+                  </td>
+                  <td>
+                    <span class={`badge relay-list-${state}`}>{t(`organisation.inbox.state.${state}`)}</span>
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       ) : null}

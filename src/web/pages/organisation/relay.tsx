@@ -3,6 +3,7 @@
  * and the organisation, and a form to answer. Nothing here leads back to the case or the reporter.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { relayReference } from '../../../protocol/case-reference.js';
 import type { OpenedRelayThread, StaffAccount } from '../../../protocol/index.js';
 import { FlowError, call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -110,7 +111,7 @@ function AnswerForm(props: { relayId: string; onSent(thread: OpenedRelayThread):
 function Relay(props: { account: StaffAccount; relayId: string }) {
   const t = useT();
   const { lang } = useLang();
-  useTitle(t('organisation.relay.title'));
+  useTitle(t('organisation.relay.title', { ref: relayReference(props.relayId) }));
   const [thread, setThread] = useState<OpenedRelayThread | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -134,7 +135,7 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
   );
 
   return (
-    <Page title={t('organisation.relay.title')}>
+    <Page title={t('organisation.relay.title', { ref: relayReference(props.relayId) })}>
       <AccountBar account={props.account} />
       {error ? (
         isNotFound(error) ? (

@@ -10,8 +10,8 @@ import type { StaffAccount } from '../../../protocol/index.js';
 import { call } from '../../crypto.js';
 import { useT } from '../../i18n/index.js';
 import { navigate } from '../../router.js';
-import { setAccount, useAccount } from '../../session.js';
-import { Link, Page } from '../../components/ui.js';
+import { setAccount, useResumedAccount } from '../../session.js';
+import { Busy, Link, Page } from '../../components/ui.js';
 import { useTotpOffer } from '../adviser/totp.js';
 
 export type Params = { params: Record<string, string> };
@@ -70,7 +70,8 @@ function WrongRole() {
 
 /** Renders its content only for a signed-in organisation recipient. */
 export function RecipientOnly(props: { children: (account: StaffAccount) => ComponentChildren }) {
-  const account = useAccount();
+  const { account, resuming } = useResumedAccount();
+  if (resuming) return <Busy />;
   if (!account) return <NotSignedIn />;
   sessionEnded = false;
   if (account.role !== 'recipient') return <WrongRole />;

@@ -140,6 +140,7 @@ function DoneStep(props: { result: Submitted }) {
       <p>{t('reporter.done.received', { date: formatDate(props.result.receivedAt, lang) })}</p>
       <p>{t('reporter.done.acknowledgeBy', { date: formatDate(props.result.acknowledgeBy, lang) })}</p>
       <p>{t('reporter.done.comeBack')}</p>
+      <p class="hint">{t('reporter.done.external')}</p>
       <div class="actions">
         <Link href="/mailbox" class="button">
           {t('reporter.done.openMailbox')}

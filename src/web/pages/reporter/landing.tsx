@@ -62,6 +62,7 @@ export function ReporterLandingPage(props: { params: Record<string, string> }) {
 
       <h2>{t('reporter.landing.anon.title')}</h2>
       <p>{t('reporter.landing.anon.noName')}</p>
+      <p>{t('reporter.landing.anon.content')}</p>
       <p>{t('reporter.landing.anon.confidential')}</p>
 
       <h2>{t('reporter.landing.external.title')}</h2>

@@ -384,6 +384,7 @@ function Status(props: { view: OpenedMailbox }) {
         )}
         {view.status === 'closed' ? <li>{t('reporter.status.closed')}</li> : null}
       </ul>
+      <p class="hint">{t('reporter.status.external')}</p>
     </section>
   );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "relay_wraps" ADD COLUMN "read_at" timestamp with time zone;
