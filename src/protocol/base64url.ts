@@ -8,7 +8,8 @@ import { ProtocolError } from './errors.js';
 import { sodium } from './sodium.js';
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
-const VALUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The 64 symbols in order of their value. */
+export const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 export function toBase64url(bytes: Uint8Array): string {
   const s = sodium();
@@ -35,7 +36,7 @@ export function isBase64url(value: unknown, expectedByteLength?: number): value 
   const rest = value.length % 4;
   if (rest === 1) return false;
   if (rest !== 0) {
-    const last = VALUE.indexOf(value.charAt(value.length - 1));
+    const last = BASE64URL_ALPHABET.indexOf(value.charAt(value.length - 1));
     const unusedBits = rest === 2 ? 0x0f : 0x03;
     if ((last & unusedBits) !== 0) return false;
   }

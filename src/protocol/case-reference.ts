@@ -7,7 +7,8 @@
  * id stays what identifies a case.
  */
 export const REFERENCE_SYMBOLS = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+// Its own copy of base64url.ts's alphabet: the pages import this module, and base64url.ts would bring libsodium into their bundle.
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const LENGTH = 6;
 /** How many references there are: 30^6. */
 export const REFERENCE_VALUES = REFERENCE_SYMBOLS.length ** LENGTH;
@@ -29,7 +30,7 @@ export function caseReference(caseId: string): string {
 /** The number a reference writes: the id's first 48 bits modulo 30^6 (what the server compares when searching). */
 export function referenceValue(id: string): number {
   let value = 0;
-  for (let i = 0; i < 8; i++) value = value * 64 + Math.max(0, BASE64URL.indexOf(id[i] ?? 'A'));
+  for (let i = 0; i < 8; i++) value = value * 64 + Math.max(0, BASE64URL_ALPHABET.indexOf(id[i] ?? 'A'));
   return value % REFERENCE_VALUES;
 }
 

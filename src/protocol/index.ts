@@ -10,7 +10,7 @@ export type { WorkListener, WorkStage } from './work-progress.js';
 export { ProtocolError, ApiError } from './errors.js';
 export type { ProtocolErrorCode } from './errors.js';
 export * from './constants.js';
-export { toBase64url, fromBase64url, isBase64url, base64urlByteLength } from './base64url.js';
+export { BASE64URL_ALPHABET, toBase64url, fromBase64url, isBase64url, base64urlByteLength } from './base64url.js';
 export {
   generateCode, checkSymbols, formatCode, readBack, normaliseCrockford, isCodeBody, codeSalt, deriveMailboxKeys, findCode, refuseCodeIn
 } from './code.js';

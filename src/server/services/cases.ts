@@ -11,7 +11,7 @@ import { invalid, conflict, forbidden, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
-import { deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
+import { BASE64URL_ALPHABET, deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
 import type { Sealed } from './sealed.js';
 
 export const PAGE_DEFAULT = 50;
@@ -74,8 +74,6 @@ const summaryColumns = {
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
 
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
 /**
  * Cases whose reference (protocol/case-reference.ts) is `typed`: the same arithmetic in SQL, the
  * id's first eight base64url symbols as a 48-bit number modulo 30^6, so nothing is stored for it.
@@ -83,7 +81,7 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 function hasReference(typed: string): SQL {
   const value = parseReference(typed);
   if (value === null) throw invalid('invalid_reference', 'A reference is six symbols such as K7M-4QX.');
-  const digits = Array.from({ length: 8 }, (_, i) => sql`greatest(strpos(${BASE64URL}, substr(${cases.id}, ${i + 1}, 1)) - 1, 0)::bigint * ${64 ** (7 - i)}::bigint`);
+  const digits = Array.from({ length: 8 }, (_, i) => sql`greatest(strpos(${BASE64URL_ALPHABET}, substr(${cases.id}, ${i + 1}, 1)) - 1, 0)::bigint * ${64 ** (7 - i)}::bigint`);
   return sql`(${sql.join(digits, sql` + `)}) % ${REFERENCE_VALUES}::bigint = ${value}::bigint`;
 }
 
