@@ -16,7 +16,7 @@ export {
 } from './code.js';
 export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
 export { pad, unpad, paddedLength } from './padding.js';
-export { REFERENCE_SYMBOLS, REFERENCE_VALUES, caseReference, parseReference, referenceValue, relayReference } from './case-reference.js';
+export { REFERENCE_SYMBOLS, REFERENCE_VALUES, caseReference, parseReference, relayReference } from './case-reference.js';
 export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from './deadlines.js';
 export type { CaseTimes, Deadlines } from './deadlines.js';
 export {
