@@ -1,5 +1,7 @@
 // Bundles the browser app (src/web) into public/assets with esbuild: no CDN, no inline script.
-import { existsSync } from 'node:fs';
+// Code split: a module the pages import lazily (the charts of the annual report) becomes a chunk
+// of its own, so reporters never download it.
+import { existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { webBuildOptions } from './web-build-options.js';
 
@@ -7,5 +9,7 @@ const entries = ['src/web/main.tsx', 'src/web/worker.ts'].filter((file) => exist
 if (entries.length === 0) {
   process.stdout.write('build-web: no web app sources yet; serving public/ as it is\n');
 } else {
-  await build({ ...webBuildOptions, entryPoints: entries, outdir: 'public/assets' });
+  // Chunk names carry a hash: old ones would pile up.
+  rmSync('public/assets', { recursive: true, force: true });
+  await build({ ...webBuildOptions, entryPoints: entries, outdir: 'public/assets', splitting: true, chunkNames: 'chunk-[hash]' });
 }

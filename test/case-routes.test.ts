@@ -115,6 +115,7 @@ interface ListedCase {
   feedbackBy: string;
   feedbackGivenAt: string | null;
   overdue: boolean;
+  followUpOn: string | null;
   unread: boolean;
   wrap: string;
 }
@@ -235,9 +236,9 @@ async function newAuditEntries(): Promise<Array<{ actor: string; action: string;
   return rows.map((r) => ({ actor: r.actor, action: r.action, subject: r.subject }));
 }
 
-const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'feedbackGivenAt', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
+const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'feedbackGivenAt', 'followUpOn', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
 const DETAIL_KEYS = [
-  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'feedbackGivenAt', 'files', 'messages', 'overdue', 'pin', 'receivedAt',
+  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'feedbackGivenAt', 'files', 'followUpOn', 'messages', 'overdue', 'pin', 'receivedAt',
   'registration', 'relays', 'report', 'reporterSignPublicKey', 'reporterWrap', 'status', 'wrap',
 ];
 
@@ -272,10 +273,11 @@ t.test('GET /api/v1/cases: the cases holding a wrap for this adviser, newest fir
       feedbackBy: addCalendarMonths(new Date(ackBy), 3).toISOString(),
       feedbackGivenAt: null,
       overdue: false,
+      followUpOn: null,
       unread: true,
       wrap: page.cases[0]!.wrap,
     },
-    'a new case: received, acknowledge within 7 days, feedback 3 months after that, not overdue, unread',
+    'a new case: received, acknowledge within 7 days, feedback 3 months after that, not overdue, no follow-up day, unread',
   );
   t.same(unsealKey(page.cases[0]!.wrap, anna.boxPublicKey, anna.boxSecretKey), newest.caseKey, 'the wrap is this adviser\'s: it opens to the case key');
 
@@ -535,6 +537,7 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       feedbackBy: addCalendarMonths(new Date(ackBy), 3).toISOString(),
       feedbackGivenAt: null,
       overdue: false,
+      followUpOn: null,
       wrap: undefined,
       reporterWrap: made.reporterWrap,
       reporterSignPublicKey: b64(made.reporter.signPublicKey),
@@ -546,7 +549,7 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       files: [],
       registration: null,
     },
-    'a new case: its times, the reporter\'s wrap, key and report as submitted, no commitment (a v1 client), no pin, nothing else yet, registration null',
+    'a new case: its times, the reporter\'s wrap, key and report as submitted, no commitment (a v1 client), no pin, nothing else yet, registration and follow-up day null',
   );
   const caseKey = unsealKey(body.wrap, dirk.boxPublicKey, dirk.boxSecretKey);
   t.same(decryptRecord(caseKey, body.report, reportAd(made.id), REPORT_BLOCK), { v: 1, lang: 'nl', answers: { what: 'Offertes worden opgesplitst.' }, anonymity: 'anonymous' }, 'the adviser decrypts the report with the wrap');
@@ -803,6 +806,77 @@ t.test('PUT /api/v1/cases/{caseId}/registration: 200 { updatedAt }; a second one
   for (const [what, payload, status, code] of refused) isError(t, await request(hans, 'PUT', `/api/v1/cases/${made.id}/registration`, payload), status, code, what);
   t.strictSame(await newAuditEntries(), [], 'nothing refused is audited');
   t.strictSame((await request(hans, 'GET', `/api/v1/cases/${made.id}`)).json().registration.ciphertext, second.ciphertext, 'and the registration is unchanged');
+});
+
+t.test('PUT /api/v1/cases/{caseId}/registration with followUpOn: the day is kept beside the record, shown in the list and the case, cleared by a save without it', async (t) => {
+  const jade = await newAdviser();
+  const kees = await newAdviser();
+  const made = await insertCase([jade, kees]);
+  const untouched = await insertCase([jade]);
+  const theirs = await insertCase([kees]);
+  const envelope = (label: string) => encryptRecord(made.caseKey, { v: 1, category: label }, registrationAd(made.id), REGISTRATION_BLOCK);
+  const put = (payload: unknown, caseId = made.id) => request(jade, 'PUT', `/api/v1/cases/${caseId}/registration`, payload);
+  const stored = async (caseId = made.id) => (await db.select({ followUpOn: cases.followUpOn }).from(cases).where(eq(cases.id, caseId)))[0]?.followUpOn;
+  const detailOf = async (who: Adviser) => (await request(who, 'GET', `/api/v1/cases/${made.id}`)).json() as Json;
+  const shown = async (who: Adviser = jade) => ({ list: (await listed(who, made.id))?.followUpOn, detail: (await detailOf(who)).followUpOn });
+
+  t.strictSame(await shown(), { list: null, detail: null }, 'no registration yet: followUpOn null in the list and the case');
+
+  await newAuditEntries();
+  const first = envelope('eerste');
+  const set = await put({ ...first, followUpOn: '2026-07-01' });
+  t.equal(set.statusCode, 200, 'a registration with followUpOn: 200');
+  t.strictSame(Object.keys(set.json()), ['updatedAt'], 'exactly { updatedAt }');
+  t.strictSame(await newAuditEntries(), [{ actor: jade.id, action: 'registration', subject: made.id }], 'one audit entry: registration');
+  t.equal(await stored(), '2026-07-01', 'the day is stored beside the case (cases.follow_up_on)');
+  t.strictSame(await shown(), { list: '2026-07-01', detail: '2026-07-01' }, 'the list and the case show the day');
+  t.strictSame(await shown(kees), { list: '2026-07-01', detail: '2026-07-01' }, "the other holder sees the same day: it is the case's, not the adviser's");
+  t.strictSame((await detailOf(jade)).registration, { ...first, updatedAt: set.json().updatedAt }, 'the registration is the envelope as sent: the day is not part of it');
+  t.equal(await stored(untouched.id), null, "another case's day is untouched");
+  t.equal((await listed(jade, untouched.id))?.followUpOn, null, 'and listed as null');
+
+  const leap = await put({ ...envelope('schrikkel'), followUpOn: '2028-02-29' });
+  t.equal(leap.statusCode, 200, 'February 29th of a leap year: 200');
+  t.strictSame(await shown(), { list: '2028-02-29', detail: '2028-02-29' }, 'a new save replaces the day');
+
+  t.equal((await put({ ...envelope('leeg'), followUpOn: null })).statusCode, 200, 'followUpOn null: 200');
+  t.equal(await stored(), null, 'followUpOn null clears the day');
+  t.strictSame(await shown(), { list: null, detail: null }, 'the list and the case show null');
+
+  t.equal((await put({ ...envelope('weer'), followUpOn: '2026-12-31' })).statusCode, 200, 'a day again');
+  t.equal(await stored(), '2026-12-31', 'stored');
+  const without = envelope('zonder');
+  const cleared = await put(without);
+  t.equal(cleared.statusCode, 200, 'a save without followUpOn: 200');
+  t.equal(await stored(), null, 'a save without followUpOn clears the day: the day never outlives the record that set it');
+  t.strictSame(await shown(), { list: null, detail: null }, 'the list and the case show null');
+  t.strictSame((await detailOf(jade)).registration, { ...without, updatedAt: cleared.json().updatedAt }, 'and the registration is the one without a day');
+
+  // Refusals change neither the day nor the registration.
+  const kept = envelope('bewaard');
+  t.equal((await put({ ...kept, followUpOn: '2026-09-15' })).statusCode, 200, 'a day to keep');
+  await newAuditEntries();
+  const refused: Array<[string, unknown]> = [
+    ['February 30th (schema pattern, then the calendar)', '2026-02-30'],
+    ['February 29th of a common year', '2026-02-29'],
+    ['April 31st', '2026-04-31'],
+    ['month and day of one digit', '2026-2-3'],
+    ['month 13', '2026-13-01'],
+    ['day 00', '2026-01-00'],
+    ['a time, not a day', '2026-07-01T00:00:00Z'],
+    ['an empty string', ''],
+    ['an echo', ECHO],
+    ['a number', 20260701],
+    ['a list', ['2026-07-01']],
+    ['true', true],
+  ];
+  for (const [what, followUpOn] of refused) isError(t, await put({ ...envelope('geweigerd'), followUpOn }), 400, 'invalid_follow_up_on', `followUpOn: ${what}`);
+  isError(t, await put({ ...rawEnvelope(500 + 16), followUpOn: '2027-01-01' }), 400, 'invalid_ciphertext', 'a bad envelope with a good day');
+  isError(t, await put({ ...envelope('vreemd'), followUpOn: '2027-01-01' }, theirs.id), 404, 'unknown_case', "a colleague's case, with a day");
+  t.strictSame(await newAuditEntries(), [], 'nothing refused is audited');
+  t.equal(await stored(), '2026-09-15', 'the day is unchanged');
+  t.equal((await detailOf(jade)).registration.ciphertext, kept.ciphertext, 'and so is the registration');
+  t.equal(await stored(theirs.id), null, "the colleague's case got no day");
 });
 
 // ─── Grants ─────────────────────────────────────────────────────────────────────────────────

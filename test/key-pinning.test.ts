@@ -26,6 +26,7 @@ import {
   submitNewReport,
   toBase64url,
   type StaffSession,
+  emptyRegistration,
 } from '../src/protocol/index.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { apiFailure, buildTestApp, mailboxToken } from './helper.js';
@@ -85,7 +86,7 @@ t.test('a swapped case key is refused: first open (commitment), later opens (pin
   await exec(sql`update cases set commitment_key = null, commitment_signature = null, commitment_chosen = null, commitment_excluded = null where id = ${pinned.caseId}`);
   await swapCaseKey(exec, pinned.caseId, anna);
   await t.rejects(anna.reply(pinned.caseId, 'Thank you.'), { code: 'case_key_unverified' }, 'the pin refuses the swapped key');
-  await t.rejects(anna.saveRegistration(pinned.caseId, { kind: 'report' }), { code: 'case_key_unverified' });
+  await t.rejects(anna.saveRegistration(pinned.caseId, { ...emptyRegistration(), kind: 'report' }), { code: 'case_key_unverified' });
   t.equal(await messageCount(exec, pinned.caseId), 0);
 
   // A case a v1 client sent without a commitment: the first key that opens the report is pinned.

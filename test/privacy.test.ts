@@ -32,6 +32,7 @@ import {
   unsealKey,
   type FetchLike,
   type StaffSecretKeys,
+  emptyRegistration,
 } from '../src/protocol/index.js';
 import type { Database } from '../src/server/db/connection.js';
 import { caseWraps, cases, relayWraps, settings, staffAccounts } from '../src/server/db/schema.js';
@@ -191,7 +192,7 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
   t.equal((await anna.session.openCase(caseId)).report.answers.what, needles.get('what')?.toString(), 'the adviser reads the report');
   await anna.session.setStatus(caseId, 'acknowledged');
   await anna.session.reply(caseId, marker('adviser reply'));
-  await anna.session.saveRegistration(caseId, { category: marker('registration category'), notes: marker('registration notes') });
+  await anna.session.saveRegistration(caseId, { ...emptyRegistration(), kind: 'report', notes: marker('registration notes') });
   const relayText = marker('relay text and reporter copy');
   const approved = await anna.session.createRelay(caseId, relayText);
 

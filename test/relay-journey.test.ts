@@ -12,6 +12,7 @@ import {
   submitNewReport,
   type FetchLike,
   type StaffSession,
+  emptyRegistration,
 } from '../src/protocol/index.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { apiFailure, buildTestApp } from './helper.js';
@@ -47,7 +48,7 @@ t.test('adviser relays, reporter approves, organisation answers, reporter reads;
   const submitted = await submitNewReport(client, { slug: 'acme-meldpunt', report });
   await anna.setStatus(submitted.caseId, 'acknowledged');
   await anna.reply(submitted.caseId, 'Dank u. Ik wil dit anoniem doorgeven aan de organisatie.');
-  await anna.saveRegistration(submitted.caseId, { category: 'integriteit/misstand' });
+  await anna.saveRegistration(submitted.caseId, { ...emptyRegistration(), track: 'integrity', categories: ['wrongdoing'] });
 
   // No recipient yet: the adviser is told to have one invited.
   t.match(await apiFailure(anna.createRelay(submitted.caseId, 'x')), { status: 409, code: 'no_recipients' });

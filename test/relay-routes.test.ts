@@ -290,7 +290,7 @@ async function stored() {
   const thread = await db.select().from(relayMessages).orderBy(asc(relayMessages.id));
   const audit = (await auditRows()).filter((r) => r.action.startsWith('relay_'));
   return {
-    relays: relayRows.map((r) => [r.id, r.state, r.sentAt?.toISOString() ?? null, r.decidedAt?.toISOString() ?? null, b64(r.textCiphertext), b64(r.copyCiphertext)]),
+    relays: relayRows.map((r) => [r.id, r.state, r.sentAt?.toISOString() ?? null, r.decidedAt?.toISOString() ?? null, b64(r.textCiphertext), b64(r.copyCiphertext ?? new Uint8Array())]),
     wraps: wraps.map((w) => [w.relayId, w.accountId, b64(w.wrap)]),
     messages: thread.map((m) => m.id),
     audit: audit.length,
@@ -374,8 +374,8 @@ t.test('POST relays: 201 awaiting_consent on a channel that requires consent; te
   t.equal(row?.sentAt, null, 'not sent');
   t.equal(b64(row!.textNonce), d.body.text.nonce, 'the text nonce as sent');
   t.equal(b64(row!.textCiphertext), d.body.text.ciphertext, 'the text ciphertext as sent');
-  t.equal(b64(row!.copyNonce), d.body.copy.nonce, 'the copy nonce as sent');
-  t.equal(b64(row!.copyCiphertext), d.body.copy.ciphertext, 'the copy ciphertext as sent');
+  t.equal(b64(row!.copyNonce ?? new Uint8Array()), d.body.copy.nonce, 'the copy nonce as sent');
+  t.equal(b64(row!.copyCiphertext ?? new Uint8Array()), d.body.copy.ciphertext, 'the copy ciphertext as sent');
   const wraps = await db.select().from(relayWraps).where(eq(relayWraps.relayId, d.relayId));
   t.strictSame(Object.fromEntries(wraps.map((w) => [w.accountId, b64(w.wrap)])), d.wrapOf, 'one wrap per key holder, as sent');
 
@@ -693,7 +693,8 @@ t.test('GET relays: a recipient lists the sent relays of their organisation, new
   t.strictSame(Object.keys(everything).sort(), ['next', 'relays'], 'exactly { relays, next }');
   t.equal(everything.next, null, 'the default page (50) holds them all: next is null');
   t.strictSame(everything.relays.slice(0, 4).map((r) => r.relayId), fresh.map((r) => r.relayId).reverse(), 'the four just sent come first, newest first');
-  for (const item of everything.relays) t.strictSame(Object.keys(item).sort(), ['lastMessage', 'readAt', 'relayId', 'sentAt', 'state', 'wrap'], 'each exactly { relayId, state, sentAt, wrap, readAt, lastMessage }');
+  for (const item of everything.relays) t.strictSame(Object.keys(item).sort(), ['kind', 'lastMessage', 'readAt', 'relayId', 'sentAt', 'state', 'wrap'], 'each exactly { relayId, kind, state, sentAt, wrap, readAt, lastMessage }');
+  t.ok(everything.relays.every((r) => (r as Item & { kind: string }).kind === 'case'), 'each of kind case: a relay of a case');
   for (const item of everything.relays.slice(0, 4)) {
     const mine = fresh.find((r) => r.relayId === item.relayId);
     t.equal(item.state, 'sent');
@@ -773,7 +774,8 @@ t.test('GET relays/:relayId: the organisation sees a relay once it is sent, exac
 
   const annas = await getRelay(tokens.anna, d.relayId);
   t.equal(annas.statusCode, 200, 'the adviser of the case: 200 before it is sent');
-  t.strictSame(Object.keys(annas.json()).sort(), ['approval', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
+  t.strictSame(Object.keys(annas.json()).sort(), ['approval', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
+  t.equal(annas.json().kind, 'case', 'of kind case');
   t.equal(annas.json().state, 'awaiting_consent', 'with its state');
   t.equal(annas.json().sentAt, null, 'not sent');
   t.equal(annas.json().wrap, d.wrapOf[anna.account.id], 'with Anna’s own wrap');
@@ -788,10 +790,10 @@ t.test('GET relays/:relayId: the organisation sees a relay once it is sent, exac
   const olgas = await getRelay(tokens.olga, d.relayId);
   t.equal(olgas.statusCode, 200, 'the recipient, once it is sent: 200');
   const view = olgas.json() as Json;
-  t.strictSame(Object.keys(view).sort(), ['approval', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly relayId, state, sentAt, wrap, text, approval, messages');
+  t.strictSame(Object.keys(view).sort(), ['approval', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly relayId, kind, state, sentAt, wrap, text, approval, messages');
   t.strictSame(
     view,
-    { relayId: d.relayId, state: 'sent', sentAt: sent.sentAt, wrap: d.wrapOf[olga.account.id], text: d.body.text, approval: null, messages: [] },
+    { relayId: d.relayId, kind: 'case', state: 'sent', sentAt: sent.sentAt, wrap: d.wrapOf[olga.account.id], text: d.body.text, approval: null, messages: [] },
     'the relay as written, with Olga’s wrap, no approval hash (this consent sent none) and no messages yet',
   );
   for (const hidden of [c.caseId, d.body.copy.ciphertext.slice(0, 40), d.body.copy.nonce, '"caseId"', '"copy"', '"createdBy"', anna.account.id]) {

@@ -4,7 +4,7 @@
  * decrypts, acknowledges and replies, and the reporter reads the reply with the code.
  */
 import t from 'tap';
-import { ConfidantClient, openMailbox, recoverAccount, setUpAccount, signIn, submitNewReport } from '../src/protocol/index.js';
+import { ConfidantClient, emptyRegistration, openMailbox, recoverAccount, setUpAccount, signIn, submitNewReport } from '../src/protocol/index.js';
 import { auditLog, reporterEvents } from '../src/server/db/schema.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { totpCode, totpStep } from '../src/server/services/totp.js';
@@ -58,9 +58,10 @@ t.test('invite → set-up → TOTP login → casework → the reporter reads the
   t.equal(acknowledged.status, 'acknowledged');
   t.ok(acknowledged.acknowledgedAt, 'acknowledgedAt is set');
   await anna.reply(submitted.caseId, 'Thank you. I will look into this and answer within three months.');
-  await anna.saveRegistration(submitted.caseId, { category: 'integriteit/misstand', notes: 'split invoices' });
+  const record = { ...emptyRegistration(), kind: 'report' as const, track: 'integrity' as const, categories: ['wrongdoing' as const], notes: 'split invoices' };
+  await anna.saveRegistration(submitted.caseId, record);
   const again = await anna.openCase(submitted.caseId);
-  t.match(again.registration, { v: 1, category: 'integriteit/misstand' }, 'the registration round-trips encrypted');
+  t.strictSame(again.registration, record, 'the registration round-trips encrypted');
 
   const mailbox = await openMailbox(client, submitted.code);
   t.equal(mailbox.view.status, 'acknowledged');

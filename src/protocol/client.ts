@@ -6,7 +6,7 @@
  * so the web bundle carries no schema library. Any non-2xx answer throws ApiError.
  */
 import type * as api from './contract/index.js';
-import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
+import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, CreateAnnualReportRequest, RegistrationListQuery, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
 import { ApiError } from './errors.js';
 
 /** The part of a fetch Response the client reads. */
@@ -216,6 +216,11 @@ export class ConfidantClient {
     return this.#call('listCases', 'GET', '/api/v1/cases', { token, query: { ...query } });
   }
 
+  /** Extension: one page of the cases received in a period, with their encrypted registrations. */
+  listRegistrations(token: string, query: RegistrationListQuery): Promise<Answer<'listRegistrations'>> {
+    return this.#call('listRegistrations', 'GET', '/api/v1/registrations', { token, query: { ...query } });
+  }
+
   getCase(token: string, caseId: string): Promise<Answer<'getCase'>> {
     return this.#call('getCase', 'GET', '/api/v1/cases/:caseId', { token, params: { caseId } });
   }
@@ -229,8 +234,9 @@ export class ConfidantClient {
     return this.#call('setCaseStatus', 'PATCH', '/api/v1/cases/:caseId', { token, params: { caseId }, body: { status } });
   }
 
-  putRegistration(token: string, caseId: string, envelope: Envelope): Promise<Answer<'putRegistration'>> {
-    return this.#call('putRegistration', 'PUT', '/api/v1/cases/:caseId/registration', { token, params: { caseId }, body: envelope });
+  /** `followUpOn` (extension): the record's earliest open follow-up day, which the inbox shows. */
+  putRegistration(token: string, caseId: string, envelope: Envelope, followUpOn: string | null = null): Promise<Answer<'putRegistration'>> {
+    return this.#call('putRegistration', 'PUT', '/api/v1/cases/:caseId/registration', { token, params: { caseId }, body: { ...envelope, followUpOn } });
   }
 
   grantCase(token: string, caseId: string, grant: KeyWrap): Promise<Answer<'grantCase'>> {
@@ -243,6 +249,16 @@ export class ConfidantClient {
   }
 
   // Relays (§5).
+
+  /** Extension: who an annual report to this organisation is sealed to. */
+  annualReportRecipients(token: string, organisation: string): Promise<Answer<'annualReportRecipients'>> {
+    return this.#call('annualReportRecipients', 'GET', '/api/v1/organisations/:organisation/relay-recipients', { token, params: { organisation } });
+  }
+
+  /** Extension: sends the adviser's annual report to an organisation, as a relay without a case. */
+  createAnnualReport(token: string, organisation: string, body: CreateAnnualReportRequest): Promise<Answer<'createAnnualReport'>> {
+    return this.#call('createAnnualReport', 'POST', '/api/v1/organisations/:organisation/annual-reports', { token, params: { organisation }, body });
+  }
 
   relayRecipients(token: string, caseId: string): Promise<Answer<'relayRecipients'>> {
     return this.#call('relayRecipients', 'GET', '/api/v1/cases/:caseId/relay-recipients', { token, params: { caseId } });

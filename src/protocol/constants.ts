@@ -60,3 +60,6 @@ export const MAILBOX_ROTATE_PREFIX = 'confidant-v1/mailbox-rotate/';
 export const POW_HASH_BYTES = 32;
 /** A client refuses harder challenges: 2^32 hashes would freeze a page for hours. */
 export const POW_MAX_DIFFICULTY = 32;
+
+/** The largest page of `GET /api/v1/registrations`: a year's registrations are fetched in a row, about 1.5 KiB each. */
+export const REGISTRATION_PAGE_MAX = 1000;

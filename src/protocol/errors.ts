@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
   | 'bad_padding'
   | 'bad_plaintext'
   | 'bad_report'
+  | 'bad_registration'
   | 'bad_challenge'
   | 'bad_difficulty'
   | 'bad_nonce'

@@ -28,6 +28,7 @@ export {
   isPaddedCiphertextLength, isEnvelope, isSealedKey
 } from './envelope.js';
 export { isReportPlaintext, isMessagePlaintext } from './plaintexts.js';
+export * from './registration.js';
 export type { ReportPlaintext, MessagePlaintext } from './plaintexts.js';
 export { powHash, leadingZeroBits, solvePow } from './pow.js';
 export { mailboxLoginMessage, signMailboxLogin, mailboxRotateMessage, signMailboxRotate } from './mailbox-login.js';
@@ -46,6 +47,6 @@ export { caseKeyCommitment, signCaseCommitment, checkCaseKey } from './commitmen
 export { signCasePin, verifyCasePin } from './case-pin.js';
 export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
-export type { AccountSetup, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';
+export type { AccountSetup, AnnualReportText, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';
 export { newDeviceKey } from './staff-resume.js';
 export type { ResumeRecord } from './staff-resume.js';

@@ -7,7 +7,7 @@ import { fromBase64url, toBase64url } from './base64url.js';
 import { keyFingerprint } from './fingerprint.js';
 import { messageAd, registrationAd, relayAd, relayCopyAd, relayMessageAd, reportAd } from './associated-data.js';
 import type { ConfidantClient } from './client.js';
-import { BOX_PUBLIC_KEY_BYTES, KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, RELAY_BLOCK, REPORT_BLOCK } from './constants.js';
+import { BOX_PUBLIC_KEY_BYTES, KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, REGISTRATION_PAGE_MAX, RELAY_BLOCK, REPORT_BLOCK } from './constants.js';
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
 import { caseKeyCommitment, checkCaseKey } from './commitment.js';
 import { signCasePin, verifyCasePin } from './case-pin.js';
@@ -15,6 +15,7 @@ import { ProtocolError } from './errors.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
+import { checkRegistration, nextFollowUp, readRegistration, type Registration } from './registration.js';
 import { ready, sodium, wipe } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
 import { openResume, openResumeToken, sealResume, type ResumeRecord } from './staff-resume.js';
@@ -31,7 +32,8 @@ import {
   type DeriveOptions,
   type StaffKeys,
 } from './staff-keys.js';
-import type { CaseDetail, CaseList, CaseListQuery, CaseStatus, KdfParams, RelayRecipients, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
+import { isPublishedReport, type PeriodCase, type PublishedReport } from './annual-report/aggregate.js';
+import type { CaseDetail, CaseList, CaseListQuery, PeriodRegistration, RegistrationList, CaseStatus, KdfParams, RelayRecipients, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
 
 export interface AccountSetup {
   token: string;
@@ -149,7 +151,12 @@ export interface OpenedCase {
   report: ReportPlaintext;
   messages: OpenedMessage[];
   relays: OpenedRelay[];
-  registration: unknown;
+  /** The adviser's record (an older shape upgraded); null when none was saved or when it did not open. */
+  registration: Registration | null;
+  /** A saved record that does not open or is not a valid record: saving replaces it. */
+  registrationUnreadable: boolean;
+  /** The registration's earliest open follow-up day, as the server keeps it for the inbox. */
+  followUpOn: string | null;
   /**
    * How the case key was checked: 'signed' when the reporter's commitment names it, 'pinned'
    * when only this adviser's earlier pin does (a case from a v1 client without a commitment).
@@ -165,16 +172,49 @@ export interface RelayText {
   body: string;
   /** Extension: the key of the reporter's approval (relay-approval.ts); in the text and the copy alike. */
   approvalKey?: string;
+  /** Extension: the tables and commentary of an annual report (a relay of kind annual_report); `body` holds them as text too. */
+  annualReport?: AnnualReportText;
+}
+
+/** What an annual report relay carries beside its text: only suppressed tables, never a count below the threshold. */
+export interface AnnualReportText {
+  report: PublishedReport;
+  channels: string[];
+  narrative: { observations: string; recommendations: string; prevention: string };
 }
 
 export interface OpenedRelayThread {
   relayId: string;
+  kind: 'case' | 'annual_report';
   state: RelayState;
   sentAt: string | null;
   text: RelayText;
   /** Whether this is the text the reporter approved: 'unavailable' without consent, or from a v1 client. */
   approval: ApprovalCheck;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: string; message: MessagePlaintext }>;
+}
+
+/** A relay text as read: an annual report's tables only when they have the published shape (the text stays readable). */
+function relayTextOf(value: unknown): RelayText {
+  const text = value as RelayText;
+  if (typeof value !== 'object' || value === null || text.annualReport === undefined) return text;
+  const { annualReport, ...rest } = text;
+  const valid =
+    isPublishedReport(annualReport.report) && Array.isArray(annualReport.channels) && annualReport.channels.every((c) => typeof c === 'string') &&
+    typeof annualReport.narrative === 'object' && annualReport.narrative !== null &&
+    (['observations', 'recommendations', 'prevention'] as const).every((part) => typeof annualReport.narrative[part] === 'string');
+  return valid ? text : rest;
+}
+
+/** The stored registration, opened and checked; one that does not open is reported, not thrown, so the case still opens. */
+function openRegistration(caseKey: Uint8Array, caseId: string, stored: CaseDetail['registration']): { registration: Registration | null; registrationUnreadable: boolean } {
+  if (!stored) return { registration: null, registrationUnreadable: false };
+  try {
+    return { registration: readRegistration(decryptRecord(caseKey, stored, registrationAd(caseId), REGISTRATION_BLOCK)), registrationUnreadable: false };
+  } catch (error) {
+    if (error instanceof ProtocolError) return { registration: null, registrationUnreadable: true };
+    throw error;
+  }
 }
 
 /** A signed-in staff account. Holds the token and the secret keys in memory only. */
@@ -240,6 +280,53 @@ export class StaffSession {
     }
   }
 
+  /**
+   * Every case received in [from, to) that this adviser holds, with its registration decrypted,
+   * fetched page by page for the annual report. A registration counts only under a case key this
+   * account pinned (a server cannot slip in a key and a record of its own); one without a pin
+   * (a colleague registered a case this adviser never opened) or that does not open counts as
+   * unread, and the caller says how many.
+   */
+  async periodCases(query: { from: string; to: string; channel?: string }, onPage?: (fetched: number) => void): Promise<{ cases: PeriodCase[]; unread: number }> {
+    const found: PeriodCase[] = [];
+    let unread = 0;
+    const fetchPage = (after: string | null): Promise<RegistrationList> => {
+      const fetching = this.#client.listRegistrations(this.#token, { ...query, limit: REGISTRATION_PAGE_MAX, ...(after ? { after } : {}) });
+      // Awaited below; this only keeps a failure while it waits from counting as unhandled.
+      fetching.catch(() => undefined);
+      return fetching;
+    };
+    let next: Promise<RegistrationList> | null = fetchPage(null);
+    while (next) {
+      const page: RegistrationList = await next;
+      // The next page travels while this one is decrypted.
+      next = page.next ? fetchPage(page.next) : null;
+      for (const item of page.registrations) {
+        const registration = item.registration && item.pin !== null ? this.#openPinnedRegistration(item) : null;
+        if (item.registration && registration === null) unread += 1;
+        found.push({ channel: item.channel, status: item.status, receivedAt: item.receivedAt, acknowledgedAt: item.acknowledgedAt, feedbackGivenAt: item.feedbackGivenAt, registration });
+      }
+      onPage?.(found.length);
+    }
+    return { cases: found, unread };
+  }
+
+  #openPinnedRegistration(item: PeriodRegistration): Registration | null {
+    if (!item.registration || item.pin === null) return null;
+    let caseKey: Uint8Array;
+    try {
+      caseKey = unsealKey(item.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+    } catch {
+      return null;
+    }
+    try {
+      if (!verifyCasePin(item.caseId, caseKeyCommitment(caseKey), item.pin, this.#keys.signPublicKey)) return null;
+      return openRegistration(caseKey, item.caseId, item.registration).registration;
+    } finally {
+      caseKey.fill(0);
+    }
+  }
+
   /** The case's verified key, for writes the flows here do not cover; wipe it after use. */
   async caseKey(caseId: string): Promise<Uint8Array> {
     return (await this.#trustedCaseKey(await this.#client.getCase(this.#token, caseId))).caseKey;
@@ -262,7 +349,8 @@ export class StaffSession {
         report,
         messages: detail.messages.map((m) => openMessage(caseKey, caseId, m)),
         relays: detail.relays.map((r) => openRelay(caseKey, caseId, r)),
-        registration: detail.registration ? decryptRecord(caseKey, detail.registration, registrationAd(caseId), REGISTRATION_BLOCK) : null,
+        ...openRegistration(caseKey, caseId, detail.registration),
+        followUpOn: detail.followUpOn,
         keyCheck,
         excluded: detail.commitment?.excluded ?? [],
       };
@@ -297,9 +385,11 @@ export class StaffSession {
     return this.#client.setCaseStatus(this.#token, caseId, status);
   }
 
-  saveRegistration(caseId: string, record: Record<string, unknown>) {
-    return this.#withCaseKey(caseId, (caseKey) =>
-      this.#client.putRegistration(this.#token, caseId, encryptRecord(caseKey, { v: 1, ...record }, registrationAd(caseId), REGISTRATION_BLOCK)),
+  /** Checks the record (ProtocolError 'bad_registration') before it is encrypted; sends its next follow-up day beside it. */
+  async saveRegistration(caseId: string, record: Registration) {
+    const checked = checkRegistration(record);
+    return await this.#withCaseKey(caseId, (caseKey) =>
+      this.#client.putRegistration(this.#token, caseId, encryptRecord(caseKey, checked, registrationAd(caseId), REGISTRATION_BLOCK), nextFollowUp(checked)),
     );
   }
 
@@ -352,6 +442,31 @@ export class StaffSession {
     return this.#client.sendRelay(this.#token, relayId);
   }
 
+  annualReportRecipients(organisation: string): Promise<RelayRecipients> {
+    return this.#client.annualReportRecipients(this.#token, organisation);
+  }
+
+  /**
+   * Sends an annual report to an organisation this adviser serves: a relay without a case, sealed
+   * to exactly the holders shown (the organisation's recipients and this adviser, as the adviser
+   * compared their fingerprints), sent at once.
+   */
+  async sendAnnualReport(organisation: string, text: RelayText & { annualReport: AnnualReportText }, shown?: RelayRecipients) {
+    const s = sodium();
+    const holders = shown ?? (await this.annualReportRecipients(organisation));
+    const relayId = toBase64url(s.randombytes_buf(16));
+    const relayKey = s.randombytes_buf(KEY_BYTES);
+    try {
+      return await this.#client.createAnnualReport(this.#token, organisation, {
+        relayId,
+        wraps: [...holders.recipients, ...holders.advisers].map((h) => ({ keyId: h.keyId, wrap: sealKey(relayKey, fromBase64url(h.boxPublicKey, BOX_PUBLIC_KEY_BYTES)) })),
+        text: encryptRecord(relayKey, { v: 1, body: text.body, annualReport: text.annualReport }, relayAd(relayId), RELAY_BLOCK),
+      });
+    } finally {
+      relayKey.fill(0);
+    }
+  }
+
   listRelays(query: { before?: string; limit?: number } = {}) {
     return this.#client.listRelays(this.#token, query);
   }
@@ -364,9 +479,10 @@ export class StaffSession {
       const opened = openRelayPlaintext(relayKey, detail.text, relayAd(relayId));
       return {
         relayId,
+        kind: detail.kind,
         state: detail.state,
         sentAt: detail.sentAt,
-        text: opened.value as RelayText,
+        text: relayTextOf(opened.value),
         approval: checkApproval(relayId, opened, detail.approval),
         messages: detail.messages.map((m) => ({
           id: m.id,

@@ -21,6 +21,7 @@ import { validatorCompiler } from './schemas/validation.js';
 import { reporterRoutes } from './routes/reporter-routes.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { staffAuthRoutes } from './routes/staff-auth-routes.js';
+import { annualReportRoutes } from './routes/annual-report-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { relayRoutes } from './routes/relay-routes.js';
 import { ApiErrorBody, tags } from '../protocol/contract/index.js';
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   await app.register(mailboxRoutes);
   await app.register(staffAuthRoutes);
   await app.register(caseRoutes);
+  await app.register(annualReportRoutes);
   await app.register(relayRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -60,3 +60,26 @@ export const messageOut = (m: { id: string; author: 'reporter' | 'adviser'; sent
 
 /** A time for an answer, or null. */
 export const timeOrNull = (time: Date | null) => time?.toISOString() ?? null;
+
+/** A calendar day the schema let through by its pattern, checked to exist (2026-02-30 does not): 400 `invalid_<field>` otherwise. */
+export function calendarDayOrNull(day: string | null | undefined, field: string): string | null {
+  if (day === undefined || day === null) return null;
+  const parsed = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) throw invalid(`invalid_${field}`, `${field} is not a calendar day (YYYY-MM-DD).`);
+  return day;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * A time in a query, as ISO 8601 UTC: checked here, since the schema's `date-time` format is
+ * documentation only. The round trip refuses days that do not exist (they would roll over), and
+ * times before 1970 or past 9999 are refused before PostgreSQL could fail on them.
+ */
+export function timeIn(text: string, field: string): Date {
+  const at = ISO_TIME.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime()) || at.getTime() < 0 || at.toISOString().slice(0, 19) !== text.slice(0, 19)) {
+    throw invalid(`invalid_${field}`, `"${field}" is not a time such as 2026-01-01T00:00:00Z.`);
+  }
+  return at;
+}

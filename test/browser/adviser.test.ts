@@ -15,7 +15,6 @@ import { adviser as strings } from '../../src/web/i18n/adviser.js';
 import { passphraseStrength } from '../../src/web/pages/adviser/strength.js';
 import { overdueFirst } from '../../src/web/pages/adviser/inbox.js';
 import { caseDeadlines } from '../../src/web/pages/adviser/deadlines.js';
-import { readRegistration } from '../../src/web/pages/adviser/registration.js';
 import { qrPath } from '../../src/web/pages/adviser/qr.js';
 import { IDENTITY_FIELDS, QUESTIONS } from '../../src/web/pages/reporter/fields.js';
 import { addAdviser, fromBase32 } from '../fixtures.js';
@@ -82,12 +81,6 @@ t.test('the small rules of the adviser pages', async (t) => {
   ], 'acknowledged, messages or not, but no feedback marked three months on: late');
   t.same(caseDeadlines({ ...base, status: 'closed', acknowledgedAt: null }, now).map((l) => l.key), ['adviser.deadline.closed']);
 
-  t.same(readRegistration({ v: 1, category: 'integriteit/misstand' }), { categories: ['integriteit/misstand'], outsideScope: '', referredTo: '' });
-  t.same(readRegistration({ v: 1, categories: ['ongewenste-omgangsvormen/pesten', 'nonsense'], referredTo: 'bedrijfsarts' }), {
-    categories: ['ongewenste-omgangsvormen/pesten'],
-    outsideScope: '',
-    referredTo: 'bedrijfsarts',
-  });
   t.equal(qrPath([[true, false], [false, true]]), 'M0 0h1v1h-1zM1 1h1v1h-1z');
 });
 
@@ -270,8 +263,17 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await checkPage(t, watched, 'case after the feedback');
 
   // The registration, saved encrypted and read back after a refresh.
+  t.equal(await page.getByLabel('Onregelmatigheid').count(), 0, 'categories appear once a track is chosen');
+  await page.getByLabel('Melding', { exact: true }).check();
+  await page.getByLabel('Integriteit', { exact: true }).check();
   await page.getByLabel('Onregelmatigheid').check();
-  await fill(page, 'registration-referred-to', 'Huis voor Klokkenluiders');
+  t.equal(await page.getByLabel('Huis voor Klokkenluiders').count(), 0, 'referrals appear once "Doorverwezen" is ticked');
+  await page.getByRole('checkbox', { name: 'Doorverwezen', exact: true }).check();
+  await page.getByLabel('Huis voor Klokkenluiders').check();
+  await page.getByRole('button', { name: 'Datum toevoegen' }).click();
+  await fill(page, 'registration-follow-up-0-on', '2031-05-14');
+  await page.locator('#registration-follow-up-0-kind').selectOption('hearing');
+  await fill(page, 'registration-minutes', '45');
   await page.getByRole('button', { name: 'Registratie opslaan' }).click();
   await page.getByText(/De registratie is opgeslagen/).waitFor();
 
@@ -341,7 +343,10 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   await page.getByRole('link', { name: `Melding ${caseReference(fresh.caseId)}` }).click();
   await page.getByRole('heading', { name: 'Registratie' }).waitFor(SLOW);
   t.ok(await page.getByLabel('Onregelmatigheid').isChecked(), 'the registration reads back');
-  t.equal(await page.locator('#registration-referred-to').inputValue(), 'Huis voor Klokkenluiders');
+  t.ok(await page.getByLabel('Huis voor Klokkenluiders').isChecked());
+  t.equal(await page.locator('#registration-follow-up-0-on').inputValue(), '2031-05-14');
+  t.equal(await page.locator('#registration-follow-up-0-kind').inputValue(), 'hearing');
+  t.equal(await page.locator('#registration-minutes').inputValue(), '45');
   t.match(await page.locator('.status-line').textContent(), /Ontvangst bevestigd/);
   await page.locator('article.relay').getByText('Dank u. Ik hoor graag wat u vindt.').waitFor();
 

@@ -105,3 +105,20 @@ export async function checkPage(t: Tap, watched: Watched, what: string): Promise
 }
 
 export { buildTestApp };
+
+/**
+ * With SCREENSHOTS=<folder>, the page at 1280 and 390 px wide, whole length: how the screenshots
+ * in docs/screenshots are made (`SCREENSHOTS=docs/screenshots CI=true npx tap test/browser/journey.test.ts test/browser/annual-report.test.ts`).
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const folder = process.env.SCREENSHOTS;
+  if (!folder) return;
+  const size = page.viewportSize();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    // From the top: a whole-page capture draws sticky parts (the case page's index) where the scroll left them.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(folder, `${name}-${width}.png`), fullPage: true });
+  }
+  if (size) await page.setViewportSize(size);
+}

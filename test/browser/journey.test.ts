@@ -7,13 +7,12 @@
  * harness checks: no console error, no CSP violation, only same-origin requests, no serious or
  * critical axe-core finding. The adviser and the reporter use Dutch, the organisation English.
  */
-import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { caseReference } from '../../src/protocol/case-reference.js';
 import { createAdministration, inviteLink, type CreatedInvite } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, type Watched } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots, type Watched } from './harness.js';
 
 /** Argon2id at 128 MiB in Chromium takes seconds, more on a busy machine. */
 const SLOW = { timeout: 120_000 };
@@ -54,23 +53,6 @@ async function acceptInvite(
   await page.getByRole('button', { name: words.later }).waitFor(SLOW);
   await checkPage(t, watched, `${who}: two-step verification offered`);
   await page.getByRole('button', { name: words.later }).click();
-}
-
-/**
- * With SCREENSHOTS=<folder>, the page at 1280 and 390 px wide, whole length: how the screenshots
- * in docs/screenshots are made (`SCREENSHOTS=docs/screenshots CI=true npx tap test/browser/journey.test.ts`).
- */
-async function screenshots(page: Page, name: string): Promise<void> {
-  const folder = process.env.SCREENSHOTS;
-  if (!folder) return;
-  const size = page.viewportSize();
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    // From the top: a whole-page capture draws sticky parts (the case page's index) where the scroll left them.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(folder, `${name}-${width}.png`), fullPage: true });
-  }
-  if (size) await page.setViewportSize(size);
 }
 
 /** The HTML of a page, kept to search it at the end. */

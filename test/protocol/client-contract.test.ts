@@ -58,6 +58,12 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   putRegistration: [(c) => c.putRegistration('tok', 'c1', env), '/api/v1/cases/c1/registration'],
   grantCase: [(c) => c.grantCase('tok', 'c1', { keyId: 'k', wrap: 'dw' }), '/api/v1/cases/c1/grants'],
   pinCase: [(c) => c.pinCase('tok', 'c1', 'pin'), '/api/v1/cases/c1/pin'],
+  listRegistrations: [
+    (c) => c.listRegistrations('tok', { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z', after: 'x' }),
+    '/api/v1/registrations?from=2026-01-01T00%3A00%3A00Z&to=2027-01-01T00%3A00%3A00Z&after=x',
+  ],
+  annualReportRecipients: [(c) => c.annualReportRecipients('tok', 'acme'), '/api/v1/organisations/acme/relay-recipients'],
+  createAnnualReport: [(c) => c.createAnnualReport('tok', 'acme', {} as never), '/api/v1/organisations/acme/annual-reports'],
   relayRecipients: [(c) => c.relayRecipients('tok', 'c1'), '/api/v1/cases/c1/relay-recipients'],
   createRelay: [(c) => c.createRelay('tok', 'c1', {} as never), '/api/v1/cases/c1/relays'],
   sendRelay: [(c) => c.sendRelay('tok', odd), `/api/v1/relays/${enc}/send`],

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CaseMessages, MailboxFile } from './mailbox.js';
 import { operation } from './operation.js';
 import {
-  Base64url, Bytes, CaseStatus, Cursor, Described, Envelope, IsoTime, KeyWrap, NoContent, NullableString, NullableTime, OrNull, PageLimit,
+  Base64url, Bytes, CaseStatus, Cursor, Described, Envelope, IsoTime, KeyWrap, NoContent, NullableDay, NullableString, NullableTime, OrNull, PageLimit,
   PostMessageResponse, RelayState, Slug, StoredEnvelope, Strict
 } from './primitives.js';
 import { CaseCommitment } from './reporter.js';
@@ -18,6 +18,9 @@ const summary = {
   feedbackBy: IsoTime,
   feedbackGivenAt: Described(NullableTime, 'Extension: when the adviser sent the message marked as the feedback (§7); null until then.'),
   overdue: Type.Boolean(),
+  followUpOn: NullableDay({
+    description: "Extension: the earliest open follow-up day of the adviser's registration (an aftercare call, a hearing); null when there is none.",
+  }),
   wrap: Base64url,
 };
 
@@ -74,6 +77,15 @@ export const StatusChangeRequest = Strict({ status: CaseStatus });
 
 export const StatusChangeResponse = Strict({ status: CaseStatus, acknowledgedAt: NullableTime, acknowledgeBy: IsoTime, feedbackBy: IsoTime, overdue: Type.Boolean() });
 export type StatusChangeResponse = Static<typeof StatusChangeResponse>;
+
+/** The encrypted record, and beside it the one day the inbox shows (docs/protocol.md §8). */
+export const RegistrationRequest = Strict({
+  ...Envelope.properties,
+  followUpOn: Type.Optional(
+    NullableDay({ description: "Extension: the record's earliest open follow-up day, for the inbox. Absent or null: none." }),
+  ),
+});
+export type RegistrationRequest = Static<typeof RegistrationRequest>;
 
 export const RegistrationResponse = Strict({ updatedAt: IsoTime });
 
@@ -142,7 +154,7 @@ export const putRegistration = operation({
   tag: 'cases',
   auth: 'staff',
   params: CaseParams,
-  body: Envelope,
+  body: RegistrationRequest,
   response: { 200: RegistrationResponse },
   errors: [400, 401, 403, 404, 413],
 });

@@ -4,6 +4,7 @@
  * serialises with the schemas, the OpenAPI document is generated from the operations, and
  * the client's method types are the schemas' types.
  */
+import * as annualReport from './annual-report.js';
 import * as cases from './cases.js';
 import * as health from './health.js';
 import * as mailbox from './mailbox.js';
@@ -17,6 +18,8 @@ export * from './reporter.js';
 export * from './mailbox.js';
 export * from './staff.js';
 export * from './cases.js';
+export * from './annual-report.js';
+export * from './registration-record.js';
 export * from './relays.js';
 export * from './health.js';
 export type { AnswerOf, Auth, Operation, RequestOf, Tag } from './operation.js';
@@ -26,7 +29,7 @@ const isOperation = (value: unknown): value is Operation =>
 
 /** Every operation of the API, by operationId. */
 export const operations: Readonly<Record<string, Operation>> = Object.fromEntries(
-  [reporter, mailbox, staff, cases, relays, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
+  [reporter, mailbox, staff, cases, annualReport, relays, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
 );
 
 /** The tags of the OpenAPI document, in order, with what they hold. */

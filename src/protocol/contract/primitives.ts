@@ -37,6 +37,10 @@ export const NullableString = (options: { format?: 'date-time'; description?: st
 
 export const NullableTime = NullableString({ format: 'date-time' });
 
+/** A calendar day, YYYY-MM-DD, or null. */
+export const NullableDay = (options: { description?: string } = {}) =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', ...options });
+
 /** An object or null (anyOf, since an object's properties cannot sit in a type list). */
 export const OrNull = <T extends TSchema>(schema: T, options: { description?: string } = {}) => Type.Union([Type.Null(), schema], options);
 

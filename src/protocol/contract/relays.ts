@@ -4,7 +4,7 @@ import { CaseParams } from './cases.js';
 import { operation } from './operation.js';
 import {
   Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, OrNull, PageLimit, PostMessageResponse, RelayState,
-  StoredEnvelope, Strict, StringEnum
+  Slug, StoredEnvelope, Strict, StringEnum
 } from './primitives.js';
 
 export const RelayKeyHolder = Strict({
@@ -35,8 +35,12 @@ export type RelayListQuery = Static<typeof RelayListQuery>;
 export const RelayLastMessage = Strict({ author: StringEnum(['adviser', 'organisation']), sentAt: IsoTime });
 
 /** What an organisation recipient sees of a relay in its list: ids, times and its own wrap. */
+/** Extension: a relay of a case, or the adviser's annual report (no case behind it). */
+export const RelayKind = StringEnum(['case', 'annual_report'], { description: "Extension: 'annual_report' for the adviser's annual report, 'case' otherwise." });
+
 export const RelaySummary = Strict({
   relayId: Type.String(),
+  kind: RelayKind,
   state: Type.Literal('sent'),
   sentAt: IsoTime,
   wrap: Base64url,
@@ -59,6 +63,7 @@ export type RelayMessage = Static<typeof RelayMessage>;
 /** One relay with its thread; the same shape for adviser and organisation, and nothing of the case. */
 export const RelayDetail = Strict({
   relayId: Type.String(),
+  kind: RelayKind,
   state: RelayState,
   sentAt: NullableTime,
   wrap: Base64url,
@@ -92,6 +97,37 @@ export const createRelay = operation({
   params: CaseParams,
   body: CreateRelayRequest,
   response: { 201: CreateRelayResponse },
+  errors: [400, 401, 403, 404, 409, 413],
+});
+
+/** Extension: an organisation the adviser serves, by slug. */
+const OrganisationParams = Strict({ organisation: Slug });
+
+export const CreateAnnualReportRequest = Strict({ relayId: Bytes(16), wraps: KeyWraps, text: Envelope });
+export type CreateAnnualReportRequest = Static<typeof CreateAnnualReportRequest>;
+
+export const annualReportRecipients = operation({
+  method: 'GET',
+  url: '/api/v1/organisations/:organisation/relay-recipients',
+  operationId: 'annualReportRecipients',
+  summary: "Extension: who the adviser's annual report to this organisation is sealed to: its recipients, and the adviser",
+  tag: 'relays',
+  auth: 'staff',
+  params: OrganisationParams,
+  response: { 200: RelayRecipients },
+  errors: [400, 401, 403, 404],
+});
+
+export const createAnnualReport = operation({
+  method: 'POST',
+  url: '/api/v1/organisations/:organisation/annual-reports',
+  operationId: 'createAnnualReport',
+  summary: "Extension: send the adviser's annual report to an organisation they serve, as a relay without a case (no consent: it holds no case)",
+  tag: 'relays',
+  auth: 'staff',
+  params: OrganisationParams,
+  body: CreateAnnualReportRequest,
+  response: { 201: SendRelayResponse },
   errors: [400, 401, 403, 404, 409, 413],
 });
 

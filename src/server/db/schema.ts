@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  date,
   check,
   customType,
   index,
@@ -141,6 +142,11 @@ export const cases = pgTable(
     acknowledgedAt: at('acknowledged_at'),
     /** When the adviser sent the message marked as the feedback, which meets the 3-month deadline; null until then. */
     feedbackGivenAt: at('feedback_given_at'),
+    /**
+     * The earliest open follow-up of the adviser's registration (an aftercare call, a hearing), a
+     * calendar day, for the inbox; what it is stays in the encrypted registration.
+     */
+    followUpOn: date('follow_up_on', { mode: 'string' }),
     /** The seq of this case's latest message; the next message takes the one after. */
     messageSeq: integer('message_seq').notNull().default(0),
     /** The seq of the reporter's latest message, 0 for the report: for the advisers' unread marker. */
@@ -213,22 +219,26 @@ export const registrations = pgTable('registrations', {
 export const relayStates = ['awaiting_consent', 'approved', 'declined', 'sent'] as const;
 export type RelayState = (typeof relayStates)[number];
 
+/** A relay of a case, or the adviser's annual report to the organisation (no case, no reporter copy). */
+export const relayKinds = ['case', 'annual_report'] as const;
+export type RelayKind = (typeof relayKinds)[number];
+
 export const relays = pgTable(
   'relays',
   {
     id: text('id').primaryKey(),
-    /** Never shown to the organisation: the link between a relay and its case stays here. */
-    caseId: text('case_id')
-      .notNull()
-      .references(() => cases.id),
+    kind: text('kind', { enum: relayKinds }).notNull().default('case'),
+    /** Never shown to the organisation: the link between a relay and its case stays here. Null for an annual report. */
+    caseId: text('case_id').references(() => cases.id),
     organisationId: text('organisation_id')
       .notNull()
       .references(() => organisations.id),
     state: text('state', { enum: relayStates }).notNull(),
     textNonce: bytea('text_nonce').notNull(),
     textCiphertext: bytea('text_ciphertext').notNull(),
-    copyNonce: bytea('copy_nonce').notNull(),
-    copyCiphertext: bytea('copy_ciphertext').notNull(),
+    /** The reporter's copy; null for an annual report, which no reporter approves. */
+    copyNonce: bytea('copy_nonce'),
+    copyCiphertext: bytea('copy_ciphertext'),
     createdBy: text('created_by')
       .notNull()
       .references(() => staffAccounts.id),
@@ -239,7 +249,14 @@ export const relays = pgTable(
     approval: bytea('approval'),
     sentAt: at('sent_at'),
   },
-  (table) => [index('relays_case').on(table.caseId), index('relays_organisation_sent').on(table.organisationId, table.sentAt)],
+  (table) => [
+    index('relays_case').on(table.caseId),
+    index('relays_organisation_sent').on(table.organisationId, table.sentAt),
+    check(
+      'relays_kind_shape',
+      sql`(${table.kind} = 'case' and ${table.caseId} is not null and ${table.copyNonce} is not null and ${table.copyCiphertext} is not null) or (${table.kind} = 'annual_report' and ${table.caseId} is null and ${table.copyNonce} is null and ${table.copyCiphertext} is null)`,
+    ),
+  ],
 );
 
 export const relayWraps = pgTable(

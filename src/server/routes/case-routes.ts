@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MESSAGE_BLOCK, REGISTRATION_BLOCK } from '../../protocol/index.js';
 import { getCase, grantCase, listCases, pinCase, postCaseMessage, putRegistration, setCaseStatus } from '../../protocol/contract/index.js';
-import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, messageOut, timeOrNull } from '../bytes.js';
+import { calendarDayOrNull, checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, messageOut, timeOrNull } from '../bytes.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { checkBefore } from '../schemas/cursor.js';
 import type { CaseSummary } from '../services/cases.js';
@@ -19,6 +19,7 @@ const summaryOut = (c: Omit<CaseSummary, 'unread'>) => ({
   feedbackBy: c.feedbackBy.toISOString(),
   feedbackGivenAt: timeOrNull(c.feedbackGivenAt),
   overdue: c.overdue,
+  followUpOn: c.followUpOn,
   wrap: encodeBytes(c.wrap),
 });
 
@@ -92,7 +93,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ...routeOf(putRegistration),
     preHandler: guards.adviser,
     handler: async (request) => {
-      const saved = await cases.putRegistration(me(request), caseIdOf(request), envelopeIn(request.body, REGISTRATION_BLOCK, limits.messageBytes));
+      const envelope = envelopeIn(request.body, REGISTRATION_BLOCK, limits.messageBytes);
+      const saved = await cases.putRegistration(me(request), caseIdOf(request), envelope, calendarDayOrNull(request.body.followUpOn, 'follow_up_on'));
       return { updatedAt: saved.updatedAt.toISOString() };
     },
   });

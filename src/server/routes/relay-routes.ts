@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { MESSAGE_BLOCK, RELAY_BLOCK } from '../../protocol/index.js';
-import { createRelay, getRelay, listRelays, postRelayMessage, relayRecipients, sendRelay } from '../../protocol/contract/index.js';
+import { annualReportRecipients, createAnnualReport, createRelay, getRelay, listRelays, postRelayMessage, relayRecipients, sendRelay } from '../../protocol/contract/index.js';
 import { checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, timeOrNull } from '../bytes.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { checkBefore } from '../schemas/cursor.js';
@@ -50,6 +50,30 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.route({
+    ...routeOf(annualReportRecipients),
+    preHandler: guards.adviser,
+    handler: async (request) => {
+      const found = await relays.annualReportRecipients(guards.principal(request).accountId, request.params.organisation);
+      return { organisation: found.organisation, recipients: found.recipients.map(holderOut), advisers: found.advisers.map(holderOut) };
+    },
+  });
+
+  app.route({
+    ...routeOf(createAnnualReport),
+    preHandler: guards.adviser,
+    handler: async (request, reply) => {
+      const body = request.body;
+      const relayId = checkId(body.relayId, 'relay_id', 16);
+      const sent = await relays.createAnnualReport(guards.principal(request).accountId, request.params.organisation, {
+        relayId,
+        wraps: body.wraps.map((w) => ({ keyId: w.keyId, wrap: decodeBytes(w.wrap, 'wraps_wrap', 80) })),
+        text: envelopeIn(body.text, RELAY_BLOCK, limits.messageBytes, 'text_'),
+      });
+      return reply.status(201).send({ relayId, state: sent.state, sentAt: sent.sentAt.toISOString() });
+    },
+  });
+
+  app.route({
     ...routeOf(sendRelay),
     preHandler: guards.adviser,
     handler: async (request) => {
@@ -68,6 +92,7 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return {
         relays: page.relays.map((r) => ({
           relayId: r.relayId,
+          kind: r.kind,
           state: 'sent' as const,
           sentAt: r.sentAt.toISOString(),
           wrap: encodeBytes(r.wrap),
@@ -86,6 +111,7 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const relay = await relays.view(viewer(request), relayIdOf(request));
       return {
         relayId: relay.relayId,
+        kind: relay.kind,
         state: relay.state,
         sentAt: timeOrNull(relay.sentAt),
         wrap: encodeBytes(relay.wrap),

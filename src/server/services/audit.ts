@@ -27,6 +27,7 @@ export type AuditAction =
   | 'message'
   | 'status'
   | 'registration'
+  | 'registrations_read'
   | 'grant'
   | 'relay_created'
   | 'relay_sent'

@@ -12,7 +12,7 @@ import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
 import { BASE64URL_ALPHABET, deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
-import type { Sealed } from './sealed.js';
+import { reporterCopy, type Sealed } from './sealed.js';
 
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
@@ -35,6 +35,8 @@ export interface CaseSummary {
   feedbackBy: Date;
   feedbackGivenAt: Date | null;
   overdue: boolean;
+  /** The registration's earliest open follow-up day (YYYY-MM-DD), or null. */
+  followUpOn: string | null;
   unread: boolean;
   wrap: Uint8Array;
 }
@@ -70,6 +72,7 @@ const summaryColumns = {
   receivedAt: cases.receivedAt,
   acknowledgedAt: cases.acknowledgedAt,
   feedbackGivenAt: cases.feedbackGivenAt,
+  followUpOn: cases.followUpOn,
   reporterSeq: cases.reporterSeq,
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
@@ -110,6 +113,7 @@ export function createCases(db: Database) {
       feedbackBy: due.feedbackBy,
       feedbackGivenAt: row.feedbackGivenAt,
       overdue: due.overdue,
+      followUpOn: row.followUpOn,
       wrap,
     };
   }
@@ -169,6 +173,7 @@ export function createCases(db: Database) {
           feedbackBy: due.feedbackBy,
           feedbackGivenAt: r.case.feedbackGivenAt,
           overdue: due.overdue,
+          followUpOn: r.case.followUpOn,
           // By message seq, not time: reporter times are whole hours, and a counter cannot miss a message.
           unread: r.lastReadSeq === null || r.lastReadSeq < r.case.reporterSeq,
           wrap: r.wrap,
@@ -213,7 +218,7 @@ export function createCases(db: Database) {
           state: r.state,
           createdAt: r.createdAt,
           sentAt: r.sentAt,
-          copy: { nonce: r.copyNonce, ciphertext: r.copyCiphertext },
+          copy: reporterCopy(r.copyNonce, r.copyCiphertext),
         })),
         files: fileRows
           .filter((f) => f.completedAt !== null)
@@ -259,9 +264,11 @@ export function createCases(db: Database) {
       }).then((row) => ({ status: row.status, acknowledgedAt: row.acknowledgedAt, ...deadlines(row, now) }));
     },
 
-    async putRegistration(accountId: string, caseId: string, envelope: Sealed, now = new Date()) {
+    /** The record and the follow-up day the inbox shows, together: the day never outlives the record that set it. */
+    async putRegistration(accountId: string, caseId: string, envelope: Sealed, followUpOn: string | null, now = new Date()) {
       await caseFor(accountId, caseId);
       await db.transaction(async (tx) => {
+        await tx.update(cases).set({ followUpOn }).where(eq(cases.id, caseId));
         await tx
           .insert(registrations)
           .values({ caseId, nonce: envelope.nonce, ciphertext: envelope.ciphertext, updatedAt: now, updatedBy: accountId })

@@ -7,6 +7,7 @@ import { createAudit } from './audit.js';
 import { createCases } from './cases.js';
 import { createChannels } from './channels.js';
 import { createMailbox } from './mailbox.js';
+import { createPeriodRegistrations } from './period-registrations.js';
 import { createProofOfWork } from './proof-of-work.js';
 import { createRelays } from './relays.js';
 import { createReporterEvents } from './reporter-events.js';
@@ -31,6 +32,7 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     mailbox: createMailbox(db, config.limits, secrets.serverSecret),
     reporterEvents: createReporterEvents(db),
     cases,
+    periodRegistrations: createPeriodRegistrations(db),
     relays: createRelays(db, cases),
     audit: createAudit(db),
     accounts: createAccounts(db, secrets, { requireTotp: config.requireTotp, issuer: 'Confidant' }),

@@ -18,6 +18,7 @@ import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
 import { feedbackBy } from '../../protocol/index.js';
 import { recordReporterEvent } from './reporter-events.js';
 import { createChallengeSigner, spentChallenge } from './signed-challenge.js';
+import { reporterCopy } from './sealed.js';
 
 /** A challenge works for 2 to 3 minutes: its expiry is a whole minute, 3 minutes on from the current one. */
 export const CHALLENGE_MINUTES = 3;
@@ -176,7 +177,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         reporterWrap: row.reporterWrap,
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
         messages: messageRows,
-        relays: relayRows.map((r) => ({ relayId: r.relayId, state: r.state, copy: { nonce: r.nonce, ciphertext: r.ciphertext } })),
+        relays: relayRows.map((r) => ({ relayId: r.relayId, state: r.state, copy: reporterCopy(r.nonce, r.ciphertext) })),
         files: fileRows
           .filter((f) => f.completedAt !== null)
           .map((f) => ({ fileId: f.fileId, header: { nonce: f.nonce, ciphertext: f.ciphertext }, bytes: f.bytes })),

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayState } from '../db/schema.js';
+import { adviserChannels, caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayKind, type RelayState } from '../db/schema.js';
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
@@ -31,6 +31,7 @@ export interface NewRelay {
 /** A relay as staff read it: for the organisation, exactly these fields and nothing of the case. */
 export interface RelayView {
   relayId: string;
+  kind: RelayKind;
   state: RelayState;
   sentAt: Date | null;
   wrap: Uint8Array;
@@ -89,13 +90,90 @@ export function createRelays(db: Database, caseService: Cases) {
     if (viewer.role === 'recipient') {
       const [me] = await db.select({ organisationId: staffAccounts.organisationId }).from(staffAccounts).where(eq(staffAccounts.id, viewer.accountId));
       if (row.relay.state !== 'sent' || me?.organisationId !== row.relay.organisationId) throw unknownRelay();
-    } else {
+    } else if (row.relay.caseId !== null) {
       await caseService.caseFor(viewer.accountId, row.relay.caseId);
     }
+    // An annual report has no case: its wraps are the recipients' and its author's only.
     return row;
   }
 
+  /** An organisation this adviser serves (has a channel of), by slug; any other is the same 404. */
+  async function servedOrganisation(accountId: string, slug: string) {
+    const [row] = await db
+      .selectDistinct({ id: organisations.id, name: organisations.name })
+      .from(adviserChannels)
+      .innerJoin(channels, eq(adviserChannels.channelId, channels.id))
+      .innerJoin(organisations, eq(channels.organisationId, organisations.id))
+      .where(and(eq(adviserChannels.accountId, accountId), eq(organisations.slug, slug)));
+    if (!row) throw notFound('unknown_organisation', 'There is no organisation with this name that you serve.');
+    return row;
+  }
+
+  async function holderOf(accountId: string): Promise<RelayKeyHolder[]> {
+    return db
+      .select({ keyId: staffAccounts.id, name: staffAccounts.displayName, boxPublicKey: staffAccounts.boxPublicKey, signPublicKey: staffAccounts.signPublicKey })
+      .from(staffAccounts)
+      .where(eq(staffAccounts.id, accountId));
+  }
+
+  /** Every recipient has a wrap and so has the author; nobody else. */
+  function checkWraps(wraps: NewRelay['wraps'], recipients: RelayKeyHolder[], others: RelayKeyHolder[], accountId: string, who: string) {
+    const allowed = new Set([...recipients, ...others].map((h) => h.keyId));
+    const given = new Set<string>();
+    for (const [index, { keyId }] of wraps.entries()) {
+      if (!allowed.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for a recipient of the organisation or ${who}.`);
+      if (given.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} repeats a key holder.`);
+      given.add(keyId);
+    }
+    // Every recipient must be able to read it, and so must the adviser who writes it.
+    if (!recipients.every((r) => given.has(r.keyId)) || !given.has(accountId)) {
+      throw invalid('missing_wraps', 'A relay needs a wrap for every recipient of the organisation and for you: fetch the recipients again.');
+    }
+  }
+
+  const noRecipients = () => conflict('no_recipients', 'The organisation has no recipient yet: ask the operator to invite one (confidant invite recipient).');
+
   return {
+    /** Who an annual report to this organisation is sealed to: its recipients, and the adviser. */
+    async annualReportRecipients(accountId: string, organisationSlug: string) {
+      const organisation = await servedOrganisation(accountId, organisationSlug);
+      return { organisation, recipients: await recipientsOf(organisation.id), advisers: await holderOf(accountId) };
+    },
+
+    /**
+     * The adviser's annual report to an organisation they serve: a relay without a case, sent at
+     * once (it holds no case, so no reporter consents to it) and answered in its thread.
+     */
+    async createAnnualReport(accountId: string, organisationSlug: string, input: Omit<NewRelay, 'copy'>, now = new Date()): Promise<{ state: RelayState; sentAt: Date }> {
+      const organisation = await servedOrganisation(accountId, organisationSlug);
+      const recipients = await recipientsOf(organisation.id);
+      if (recipients.length === 0) throw noRecipients();
+      checkWraps(input.wraps, recipients, await holderOf(accountId), accountId, 'you');
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(relays).values({
+            id: input.relayId,
+            kind: 'annual_report',
+            caseId: null,
+            organisationId: organisation.id,
+            state: 'sent',
+            textNonce: input.text.nonce,
+            textCiphertext: input.text.ciphertext,
+            createdBy: accountId,
+            createdAt: now,
+            sentAt: now,
+          });
+          await tx.insert(relayWraps).values(input.wraps.map((w) => ({ relayId: input.relayId, accountId: w.keyId, wrap: w.wrap })));
+          await recordAudit(tx, { actor: accountId, action: 'relay_created', subject: input.relayId, at: now });
+          await recordAudit(tx, { actor: accountId, action: 'relay_sent', subject: input.relayId, at: now });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'pkey')) throw conflict('relay_exists', 'A relay with this id exists already: make a new relay id.');
+        throw error;
+      }
+      return { state: 'sent', sentAt: now };
+    },
+
     async recipients(accountId: string, caseId: string) {
       await caseService.caseFor(accountId, caseId);
       const organisation = await organisationOfCase(caseId);
@@ -110,21 +188,8 @@ export function createRelays(db: Database, caseService: Cases) {
       await caseService.caseFor(accountId, caseId);
       const organisation = await organisationOfCase(caseId);
       const recipients = await recipientsOf(organisation.id);
-      if (recipients.length === 0) {
-        throw conflict('no_recipients', 'The organisation has no recipient yet: ask the operator to invite one (confidant invite recipient).');
-      }
-      const advisers = await advisersOf(caseId);
-      const allowed = new Set([...recipients, ...advisers].map((h) => h.keyId));
-      const given = new Set<string>();
-      for (const [index, { keyId }] of input.wraps.entries()) {
-        if (!allowed.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for a recipient of the organisation or an adviser of the case.`);
-        if (given.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} repeats a key holder.`);
-        given.add(keyId);
-      }
-      // Every recipient must be able to read it, and so must the adviser who writes it.
-      if (!recipients.every((r) => given.has(r.keyId)) || !given.has(accountId)) {
-        throw invalid('missing_wraps', 'A relay needs a wrap for every recipient of the organisation and for you: fetch relay-recipients again.');
-      }
+      if (recipients.length === 0) throw noRecipients();
+      checkWraps(input.wraps, recipients, await advisersOf(caseId), accountId, 'an adviser of the case');
       const state: RelayState = organisation.consentRequired ? 'awaiting_consent' : 'approved';
       try {
         await db.transaction(async (tx) => {
@@ -193,7 +258,7 @@ export function createRelays(db: Database, caseService: Cases) {
       if (!me?.organisationId) return { relays: [], next: null };
       conditions.push(eq(relays.organisationId, me.organisationId));
       const rows = await db
-        .select({ relayId: relays.id, sentAt: relays.sentAt, wrap: relayWraps.wrap, readAt: relayWraps.readAt })
+        .select({ relayId: relays.id, kind: relays.kind, sentAt: relays.sentAt, wrap: relayWraps.wrap, readAt: relayWraps.readAt })
         .from(relays)
         .innerJoin(relayWraps, eq(relayWraps.relayId, relays.id))
         .where(and(...conditions))
@@ -210,7 +275,7 @@ export function createRelays(db: Database, caseService: Cases) {
               .where(inArray(relayMessages.relayId, shown.map((r) => r.relayId)))
               .orderBy(relayMessages.relayId, desc(relayMessages.sentAt), desc(relayMessages.id));
       const lastOf = new Map(lastMessages.map((m) => [m.relayId, { author: m.author, sentAt: m.sentAt }]));
-      const pageRows = shown.map((r) => ({ relayId: r.relayId, sentAt: r.sentAt as Date, wrap: r.wrap, readAt: r.readAt, lastMessage: lastOf.get(r.relayId) ?? null }));
+      const pageRows = shown.map((r) => ({ relayId: r.relayId, kind: r.kind, sentAt: r.sentAt as Date, wrap: r.wrap, readAt: r.readAt, lastMessage: lastOf.get(r.relayId) ?? null }));
       const last = pageRows[pageRows.length - 1];
       const next = rows.length > limit && last ? Buffer.from(`${last.sentAt.toISOString()}|${last.relayId}`).toString('base64url') : null;
       return { relays: pageRows, next };
@@ -232,6 +297,7 @@ export function createRelays(db: Database, caseService: Cases) {
       });
       return {
         relayId: relay.id,
+        kind: relay.kind,
         state: relay.state,
         sentAt: relay.sentAt,
         wrap,

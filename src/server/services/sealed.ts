@@ -3,3 +3,9 @@ export interface Sealed {
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }
+
+/** A case relay's reporter copy, never null for a relay of kind 'case' (the check constraint relays_kind_shape). */
+export function reporterCopy(nonce: Uint8Array | null, ciphertext: Uint8Array | null): Sealed {
+  if (!nonce || !ciphertext) throw new Error('a case relay without its reporter copy');
+  return { nonce, ciphertext };
+}

@@ -6,3 +6,4 @@ export { InvitePage } from './adviser/invite.js';
 export { LoginPage } from './adviser/login.js';
 export { InboxPage } from './adviser/inbox.js';
 export { CasePage } from './adviser/case.js';
+export { AnnualReportPage } from './adviser/annual-report.js';

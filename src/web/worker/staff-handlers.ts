@@ -10,10 +10,14 @@ import {
   signIn,
   type CaseListQuery,
   type CaseStatus,
+  type Registration,
   type ConfidantClient,
+  type AnnualReportText,
   type RelayKeyHolder,
+  type RelayText,
   type RelayRecipients,
 } from '../../protocol/index.js';
+import { countPeriod, previousPeriod, publishReport, type PeriodCase } from '../../protocol/annual-report/aggregate.js';
 import { forgetResume, loadResume, saveResume } from './resume-store.js';
 import type { Progress } from './rpc.js';
 
@@ -93,8 +97,28 @@ export function staffHandlers(client: ConfidantClient) {
       return signedIn().setStatus(caseId, status);
     },
 
-    async saveRegistration(_progress: Progress, caseId: string, record: Record<string, unknown>) {
+    async saveRegistration(_progress: Progress, caseId: string, record: Registration) {
       return signedIn().saveRegistration(caseId, record);
+    },
+
+    /**
+     * The annual report: fetches the period and the one before it, decrypts every registration
+     * here in the worker, counts, and returns only the suppressed tables.
+     */
+    async annualReport(progress: Progress, request: { from: string; to: string; channels: string[]; threshold: number }) {
+      const period = { from: request.from, to: request.to };
+      const previous = previousPeriod(period);
+      const cases: PeriodCase[] = [];
+      let unread = 0;
+      progress('fetching');
+      for (const channel of request.channels) {
+        const found = await signedIn().periodCases({ from: previous.from, to: period.to, channel });
+        cases.push(...found.cases);
+        unread += found.unread;
+      }
+      progress('counting');
+      const now = new Date();
+      return { report: publishReport(countPeriod(cases, period, now), countPeriod(cases, previous, now), request.threshold), unread };
     },
 
     /** The channel's advisers with the fingerprints colleagues compare before a grant. */
@@ -115,6 +139,16 @@ export function staffHandlers(client: ConfidantClient) {
       const holders = await client.relayRecipients(signedIn().token, caseId);
       const withPrint = (h: RelayKeyHolder) => ({ ...h, fingerprint: fingerprintOf(h) });
       return { ...holders, recipients: holders.recipients.map(withPrint), advisers: holders.advisers.map(withPrint) };
+    },
+
+    async annualReportRecipients(_progress: Progress, organisation: string) {
+      const holders = await signedIn().annualReportRecipients(organisation);
+      const withPrint = (h: RelayKeyHolder) => ({ ...h, fingerprint: fingerprintOf(h) });
+      return { ...holders, recipients: holders.recipients.map(withPrint), advisers: holders.advisers.map(withPrint) };
+    },
+
+    async sendAnnualReport(_progress: Progress, organisation: string, text: RelayText & { annualReport: AnnualReportText }, shown: RelayRecipients) {
+      return signedIn().sendAnnualReport(organisation, text, shown);
     },
 
     async createRelay(_progress: Progress, caseId: string, body: string, shown: RelayRecipients | undefined) {

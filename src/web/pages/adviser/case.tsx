@@ -225,7 +225,7 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
               <RelaySection opened={opened} onChanged={load} />
             </div>
           </div>
-          <RegistrationForm key={opened.caseId} opened={opened} />
+          <RegistrationForm key={opened.caseId} opened={opened} onSaved={(followUpOn) => setOpened({ ...opened, followUpOn })} />
           <GrantAccess opened={opened} account={props.account} />
         </>
       ) : null}

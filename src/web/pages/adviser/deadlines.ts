@@ -16,7 +16,10 @@ export interface DeadlineLine {
   late: boolean;
 }
 
-type CaseTimes = Pick<OpenedCase, 'status' | 'receivedAt' | 'acknowledgedAt' | 'acknowledgeBy' | 'feedbackBy' | 'feedbackGivenAt'>;
+type CaseTimes = Pick<OpenedCase, 'status' | 'receivedAt' | 'acknowledgedAt' | 'acknowledgeBy' | 'feedbackBy' | 'feedbackGivenAt'> & { followUpOn?: string | null };
+
+/** A calendar day as a time at its noon UTC: the same day wherever it is shown. */
+export const dayTime = (day: string) => `${day}T12:00:00Z`;
 
 const dateOrNull = (iso: string | null) => (iso === null ? null : new Date(iso));
 
@@ -41,5 +44,10 @@ export function caseDeadlines(c: CaseTimes, now = Date.now()): DeadlineLine[] {
   }
 
   if (closed) lines.push({ key: 'adviser.deadline.closed', date: c.receivedAt, late: false });
+  // The registration's next follow-up (an aftercare call, a hearing): shown for a closed case too, until it is done.
+  if (c.followUpOn) {
+    const passed = new Date(dayTime(c.followUpOn)).getTime() < now - 12 * 3600 * 1000;
+    lines.push({ key: passed ? 'adviser.deadline.followUpPassed' : 'adviser.deadline.followUp', date: dayTime(c.followUpOn), relative: dayTime(c.followUpOn), late: passed });
+  }
   return lines;
 }

@@ -6,6 +6,7 @@ import { useLang, useT } from '../../i18n/index.js';
 import { AccountBar, RequireAdviser } from './gate.js';
 import { caseReference, parseReference } from '../../../protocol/case-reference.js';
 import { AdviserError, CASE_PAGE_SIZE, LiveStatus, staffCall } from './shared.js';
+import { dayTime } from './deadlines.js';
 
 export const STATUSES: readonly CaseStatus[] = ['received', 'acknowledged', 'in_progress', 'closed'];
 
@@ -25,10 +26,21 @@ function NextDeadline(props: { item: CaseSummary }) {
   const t = useT();
   const { lang } = useLang();
   const { item } = props;
-  if (item.status === 'closed') return <>{t('adviser.inbox.noDeadline')}</>;
-  if (item.status === 'received') return <>{t('adviser.inbox.acknowledgeBy', { date: formatDate(item.acknowledgeBy, lang) })}</>;
-  if (item.feedbackGivenAt) return <>{t('adviser.inbox.feedbackGiven', { date: formatDate(item.feedbackGivenAt, lang) })}</>;
-  return <>{t('adviser.inbox.feedbackBy', { date: formatDate(item.feedbackBy, lang) })}</>;
+  const legal =
+    item.status === 'closed'
+      ? t('adviser.inbox.noDeadline')
+      : item.status === 'received'
+        ? t('adviser.inbox.acknowledgeBy', { date: formatDate(item.acknowledgeBy, lang) })
+        : item.feedbackGivenAt
+          ? t('adviser.inbox.feedbackGiven', { date: formatDate(item.feedbackGivenAt, lang) })
+          : t('adviser.inbox.feedbackBy', { date: formatDate(item.feedbackBy, lang) });
+  if (!item.followUpOn) return <>{legal}</>;
+  return (
+    <>
+      {legal}
+      <span class="follow-up">{t('adviser.inbox.followUp', { date: formatDate(dayTime(item.followUpOn), lang) })}</span>
+    </>
+  );
 }
 
 function Inbox(props: { account: StaffAccount }) {
@@ -170,6 +182,9 @@ function Inbox(props: { account: StaffAccount }) {
       </form>
       {reference ? <p class="meta">{t('adviser.inbox.searchingFor', { ref: reference })}</p> : null}
       <p class="hint">{t('adviser.inbox.deadlinesHint')}</p>
+      <p>
+        <Link href="/annual-report">{t('adviser.inbox.annualReport')}</Link>
+      </p>
 
       {loading ? <Busy /> : null}
       <AdviserError error={error} />

@@ -1,62 +1,182 @@
 /**
- * The adviser's registration of a case, in the categories of the profession, stored encrypted
- * under the case key (saveRegistration). The annual report counts these.
+ * The adviser's registration of a case: the record of protocol/registration.ts as a form a busy
+ * adviser fills in within two minutes: closed lists to tick, the track's categories only, support
+ * steps and follow-ups as rows. Stored encrypted under the case key; the annual report counts it.
  */
 import { useState } from 'preact/hooks';
 import type { OpenedCase } from '../../../protocol/index.js';
+import {
+  ACTIONS, CATEGORIES, CONTACT_CHANNELS, CONTACT_KINDS, emptyRegistration, FOLLOW_UP_KINDS, nextFollowUp, NOTES_MAX, OUTCOMES, OUTSIDE_SCOPE, REFERRALS, SOURCES,
+  SUPPORT_KINDS, SUPPORT_OUTCOMES, TRACKS, type FollowUp, type Registration, type Support
+} from '../../../protocol/registration.js';
 import { formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
 
-/** The categories, as `group/item` values. */
-export const CATEGORY_GROUPS = [
-  { group: 'ongewenste-omgangsvormen', items: ['seksuele-intimidatie', 'agressie-en-geweld', 'pesten', 'discriminatie'] },
-  { group: 'integriteit', items: ['misstand', 'onregelmatigheid', 'andere-integriteitskwestie'] },
-] as const;
+type Translate = ReturnType<typeof useT>;
 
-export const CATEGORIES: readonly string[] = CATEGORY_GROUPS.flatMap((g) => g.items.map((item) => `${g.group}/${item}`));
-
-/** The registration record as stored (the protocol adds `v: 1`). */
-export interface Registration {
-  categories: string[];
-  /** Topics outside the adviser's scope that came up. */
-  outsideScope: string;
-  /** Where the reporter was referred to. */
-  referredTo: string;
-}
-
-/** A stored record read back leniently: unknown categories dropped, a single `category` accepted. */
-export function readRegistration(value: unknown): Registration {
-  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  const listed = Array.isArray(record.categories) ? record.categories : typeof record.category === 'string' ? [record.category] : [];
-  return {
-    categories: listed.filter((c): c is string => typeof c === 'string' && CATEGORIES.includes(c)),
-    outsideScope: typeof record.outsideScope === 'string' ? record.outsideScope : '',
-    referredTo: typeof record.referredTo === 'string' ? record.referredTo : '',
+/** One question answered by ticking: radios for one answer (with "not recorded"), checkboxes for several. */
+function Choices<T extends string>(props: {
+  name: string;
+  legend: string;
+  values: readonly T[];
+  /** The catalogue key of a value's label. */
+  label: (value: T) => string;
+  selected: readonly T[];
+  multiple: boolean;
+  onChange: (selected: T[]) => void;
+  t: Translate;
+}) {
+  const { name, values, selected, multiple, onChange, t } = props;
+  const pick = (value: T, on: boolean) => {
+    if (!multiple) return onChange(on ? [value] : []);
+    onChange(values.filter((v) => (v === value ? on : selected.includes(v))));
   };
+  return (
+    <fieldset class="registration-choices">
+      <legend>{props.legend}</legend>
+      {values.map((value) => {
+        const id = `registration-${name}-${value}`;
+        return (
+          <label class="choice" for={id} key={value}>
+            <input
+              id={id}
+              type={multiple ? 'checkbox' : 'radio'}
+              name={`registration-${name}`}
+              value={value}
+              checked={selected.includes(value)}
+              onChange={(event) => pick(value, (event.target as HTMLInputElement).checked)}
+            />
+            <span>{t(props.label(value))}</span>
+          </label>
+        );
+      })}
+      {multiple ? null : (
+        <label class="choice" for={`registration-${name}-none`}>
+          <input id={`registration-${name}-none`} type="radio" name={`registration-${name}`} value="" checked={selected.length === 0} onChange={() => onChange([])} />
+          <span>{t('adviser.registration.notRecorded')}</span>
+        </label>
+      )}
+    </fieldset>
+  );
 }
 
-export function RegistrationForm(props: { opened: OpenedCase }) {
+const one = <T,>(value: T | null): T[] => (value === null ? [] : [value]);
+const first = <T,>(values: T[]): T | null => values[0] ?? null;
+const dayOrNull = (value: string) => (value === '' ? null : value);
+
+function SupportRows(props: { rows: Support[]; onChange: (rows: Support[]) => void; t: Translate }) {
+  const { rows, onChange, t } = props;
+  const set = (i: number, change: Partial<Support>) => onChange(rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
+  return (
+    <fieldset>
+      <legend>{t('adviser.registration.support')}</legend>
+      <p class="hint">{t('adviser.registration.supportHint')}</p>
+      {rows.map((row, i) => (
+        <div class="registration-row" key={i}>
+          <div>
+            <label for={`registration-support-${i}-kind`}>{t('adviser.registration.supportKind')}</label>
+            <select id={`registration-support-${i}-kind`} value={row.kind} onChange={(e) => set(i, { kind: (e.target as HTMLSelectElement).value as Support['kind'] })}>
+              {SUPPORT_KINDS.map((k) => (
+                <option value={k} key={k}>
+                  {t(`adviser.registration.supportKind.${k}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for={`registration-support-${i}-started`}>{t('adviser.registration.startedOn')}</label>
+            <input id={`registration-support-${i}-started`} type="date" value={row.startedOn ?? ''} onInput={(e) => set(i, { startedOn: dayOrNull((e.target as HTMLInputElement).value) })} />
+          </div>
+          <div>
+            <label for={`registration-support-${i}-ended`}>{t('adviser.registration.endedOn')}</label>
+            <input id={`registration-support-${i}-ended`} type="date" value={row.endedOn ?? ''} onInput={(e) => set(i, { endedOn: dayOrNull((e.target as HTMLInputElement).value) })} />
+          </div>
+          <div>
+            <label for={`registration-support-${i}-outcome`}>{t('adviser.registration.supportOutcome')}</label>
+            <select id={`registration-support-${i}-outcome`} value={row.outcome} onChange={(e) => set(i, { outcome: (e.target as HTMLSelectElement).value as Support['outcome'] })}>
+              {SUPPORT_OUTCOMES.map((o) => (
+                <option value={o} key={o}>
+                  {t(`adviser.registration.supportOutcome.${o}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="button" class="secondary" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            {t('adviser.registration.remove')}
+          </button>
+        </div>
+      ))}
+      <button type="button" class="secondary" onClick={() => onChange([...rows, { kind: 'informal-solution', startedOn: null, endedOn: null, outcome: 'pending' }])}>
+        {t('adviser.registration.addSupport')}
+      </button>
+    </fieldset>
+  );
+}
+
+function FollowUpRows(props: { rows: FollowUp[]; onChange: (rows: FollowUp[]) => void; t: Translate }) {
+  const { rows, onChange, t } = props;
+  const set = (i: number, change: Partial<FollowUp>) => onChange(rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
+  const today = new Date().toISOString().slice(0, 10);
+  return (
+    <fieldset>
+      <legend>{t('adviser.registration.followUps')}</legend>
+      <p class="hint">{t('adviser.registration.followUpsHint')}</p>
+      {rows.map((row, i) => (
+        <div class="registration-row" key={i}>
+          <div>
+            <label for={`registration-follow-up-${i}-on`}>{t('adviser.registration.followUpOn')}</label>
+            <input id={`registration-follow-up-${i}-on`} type="date" required value={row.on} onInput={(e) => set(i, { on: (e.target as HTMLInputElement).value })} />
+          </div>
+          <div>
+            <label for={`registration-follow-up-${i}-kind`}>{t('adviser.registration.followUpKind')}</label>
+            <select id={`registration-follow-up-${i}-kind`} value={row.kind} onChange={(e) => set(i, { kind: (e.target as HTMLSelectElement).value as FollowUp['kind'] })}>
+              {FOLLOW_UP_KINDS.map((k) => (
+                <option value={k} key={k}>
+                  {t(`adviser.registration.followUpKind.${k}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <label class="choice" for={`registration-follow-up-${i}-done`}>
+            <input id={`registration-follow-up-${i}-done`} type="checkbox" checked={row.done} onChange={(e) => set(i, { done: (e.target as HTMLInputElement).checked })} />
+            <span>{t('adviser.registration.followUpDone')}</span>
+          </label>
+          <button type="button" class="secondary" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            {t('adviser.registration.remove')}
+          </button>
+        </div>
+      ))}
+      <button type="button" class="secondary" onClick={() => onChange([...rows, { on: today, kind: 'aftercare', done: false }])}>
+        {t('adviser.registration.addFollowUp')}
+      </button>
+    </fieldset>
+  );
+}
+
+export function RegistrationForm(props: { opened: OpenedCase; onSaved: (followUpOn: string | null) => void }) {
   const t = useT();
   const { lang } = useLang();
-  const [record, setRecord] = useState<Registration>(() => readRegistration(props.opened.registration));
-  const { busy, error, setError, run } = useAction();
+  const [record, setRecord] = useState<Registration>(() => props.opened.registration ?? emptyRegistration());
+  const { busy, error, run } = useAction();
   const [savedAt, setSavedAt] = useState<string | null>(null);
+  const change = (part: Partial<Registration>) => setRecord((r) => ({ ...r, ...part }));
 
-  const toggle = (category: string, on: boolean) =>
-    setRecord((r) => ({ ...r, categories: on ? [...r.categories.filter((c) => c !== category), category] : r.categories.filter((c) => c !== category) }));
+  const setTrack = (track: Registration['track']) =>
+    // Categories belong to a track: those of another track go when the track changes.
+    setRecord((r) => ({ ...r, track, categories: track === null ? [] : r.categories.filter((c) => (CATEGORIES[track] as readonly string[]).includes(c)) }));
+  const setActions = (actions: Registration['actions']) =>
+    setRecord((r) => ({ ...r, actions, referredTo: actions.includes('referred') ? r.referredTo : [] }));
 
   const save = async (event: Event) => {
     event.preventDefault();
     setSavedAt(null);
     await run(async () => {
-      const ordered = CATEGORIES.filter((c) => record.categories.includes(c));
-      const answer = await staffCall<{ updatedAt: string }>('saveRegistration', [
-        props.opened.caseId,
-        { categories: ordered, outsideScope: record.outsideScope.trim(), referredTo: record.referredTo.trim() },
-      ]);
+      const saved = { ...record, notes: record.notes.trim() };
+      const answer = await staffCall<{ updatedAt: string }>('saveRegistration', [props.opened.caseId, saved]);
       setSavedAt(answer.updatedAt);
+      props.onSaved(nextFollowUp(saved));
     });
   };
 
@@ -64,50 +184,62 @@ export function RegistrationForm(props: { opened: OpenedCase }) {
     <section aria-labelledby="registration-title">
       <h2 id="registration-title">{t('adviser.registration.title')}</h2>
       <p class="hint">{t('adviser.registration.intro')}</p>
-      <form onSubmit={(event) => void save(event)}>
-        {CATEGORY_GROUPS.map((g) => (
-          <fieldset key={g.group}>
-            <legend>{t(`adviser.registration.group.${g.group}`)}</legend>
-            {g.items.map((item) => {
-              const value = `${g.group}/${item}`;
-              const id = `registration-${g.group}-${item}`;
-              return (
-                <label class="choice" for={id} key={value}>
-                  <input
-                    id={id}
-                    type="checkbox"
-                    name="categories"
-                    value={value}
-                    checked={record.categories.includes(value)}
-                    onChange={(event) => toggle(value, (event.target as HTMLInputElement).checked)}
-                  />
-                  <span>{t(`adviser.registration.category.${item}`)}</span>
-                </label>
-              );
-            })}
-          </fieldset>
-        ))}
-        <label for="registration-outside-scope">{t('adviser.registration.outsideScope')}</label>
-        <textarea
-          id="registration-outside-scope"
-          class="small"
-          value={record.outsideScope}
-          aria-describedby="registration-outside-scope-hint"
-          onInput={(event) => setRecord((r) => ({ ...r, outsideScope: (event.target as HTMLTextAreaElement).value }))}
+      {props.opened.registrationUnreadable ? <p class="panel warning">{t('adviser.registration.unreadable')}</p> : null}
+      <form onSubmit={(event) => void save(event)} class="registration">
+        <div class="registration-grid">
+          <Choices name="kind" legend={t('adviser.registration.kind')} values={CONTACT_KINDS} label={(v) => `adviser.registration.kind.${v}`}
+            selected={one(record.kind)} multiple={false} onChange={(v) => change({ kind: first(v) })} t={t} />
+          <Choices name="contact-by" legend={t('adviser.registration.contactBy')} values={CONTACT_CHANNELS} label={(v) => `adviser.registration.contactBy.${v}`}
+            selected={one(record.contactBy)} multiple={false} onChange={(v) => change({ contactBy: first(v) })} t={t} />
+          <Choices name="track" legend={t('adviser.registration.track')} values={TRACKS} label={(v) => `adviser.registration.track.${v}`}
+            selected={one(record.track)} multiple={false} onChange={(v) => setTrack(first(v))} t={t} />
+          {record.track === null ? (
+            <p class="hint registration-choices">{t('adviser.registration.categoriesAfterTrack')}</p>
+          ) : (
+            <Choices name="categories" legend={t('adviser.registration.categories')} values={CATEGORIES[record.track]} label={(v) => `adviser.registration.category.${v}`}
+              selected={record.categories} multiple onChange={(v) => change({ categories: v })} t={t} />
+          )}
+          <Choices name="sources" legend={t('adviser.registration.sources')} values={SOURCES} label={(v) => `adviser.registration.source.${v}`}
+            selected={record.sources} multiple onChange={(v) => change({ sources: v })} t={t} />
+          <Choices name="actions" legend={t('adviser.registration.actions')} values={ACTIONS} label={(v) => `adviser.registration.action.${v}`}
+            selected={record.actions} multiple onChange={setActions} t={t} />
+          {record.actions.includes('referred') ? (
+            <Choices name="referred-to" legend={t('adviser.registration.referredTo')} values={REFERRALS} label={(v) => `adviser.registration.referral.${v}`}
+              selected={record.referredTo} multiple onChange={(v) => change({ referredTo: v })} t={t} />
+          ) : null}
+          <Choices name="outside-scope" legend={t('adviser.registration.outsideScope')} values={OUTSIDE_SCOPE} label={(v) => `adviser.registration.outside.${v}`}
+            selected={record.outsideScope} multiple onChange={(v) => change({ outsideScope: v })} t={t} />
+          <Choices name="outcome" legend={t('adviser.registration.outcome')} values={OUTCOMES} label={(v) => `adviser.registration.outcome.${v}`}
+            selected={one(record.outcome)} multiple={false} onChange={(v) => change({ outcome: first(v) })} t={t} />
+        </div>
+        <SupportRows rows={record.support} onChange={(support) => change({ support })} t={t} />
+        <FollowUpRows rows={record.followUps} onChange={(followUps) => change({ followUps })} t={t} />
+        <label for="registration-minutes">{t('adviser.registration.minutes')}</label>
+        <input
+          id="registration-minutes"
+          type="number"
+          min={0}
+          max={100000}
+          step={5}
+          inputMode="numeric"
+          class="registration-minutes"
+          value={record.minutes ?? ''}
+          onInput={(event) => {
+            const value = (event.target as HTMLInputElement).valueAsNumber;
+            change({ minutes: Number.isFinite(value) ? Math.max(0, Math.round(value)) : null });
+          }}
         />
-        <p class="hint" id="registration-outside-scope-hint">
-          {t('adviser.registration.outsideScopeHint')}
-        </p>
-        <label for="registration-referred-to">{t('adviser.registration.referredTo')}</label>
+        <label for="registration-notes">{t('adviser.registration.notes')}</label>
         <textarea
-          id="registration-referred-to"
+          id="registration-notes"
           class="small"
-          value={record.referredTo}
-          aria-describedby="registration-referred-to-hint"
-          onInput={(event) => setRecord((r) => ({ ...r, referredTo: (event.target as HTMLTextAreaElement).value }))}
+          maxLength={NOTES_MAX}
+          value={record.notes}
+          aria-describedby="registration-notes-hint"
+          onInput={(event) => change({ notes: (event.target as HTMLTextAreaElement).value })}
         />
-        <p class="hint" id="registration-referred-to-hint">
-          {t('adviser.registration.referredToHint')}
+        <p class="hint" id="registration-notes-hint">
+          {t('adviser.registration.notesHint')}
         </p>
         <div class="actions">
           <button type="submit" disabled={busy}>

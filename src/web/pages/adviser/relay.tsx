@@ -133,13 +133,13 @@ function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Prom
 }
 
 type ShownHolder = RelayKeyHolder & { fingerprint: string };
-type ShownRecipients = Omit<RelayRecipients, 'recipients' | 'advisers'> & { recipients: ShownHolder[]; advisers: ShownHolder[] };
+export type ShownRecipients = Omit<RelayRecipients, 'recipients' | 'advisers'> & { recipients: ShownHolder[]; advisers: ShownHolder[] };
 
 const readerKeys = (holders: ShownRecipients) => [...holders.recipients, ...holders.advisers].map((h) => `${h.keyId}:${h.fingerprint}`).sort().join(',');
-const sameReaders = (a: ShownRecipients, b: ShownRecipients | null) => b !== null && readerKeys(a) === readerKeys(b);
+export const sameReaders = (a: ShownRecipients, b: ShownRecipients | null) => b !== null && readerKeys(a) === readerKeys(b);
 
 /** Who will be able to read the relay, with the fingerprints to compare before writing to them. */
-function RelayReaders(props: { holders: ShownRecipients }) {
+export function RelayReaders(props: { holders: ShownRecipients }) {
   const t = useT();
   const { holders } = props;
   const line = (h: ShownHolder) => (

@@ -12,6 +12,7 @@ export const PAGE_SIZE = 20;
 
 interface RelayListItem {
   relayId: string;
+  kind: 'case' | 'annual_report';
   state: 'sent';
   sentAt: string;
   readAt: string | null;
@@ -82,7 +83,8 @@ function Inbox(props: { account: StaffAccount }) {
               return (
                 <tr key={relay.relayId} class={state === 'new' || state === 'answered' ? 'row-new' : undefined}>
                   <td>
-                    <Link href={`/relays/${encodeURIComponent(relay.relayId)}`}>{t('organisation.inbox.open', { ref: relayReference(relay.relayId) })}</Link>
+                    <Link href={`/relays/${encodeURIComponent(relay.relayId)}`}>{t(relay.kind === 'annual_report' ? 'organisation.inbox.openAnnual' : 'organisation.inbox.open', { ref: relayReference(relay.relayId) })}
+                    </Link>
                   </td>
                   <td>
                     <time dateTime={relay.sentAt}>{formatTime(relay.sentAt, lang)}</time>

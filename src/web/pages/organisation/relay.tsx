@@ -9,6 +9,7 @@ import { FlowError, call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { Busy, ErrorText, Link, Page, formatTime } from '../../components/ui.js';
 import { AccountBar, RecipientOnly, failWith, useTitle, type Params } from './shared.js';
+import { NarrativeView, PublishedReportView } from '../adviser/annual-report.js';
 
 function isNotFound(error: unknown): boolean {
   return error instanceof FlowError && (error.status === 404 || error.code === 'unknown_relay');
@@ -111,9 +112,10 @@ function AnswerForm(props: { relayId: string; onSent(thread: OpenedRelayThread):
 function Relay(props: { account: StaffAccount; relayId: string }) {
   const t = useT();
   const { lang } = useLang();
-  useTitle(t('organisation.relay.title', { ref: relayReference(props.relayId) }));
   const [thread, setThread] = useState<OpenedRelayThread | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const title = t(thread?.kind === 'annual_report' ? 'organisation.relay.titleAnnual' : 'organisation.relay.title', { ref: relayReference(props.relayId) });
+  useTitle(title);
 
   useEffect(() => {
     let live = true;
@@ -135,7 +137,7 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
   );
 
   return (
-    <Page title={t('organisation.relay.title', { ref: relayReference(props.relayId) })}>
+    <Page title={title}>
       <AccountBar account={props.account} />
       {error ? (
         isNotFound(error) ? (
@@ -154,6 +156,22 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
               {t('organisation.relay.sentAt', { date: formatTime(thread.sentAt, lang) })}
             </p>
           ) : null}
+          {thread.kind === 'annual_report' ? (
+            <article class="annual-report" aria-labelledby="annual-title">
+              <p class="panel org-about">{t('organisation.relay.annualAbout')}</p>
+              {thread.text.annualReport ? (
+                <>
+                  <PublishedReportView report={thread.text.annualReport.report} channels={thread.text.annualReport.channels} />
+                  <NarrativeView narrative={thread.text.annualReport.narrative} />
+                </>
+              ) : (
+                <div class="panel org-text">
+                  <p class="pre">{thread.text.body}</p>
+                </div>
+              )}
+            </article>
+          ) : (
+            <>
           <section class="panel org-about" aria-labelledby="org-about-title">
             <h2 id="org-about-title">{t('organisation.relay.about.title')}</h2>
             <p>{t('organisation.relay.about.adviser')}</p>
@@ -169,6 +187,8 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
             </div>
             <p class={thread.approval === 'mismatch' ? 'panel warning approval' : 'hint approval'}>{t(`organisation.relay.approval.${thread.approval}`)}</p>
           </section>
+            </>
+          )}
           <section aria-labelledby="org-thread-title">
             <h2 id="org-thread-title">{t('organisation.relay.thread.title')}</h2>
             <Thread thread={thread} />
