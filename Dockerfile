@@ -12,7 +12,9 @@ RUN npm run build
 
 # Runtime stage: production dependencies only, non-root.
 FROM node:22-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+# The command's socket lives outside the volume (beside /data there is only /, which node cannot write):
+# `docker exec <container> node bin/confidant.js …` reaches the running service through it.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data ADMIN_SOCKET=/run/confidant/admin.sock
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
@@ -20,7 +22,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/public ./public
 COPY migrations ./migrations
 COPY bin ./bin
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data /run/confidant && chown node:node /data /run/confidant && chmod 700 /run/confidant
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -57,11 +57,12 @@ const LABELS: Record<Actor, string> = {
   caseAdviser: 'A1, adviser of the case',
 };
 
-/** A designed answer: a status, the error code of a refusal, or the exact case or relay ids of a list. */
+/** A designed answer: a status, the error code of a refusal, or the exact case, registration or relay ids of a list. */
 interface Answer {
   status: number;
   error?: string;
   cases?: string[];
+  registrations?: string[];
   relays?: string[];
 }
 
@@ -70,11 +71,15 @@ const ADVISERS_ONLY: Answer = { status: 403, error: 'advisers_only' };
 const RECIPIENTS_ONLY: Answer = { status: 403, error: 'recipients_only' };
 const UNKNOWN_CASE: Answer = { status: 404, error: 'unknown_case' };
 const UNKNOWN_RELAY: Answer = { status: 404, error: 'unknown_relay' };
+/** An organisation the adviser serves no channel of answers like one that does not exist. */
+const UNKNOWN_ORGANISATION: Answer = { status: 404, error: 'unknown_organisation' };
 const ok = (status: number): Answer => ({ status });
 /** The answers that refuse the caller before anything about the case or relay is looked at or shown. */
 const REFUSALS = new Set([NOT_SIGNED_IN, ADVISERS_ONLY, RECIPIENTS_ONLY, UNKNOWN_CASE, UNKNOWN_RELAY]);
 const list = (...ids: string[]): Answer => ({ status: 200, cases: ids });
 const relayList = (...ids: string[]): Answer => ({ status: 200, relays: ids });
+/** The registrations of a period: the cases, by id, it lists. */
+const registrationList = (...ids: string[]): Answer => ({ status: 200, registrations: ids });
 /** Every caller without a staff session gets the same 401. */
 const SIGNED_OUT = { reporter: NOT_SIGNED_IN, noToken: NOT_SIGNED_IN, garbageToken: NOT_SIGNED_IN, idleExpired: NOT_SIGNED_IN, pastMaxAge: NOT_SIGNED_IN };
 /** The recipients of both organisations, where neither may use a route for advisers. */
@@ -205,6 +210,24 @@ t.test('every staff route answers every caller as designed', async (t) => {
     return encryptRecord(relayKey, { v: 1, body: `A relay message by ${actor}.`, sentAt: new Date().toISOString() }, relayMessageAd(relayA, author), MESSAGE_BLOCK);
   };
   const relayMessageBodies = Object.fromEntries(ACTORS.map((actor) => [actor, relayMessageOf(actor)])) as Record<Actor, ReturnType<typeof relayMessageOf>>;
+  // The annual reports (an extension): a relay without a case, sealed to the organisation's
+  // recipient and to the adviser who sends it, as StaffSession.sendAnnualReport writes it. The
+  // relay ids of the three that succeed are fixed, A1's above A2's in every collation, so that the
+  // recipient's list (newest first, then by id) has one order even if two share a millisecond.
+  const relayIdStarting = (first: number) => Buffer.concat([Buffer.from([first]), randomBytes(15)]).toString('base64url');
+  const annualIds: Partial<Record<Actor, string>> = { caseAdviser: relayIdStarting(0xcc), channelPeer: relayIdStarting(0x00), otherChannel: relayIdStarting(0x80) };
+  const recipientOf = { 'org-one': () => r1, 'org-two': () => r2 };
+  const annualReportOf = (organisation: keyof typeof recipientOf, actor: Actor, relayId = annualIds[actor] ?? randomRelayId()) => {
+    const key = randomBytes(KEY_BYTES);
+    const author = actor === 'caseAdviser' || actor === 'channelPeer' || actor === 'otherChannel' ? (accountOf[actor] as Staff) : a1;
+    const body = {
+      relayId,
+      wraps: [recipientOf[organisation](), author].map((who) => ({ keyId: who.id, wrap: sealKey(key, fromBase64url(who.account.boxPublicKey)) })),
+      text: encryptRecord(key, { v: 1, body: `The annual report of ${actor}.` }, relayAd(relayId), RELAY_BLOCK),
+    };
+    key.fill(0);
+    return body;
+  };
   caseKey.fill(0);
   relayKey.fill(0);
 
@@ -275,6 +298,10 @@ t.test('every staff route answers every caller as designed', async (t) => {
   }
 
   const caseUrl = (caseId: string, rest = '') => `/api/v1/cases/${caseId}${rest}`;
+  /** The annual report's period: the last thirty days and the next one, which hold both reports. */
+  const DAY_MS = 24 * 3600 * 1000;
+  const periodUrl = (channel?: string) =>
+    `/api/v1/registrations?from=${new Date(now - 30 * DAY_MS).toISOString()}&to=${new Date(now + DAY_MS).toISOString()}${channel ? `&channel=${channel}` : ''}`;
   const relayUrl = (relayId: string, rest = '') => `/api/v1/relays/${relayId}${rest}`;
   /** The reporter approves A1's relay in the mailbox, as the relay journey does. */
   const approveRelay = async () => {
@@ -294,6 +321,10 @@ t.test('every staff route answers every caller as designed', async (t) => {
       t.equal(asked.statusCode, 403, `${who} → GET ${caseUrl('{caseA}')}: status 403`);
       t.same(observable(asked), observable(await askStrict(account.token, caseUrl(randomCaseId()))), `${who}: the same answer for a case id that does not exist`);
       t.match((await askStrict(account.token, '/api/v1/cases')).json(), { error: 'totp_enrolment_required' }, `${who} → GET /api/v1/cases: 403`);
+      // The registrations of a period hold wraps and registrations: a case route like the others.
+      const period = await askStrict(account.token, periodUrl());
+      t.match(period.json(), { error: 'totp_enrolment_required' }, `${who} → GET /api/v1/registrations: 403 totp_enrolment_required`);
+      t.equal(period.statusCode, 403, `${who} → GET /api/v1/registrations: status 403`);
       // The relay routes advisers use are adviser routes too: the relay text and thread are the case's.
       const relayAsks = [
         { method: 'GET', route: '/api/v1/cases/{caseA}/relay-recipients', url: caseUrl(caseA, '/relay-recipients') },
@@ -301,16 +332,35 @@ t.test('every staff route answers every caller as designed', async (t) => {
         // The relay thread too: an adviser without TOTP must not read or write it.
         { method: 'GET', route: '/api/v1/relays/{relayId}', url: relayUrl(randomRelayId()) },
         { method: 'POST', route: '/api/v1/relays/{relayId}/messages', url: relayUrl(randomRelayId(), '/messages'), payload: { ...relayMessageBodies.caseAdviser } },
+        // The annual report's routes: the organisation's keys, and the report itself.
+        { method: 'GET', route: '/api/v1/organisations/{organisation}/relay-recipients', url: '/api/v1/organisations/org-one/relay-recipients' },
+        {
+          method: 'POST',
+          route: '/api/v1/organisations/{organisation}/annual-reports',
+          url: '/api/v1/organisations/org-one/annual-reports',
+          payload: annualReportOf('org-one', 'caseAdviser', randomRelayId()),
+        },
       ] as const;
       for (const { method, route, url, ...rest } of relayAsks) {
         const relayAsked = await strict.inject({ method, url, headers: bearer(account.token), ...rest });
         t.match(relayAsked.json(), { error: 'totp_enrolment_required' }, `${who} → ${method} ${route}: 403 totp_enrolment_required`);
+        t.equal(relayAsked.statusCode, 403, `${who} → ${method} ${route}: status 403`);
       }
     }
     t.match((await askStrict(r1.token, caseUrl(caseA))).json(), { error: 'advisers_only' }, 'the recipient: 403 advisers_only (the role is checked first)');
+    t.match((await askStrict(r1.token, '/api/v1/organisations/org-one/relay-recipients')).json(), { error: 'advisers_only' }, 'the recipient asks for the annual report keys: 403 advisers_only');
+    t.same(await db.select({ id: relays.id }).from(relays).where(eq(relays.kind, 'annual_report')), [], 'no annual report was stored without TOTP');
     const enrol = await strict.inject({ method: 'POST', url: '/api/v1/auth/totp', headers: bearer(a2.token), payload: { authKey: a2.authKey } });
     t.equal(enrol.statusCode, 200, 'A2 may start the TOTP enrolment that is required');
   });
+
+  // An organisation the adviser serves no channel of answers exactly like one that does not exist
+  // (B1 serves organisation 2 only); nothing is stored.
+  for (const [method, rest] of [['GET', '/relay-recipients'], ['POST', '/annual-reports']] as const) {
+    const payload = method === 'POST' ? { payload: annualReportOf('org-one', 'otherChannel', randomRelayId()) } : {};
+    const probe = async (organisation: string) => observable(await app.inject({ method, url: `/api/v1/organisations/${organisation}${rest}`, headers: bearer(b1.token), ...payload }));
+    t.same(await probe('org-one'), await probe('org-none'), `B1 → ${method} /api/v1/organisations/{organisation}${rest}: organisation 1 answers exactly like one that does not exist`);
+  }
 
   // The matrix. Rows run in order and callers in ACTORS order, so the one success that changes
   // what others may do (A1's grant to A2) comes after everyone else asked; the rows after it
@@ -328,6 +378,17 @@ t.test('every staff route answers every caller as designed', async (t) => {
       note: 'filtered to channel A',
       request: () => ({ method: 'GET', url: '/api/v1/cases?channel=channel-a' }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: list(), channelPeer: list(), caseAdviser: list(caseA) },
+    },
+    {
+      route: 'GET /api/v1/registrations',
+      request: () => ({ method: 'GET', url: periodUrl() }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(caseB), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
+    },
+    {
+      route: 'GET /api/v1/registrations',
+      note: 'filtered to channel A',
+      request: () => ({ method: 'GET', url: periodUrl('channel-a') }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}',
@@ -427,6 +488,61 @@ t.test('every staff route answers every caller as designed', async (t) => {
       request: (actor, relayId) => ({ method: 'POST', url: relayUrl(relayId, '/messages'), payload: { ...relayMessageBodies[actor] } }),
       answers: { ...SIGNED_OUT, recipient: ok(201), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(201) },
     },
+    // The annual report (an extension): an adviser sends it to an organisation they serve a
+    // channel of, sealed to its recipients and to themselves; it has no case, so no consent.
+    {
+      route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
+      request: () => ({ method: 'GET', url: '/api/v1/organisations/org-one/relay-recipients' }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(200), caseAdviser: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
+      note: 'of organisation 2',
+      request: () => ({ method: 'GET', url: '/api/v1/organisations/org-two/relay-recipients' }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(200), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+    },
+    {
+      route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
+      note: 'of an organisation that does not exist',
+      request: () => ({ method: 'GET', url: '/api/v1/organisations/org-none/relay-recipients' }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+    },
+    {
+      route: 'POST /api/v1/organisations/{organisation}/annual-reports',
+      request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-one/annual-reports', payload: annualReportOf('org-one', actor) }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(201), caseAdviser: ok(201) },
+    },
+    {
+      route: 'POST /api/v1/organisations/{organisation}/annual-reports',
+      note: 'the same relay id again',
+      request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-one/annual-reports', payload: annualReportOf('org-one', actor) }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: { status: 409, error: 'relay_exists' }, caseAdviser: { status: 409, error: 'relay_exists' } },
+    },
+    {
+      route: 'POST /api/v1/organisations/{organisation}/annual-reports',
+      note: 'to organisation 2',
+      request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-two/annual-reports', payload: annualReportOf('org-two', actor) }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(201), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+    },
+    {
+      route: 'POST /api/v1/organisations/{organisation}/annual-reports',
+      note: 'to an organisation that does not exist',
+      request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-none/annual-reports', payload: annualReportOf('org-one', actor, randomRelayId()) }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+    },
+    {
+      route: 'GET /api/v1/relays',
+      note: 'after the annual reports',
+      request: () => ({ method: 'GET', url: '/api/v1/relays' }),
+      answers: {
+        ...SIGNED_OUT,
+        recipient: relayList(annualIds.caseAdviser as string, annualIds.channelPeer as string, relayA),
+        otherRecipient: relayList(annualIds.otherChannel as string),
+        otherChannel: RECIPIENTS_ONLY,
+        channelPeer: RECIPIENTS_ONLY,
+        caseAdviser: RECIPIENTS_ONLY,
+      },
+    },
     {
       route: 'POST /api/v1/cases/{caseId}/grants',
       note: 'to B1, who serves another channel',
@@ -449,6 +565,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
       note: 'after A1 granted the case to A2',
       request: () => ({ method: 'GET', url: '/api/v1/cases' }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: list(caseB), channelPeer: list(caseA), caseAdviser: list(caseA) },
+    },
+    {
+      route: 'GET /api/v1/registrations',
+      note: 'after A1 granted the case to A2',
+      request: () => ({ method: 'GET', url: periodUrl() }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(caseB), channelPeer: registrationList(caseA), caseAdviser: registrationList(caseA) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}/relay-recipients',
@@ -511,6 +633,10 @@ t.test('every staff route answers every caller as designed', async (t) => {
         const listed = answer.json<{ cases: Array<{ caseId: string }> }>().cases.map((c) => c.caseId);
         t.same(listed, expected.cases, `${where}: lists exactly the cases it holds a wrap for`);
       }
+      if (expected.registrations) {
+        const listed = answer.json<{ registrations: Array<{ caseId: string }> }>().registrations.map((r) => r.caseId);
+        t.same(listed, expected.registrations, `${where}: lists exactly the cases of the period it holds a wrap for`);
+      }
       if (expected.relays) {
         const listed = answer.json<{ relays: Array<{ relayId: string }> }>().relays.map((r) => r.relayId);
         t.same(listed, expected.relays, `${where}: lists exactly the sent relays of its organisation`);
@@ -564,10 +690,25 @@ t.test('every staff route answers every caller as designed', async (t) => {
     new Set([`A:${a1.id}:-`, `A:${a2.id}:${a1.id}`, `B:${b1.id}:-`]),
     "the wraps are the submitted ones and A1's grant to A2",
   );
-  const relayRows = await db.select({ id: relays.id, caseId: relays.caseId, state: relays.state, createdBy: relays.createdBy }).from(relays);
-  t.same(relayRows, [{ id: relayA, caseId: caseA, state: 'sent', createdBy: a1.id }], "the one relay is A1's, of case A, and sent");
-  const relayWrapRows = await db.select({ accountId: relayWraps.accountId }).from(relayWraps);
+  const relayRows = await db.select({ id: relays.id, kind: relays.kind, caseId: relays.caseId, state: relays.state, createdBy: relays.createdBy }).from(relays).where(eq(relays.kind, 'case'));
+  t.same(relayRows, [{ id: relayA, kind: 'case', caseId: caseA, state: 'sent', createdBy: a1.id }], "the one relay of a case is A1's, of case A, and sent");
+  const relayWrapRows = await db.select({ accountId: relayWraps.accountId }).from(relayWraps).where(eq(relayWraps.relayId, relayA));
   t.same(new Set(relayWrapRows.map((w) => w.accountId)), new Set([r1.id, a1.id]), 'the relay key is sealed to the recipient of organisation 1 and A1 only');
+  const annualRows = await db.select({ id: relays.id, caseId: relays.caseId, organisationId: relays.organisationId, state: relays.state, createdBy: relays.createdBy }).from(relays).where(eq(relays.kind, 'annual_report'));
+  const [orgOne, orgTwo] = [await admin.organisationBySlug('org-one'), await admin.organisationBySlug('org-two')];
+  t.same(
+    new Set(annualRows.map((r) => `${r.id}:${r.caseId}:${r.organisationId}:${r.state}:${r.createdBy}`)),
+    new Set([
+      `${annualIds.caseAdviser}:null:${orgOne.id}:sent:${a1.id}`,
+      `${annualIds.channelPeer}:null:${orgOne.id}:sent:${a2.id}`,
+      `${annualIds.otherChannel}:null:${orgTwo.id}:sent:${b1.id}`,
+    ]),
+    'the annual reports are the three that succeeded: A1 and A2 to organisation 1, B1 to organisation 2, sent, without a case',
+  );
+  for (const [author, recipient] of [['caseAdviser', r1], ['channelPeer', r1], ['otherChannel', r2]] as const) {
+    const annualWraps = await db.select({ accountId: relayWraps.accountId }).from(relayWraps).where(eq(relayWraps.relayId, annualIds[author] as string));
+    t.same(new Set(annualWraps.map((w) => w.accountId)), new Set([recipient.id, (accountOf[author] as Staff).id]), `${LABELS[author]}: the annual report is sealed to the organisation's recipient and its author only`);
+  }
   const thread = await db.select({ author: relayMessages.author, accountId: relayMessages.accountId }).from(relayMessages);
   t.same(
     new Set(thread.map((m) => `${m.author}:${m.accountId}`)),

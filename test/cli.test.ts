@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { run, type Io } from '../src/cli/main.js';
-import { auditEvents, auditLog, invites } from '../src/server/db/schema.js';
+import { auditEvents, auditLog, channels, invites } from '../src/server/db/schema.js';
 import { recordAudit } from '../src/server/services/audit.js';
 import { tokenHash } from '../src/server/tokens.js';
 import { openTestDatabase } from './helper.js';
@@ -67,6 +67,7 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
     '  confidant org list',
     '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>]',
     '  confidant channel list',
+    '  confidant channel locations <slug> [<id>=<name> ...] [--clear]',
     '  confidant invite adviser --channel <slug>',
     '  confidant invite recipient --org <slug>',
     '  confidant invite list',
@@ -155,6 +156,100 @@ t.test('channels: create with defaults and with options, and list', async (t) =>
   t.match(row(list, 'hard'), /^hard +Hard +kanaal-org +required +32$/);
   t.match(row(list, 'meldpunt'), /^meldpunt +Meldpunt integriteit +kanaal-org +required +12$/);
   t.match(row(list, 'open'), /^open +Open lijn +kanaal-org +no +0$/);
+});
+
+t.test('channel locations: show, set, replace and clear the list; every mistake with its own message', async (t) => {
+  await cli(['org', 'create', 'locatie-org', '--name', 'Locatie']);
+  await cli(['channel', 'create', 'locatie-lijn', '--name', 'Lijn', '--org', 'locatie-org']);
+  const stored = async () => (await database.db.select({ locations: channels.locations }).from(channels).where(eq(channels.slug, 'locatie-lijn')))[0]?.locations;
+
+  const help = await cli(['channel', 'locations', '--help']);
+  succeeded(t, help, 'channel locations --help');
+  t.equal(help.out[0], 'Usage: confidant channel locations <slug> [<id>=<name> ...] [--clear]');
+  t.ok(help.out.some((line) => line.startsWith('  --clear ')), 'the help explains --clear');
+  t.match(help.stdout, /at most 50, each as <id>=<name>/, 'and the entries');
+  t.match(help.stdout, /keep it when renaming/, 'and that an id stays what registrations record');
+
+  const empty = await cli(['channel', 'locations', 'locatie-lijn']);
+  succeeded(t, empty, 'showing no list');
+  t.same(empty.out, ['Channel "locatie-lijn" lists no locations: its advisers record none.']);
+  t.same(await stored(), [], 'a new channel has an empty list');
+
+  const set = await cli(['channel', 'locations', 'locatie-lijn', 'utrecht=Vestiging Utrecht', 'inkoop=  Afdeling Inkoop ', 'r-2=Naam = met is-teken']);
+  succeeded(t, set, 'setting a list');
+  t.equal(set.out[0], 'Channel "locatie-lijn" now lists 3 location(s):');
+  t.match(set.out[1], /^ID +NAME$/);
+  t.match(set.out[2], /^utrecht +Vestiging Utrecht$/);
+  t.match(set.out[3], /^inkoop +Afdeling Inkoop$/, 'names are trimmed');
+  t.match(set.out[4], /^r-2 +Naam = met is-teken$/, 'a name may hold "="; the id ends at the first');
+  const list = [
+    { id: 'utrecht', name: 'Vestiging Utrecht' },
+    { id: 'inkoop', name: 'Afdeling Inkoop' },
+    { id: 'r-2', name: 'Naam = met is-teken' },
+  ];
+  t.same(await stored(), list, "stored in the operator's order");
+  const shown = await cli(['channel', 'locations', 'locatie-lijn']);
+  succeeded(t, shown, 'showing the list');
+  t.equal(shown.out[0], 'Locations of channel "locatie-lijn":');
+  t.equal(shown.out.length, 5, 'a header and three rows');
+
+  const most = Array.from({ length: 50 }, (_, i) => `l${i}=Locatie ${i}`);
+  succeeded(t, await cli(['channel', 'locations', 'locatie-lijn', ...most]), '50 entries');
+  t.equal((await stored())?.length, 50);
+  const longest = `${'a'.repeat(40)}=${'é'.repeat(80)}`;
+  succeeded(t, await cli(['channel', 'locations', 'locatie-lijn', longest, 'x=Ü']), 'an id of 40 and a name of 80 characters; a name of 1');
+  succeeded(t, await cli(['channel', 'locations', 'locatie-lijn', ...list.map((l) => `${l.id}=${l.name}`)]), 'the list again, replacing the whole one');
+  t.same(await stored(), list);
+
+  const mistakes: Array<[string, string[], number, RegExp]> = [
+    ['--clear with entries', ['--clear', 'a=A'], 2, /give entries or --clear, not both/],
+    ['an entry without "="', ['utrecht'], 2, /"utrecht" is not <id>=<name>, for example "utrecht=Vestiging Utrecht"/],
+    ['an entry without an id', ['=Utrecht'], 2, /"=Utrecht" is not <id>=<name>/],
+    ['an upper-case id', ['Utrecht=Utrecht'], 2, /A location id must be 1 to 40 lower-case letters, digits or hyphens, starting with a letter or digit, got "Utrecht"/],
+    ['an id starting with a hyphen', ['-x=X'], 2, /unknown option -x/],
+    ['an id with a space', ['de bilt=De Bilt'], 2, /got "de bilt"/],
+    ['an id of 41 characters', [`${'a'.repeat(41)}=A`], 2, /A location id must be/],
+    ['the reserved id not-recorded', ['not-recorded=Onbekend'], 2, /The location id "not-recorded" is reserved/],
+    ['the reserved id removed', ['removed=Weg'], 2, /The location id "removed" is reserved/],
+    ['an id twice', ['a=A', 'b=B', 'a=C'], 2, /The location id "a" is listed twice\./],
+    ['a name twice', ['a=Zelfde', 'b= Zelfde'], 2, /The location name "Zelfde" is listed twice\./],
+    ['an empty name', ['a='], 2, /The name of location "a" must be 1 to 80 characters without control characters\./],
+    ['a blank name', ['a=   '], 2, /The name of location "a" must be 1 to 80/],
+    ['a name of 81 characters', [`a=${'n'.repeat(81)}`], 2, /The name of location "a" must be 1 to 80/],
+    ['a name with a line break', ['a=Twee\nregels'], 2, /without control characters/],
+    ['a name with a tab', ['a=Met\ttab'], 2, /without control characters/],
+    ['a name with a C1 control', ['a=Met\u0085'], 2, /without control characters/],
+    ['a name with a lone surrogate', ['a=Half \ud800'], 2, /without control characters/],
+    ['51 entries', [...most, 'l50=Locatie 50'], 2, /A channel lists at most 50 locations, got 51\./],
+    ['an unknown option', ['--all'], 2, /unknown option --all for "channel locations"/],
+    ['a value for --clear', ['--clear=yes'], 2, /option --clear takes no value/],
+  ];
+  for (const [what, rest, code, message] of mistakes) {
+    const result = await cli(['channel', 'locations', 'locatie-lijn', ...rest]);
+    t.equal(result.code, code, `${what}: exit code ${code}`);
+    t.equal(result.err.length, 1, `${what}: one line on stderr`);
+    t.match(result.err[0], message, `${what}: ${result.err[0]}`);
+    t.same(result.out, [], `${what}: nothing on stdout`);
+  }
+  for (const [what, args, message] of [
+    ['no slug', ['channel', 'locations'], /missing <slug>; usage: confidant channel locations <slug> \[<id>=<name> \.\.\.\] \[--clear\]$/],
+    ['an unknown channel', ['channel', 'locations', 'nergens', 'a=A'], /There is no channel "nergens"\./],
+    ['an unknown channel to show', ['channel', 'locations', 'nergens'], /There is no channel "nergens"\./],
+    ['an unknown channel to clear', ['channel', 'locations', 'nergens', '--clear'], /There is no channel "nergens"\./],
+  ] as const) {
+    const result = await cli([...args]);
+    t.equal(result.code, what === 'no slug' ? 2 : 1, `${what}: exit code`);
+    t.match(result.err[0], message, `${what}: ${result.err[0]}`);
+  }
+  t.same(await stored(), list, 'no mistake changed the list');
+
+  const cleared = await cli(['channel', 'locations', 'locatie-lijn', '--clear']);
+  succeeded(t, cleared, '--clear');
+  t.same(cleared.out, [
+    'Channel "locatie-lijn" lists no locations any more: its advisers record none.',
+    'Registrations that recorded one keep it; the form shows it as removed.',
+  ]);
+  t.same(await stored(), [], 'the list is empty');
 });
 
 t.test('invites: one-time links that store only the token hash, and the pending list', async (t) => {

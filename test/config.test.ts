@@ -87,3 +87,11 @@ for (const [variable, value, message] of mistakes) {
     }
   });
 }
+
+t.test('ADMIN_SOCKET: by default beside the data folder, a path, or off', async (t) => {
+  t.equal(loadConfig({ DATA_DIR: '/srv/confidant/data' }).adminSocket, '/srv/confidant/data.sock', 'beside the data folder, not in it (a backup copies the folder)');
+  t.equal(loadConfig({ ADMIN_SOCKET: '/run/confidant/admin.sock' }).adminSocket, '/run/confidant/admin.sock');
+  t.equal(loadConfig({ ADMIN_SOCKET: 'off' }).adminSocket, null);
+  t.equal(loadConfig({ DATA_DIR: `/srv/${'x'.repeat(120)}` }).adminSocket, null, 'a data folder too deep for a socket path: none, rather than a failed start');
+  t.throws(() => loadConfig({ ADMIN_SOCKET: `/run/${'x'.repeat(120)}.sock` }), { name: 'ConfigError', variable: 'ADMIN_SOCKET' }, 'an explicit path too long for a socket is refused');
+});

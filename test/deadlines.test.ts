@@ -1,6 +1,6 @@
 import t from 'tap';
 import { toHour } from '../src/server/services/coarse-time.js';
-import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from '../src/protocol/index.js';
+import { acknowledgeBy, addCalendarMonths, deadlines, feedbackBy, followUpPassed } from '../src/protocol/index.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -49,4 +49,12 @@ t.test('from the floored receipt, acknowledgeBy falls less than an hour early an
     t.ok(kept <= exact && exact - kept < 3600 * 1000, `received ${received}: at most 59 minutes early`);
     t.ok(feedbackBy(toHour(d(received)), null) <= feedbackBy(d(received), null), `received ${received}: feedback not due later either`);
   }
+});
+
+t.test('a follow-up day has passed only once that day is over everywhere', async (t) => {
+  t.notOk(followUpPassed('2026-06-01', new Date('2026-06-01T00:00:00Z')), 'the day itself');
+  t.notOk(followUpPassed('2026-06-01', new Date('2026-06-01T23:59:00Z')), 'its last minute in UTC');
+  t.notOk(followUpPassed('2026-06-01', new Date('2026-06-02T11:59:00Z')), 'still June 1st west of UTC');
+  t.ok(followUpPassed('2026-06-01', new Date('2026-06-02T12:01:00Z')), 'over everywhere');
+  t.ok(followUpPassed('2025-12-31', new Date('2026-06-01T00:00:00Z')));
 });

@@ -5,9 +5,10 @@
 import { eq } from 'drizzle-orm';
 import { makeStaffKeys, ready, type StaffKeys } from '../src/protocol/index.js';
 import type { Database } from '../src/server/db/connection.js';
-import { adviserChannels, channels, staffAccounts } from '../src/server/db/schema.js';
+import { adviserChannels, channels, staffAccounts, staffSessions } from '../src/server/db/schema.js';
+import { SESSION_IDLE_MS } from '../src/server/services/accounts.js';
 import { createAdministration } from '../src/server/services/administration.js';
-import { newId } from '../src/server/tokens.js';
+import { newId, newToken, tokenHash } from '../src/server/tokens.js';
 
 export interface TestAdviser extends StaffKeys {
   id: string;
@@ -21,20 +22,19 @@ export async function addChannel(db: Database, slug: string, options: { consentR
   return admin.createChannel({ slug, name: `Channel ${slug}`, organisation: `${slug}-org`, ...options });
 }
 
-/** An adviser account serving `channelSlug`, with real key pairs the test keeps. */
-export async function addAdviser(db: Database, channelSlug: string, name = 'Adviser'): Promise<TestAdviser> {
+/** A staff account stored as invite acceptance stores one, with real key pairs the test keeps (the passphrase parts are filler). */
+async function insertStaff(db: Database, role: 'adviser' | 'recipient', name: string, organisationId: string | null): Promise<TestAdviser> {
   await ready();
   const keys = makeStaffKeys();
   const id = newId();
-  const username = `adviser-${id.slice(0, 8).toLowerCase()}`;
-  const [channel] = await db.select().from(channels).where(eq(channels.slug, channelSlug));
-  if (!channel) throw new Error(`no channel ${channelSlug}`);
+  const username = `${role}-${id.slice(0, 8).toLowerCase()}`;
   const filler = new Uint8Array(32);
   await db.insert(staffAccounts).values({
     id,
-    role: 'adviser',
+    role,
     username,
     displayName: name,
+    organisationId,
     kdfSalt: new Uint8Array(16),
     kdfOps: 3,
     kdfMem: 134217728,
@@ -46,8 +46,29 @@ export async function addAdviser(db: Database, channelSlug: string, name = 'Advi
     recoveryBundleNonce: new Uint8Array(24),
     recoveryBundle: filler,
   });
-  await db.insert(adviserChannels).values({ accountId: id, channelId: channel.id });
   return { ...keys, id, username };
+}
+
+/** An adviser account serving `channelSlug`, with real key pairs the test keeps. */
+export async function addAdviser(db: Database, channelSlug: string, name = 'Adviser'): Promise<TestAdviser> {
+  const [channel] = await db.select().from(channels).where(eq(channels.slug, channelSlug));
+  if (!channel) throw new Error(`no channel ${channelSlug}`);
+  const adviser = await insertStaff(db, 'adviser', name, null);
+  await db.insert(adviserChannels).values({ accountId: adviser.id, channelId: channel.id });
+  return adviser;
+}
+
+/** A recipient of the organisation, with real key pairs the test keeps. */
+export function addRecipient(db: Database, organisationId: string, name: string): Promise<TestAdviser> {
+  return insertStaff(db, 'recipient', name, organisationId);
+}
+
+/** A session stored as login stores one. */
+export async function sessionOf(db: Database, accountId: string): Promise<string> {
+  const token = newToken();
+  const now = new Date();
+  await db.insert(staffSessions).values({ tokenHash: tokenHash(token), accountId, createdAt: now, lastUsedAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) });
+  return token;
 }
 
 /** RFC 4648 base32 as authenticator apps read it from the otpauth:// URI. */

@@ -33,12 +33,12 @@ import {
   unsealKey,
   type Registration,
 } from '../src/protocol/index.js';
-import { adviserChannels, auditLog, caseWraps, cases, staffSessions, type CaseStatus } from '../src/server/db/schema.js';
-import { SESSION_IDLE_MS } from '../src/server/services/accounts.js';
+import { adviserChannels, auditLog, caseWraps, cases, type CaseStatus } from '../src/server/db/schema.js';
+
 import { createAdministration } from '../src/server/services/administration.js';
-import { newToken, tokenHash } from '../src/server/tokens.js';
+
 import { apiFailure, buildTestApp } from './helper.js';
-import { addAdviser, addChannel, type TestAdviser } from './fixtures.js';
+import { addAdviser, addChannel, sessionOf, type TestAdviser } from './fixtures.js';
 import { ECHO, isError } from './helpers/answers.js';
 
 await ready();
@@ -63,19 +63,11 @@ interface Adviser extends TestAdviser {
   token: string;
 }
 
-/** A session stored as login stores one. */
-async function sessionOf(accountId: string): Promise<string> {
-  const token = newToken();
-  const now = new Date();
-  await db.insert(staffSessions).values({ tokenHash: tokenHash(token), accountId, createdAt: now, lastUsedAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) });
-  return token;
-}
-
 /** An adviser of `channel` (and of `more`), signed in. */
 async function newAdviser(channel = 'loket', ...more: Array<{ id: string }>): Promise<Adviser> {
   const adviser = await addAdviser(db, channel);
   for (const other of more) await db.insert(adviserChannels).values({ accountId: adviser.id, channelId: other.id });
-  return { ...adviser, token: await sessionOf(adviser.id) };
+  return { ...adviser, token: await sessionOf(db, adviser.id) };
 }
 
 /** A recipient of loket's organisation, made through an invite and signed in. */

@@ -16,35 +16,15 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
-  ConfidantClient,
-  MESSAGE_BLOCK,
-  RELAY_BLOCK,
-  REPORT_BLOCK,
-  decryptRecord,
-  encryptRecord,
-  makeStaffKeys,
-  ready,
-  relayAd,
-  relayCopyAd,
-  relayMessageAd,
-  reportAd,
-  sealKey,
-  setUpAccount,
-  signIn,
-  signMailboxLogin,
-  sodium,
-  unsealKey,
-  type RelayMessageAuthor,
-  type StaffKeys,
-  type StaffSession,
-  type SubmitReportRequest,
+  ConfidantClient, MESSAGE_BLOCK, RELAY_BLOCK, REPORT_BLOCK, decryptRecord, encryptRecord, ready, relayAd, relayCopyAd, relayMessageAd, reportAd,
+  sealKey, setUpAccount, signIn, signMailboxLogin, sodium, unsealKey, type RelayMessageAuthor, type StaffSession, type SubmitReportRequest
 } from '../src/protocol/index.js';
-import { adviserChannels, auditLog, caseWraps, channels, relayMessages, relayWraps, relays, staffAccounts, staffSessions } from '../src/server/db/schema.js';
-import { SESSION_IDLE_MS } from '../src/server/services/accounts.js';
+import { adviserChannels, auditLog, caseWraps, channels, relayMessages, relayWraps, relays, staffAccounts } from '../src/server/db/schema.js';
+
 import { createAdministration } from '../src/server/services/administration.js';
-import { newId, newToken, tokenHash } from '../src/server/tokens.js';
+import { newToken } from '../src/server/tokens.js';
 import { buildTestApp } from './helper.js';
-import { addAdviser } from './fixtures.js';
+import { addAdviser, addRecipient, sessionOf } from './fixtures.js';
 import { ECHO, isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
@@ -91,48 +71,15 @@ for (const channel of ['acme-direct', 'other-direct', 'lege-meldpunt']) {
 }
 const olga = await realAccount((await admin.createInvite({ role: 'recipient', organisation: 'acme' })).token, 'olga', 'Olga Jansen');
 
-/** A recipient stored as invite acceptance stores one, with key pairs the test keeps. */
-async function addRecipient(organisationId: string, name: string): Promise<StaffKeys & { id: string }> {
-  const keys = makeStaffKeys();
-  const id = newId();
-  const filler = new Uint8Array(32);
-  await db.insert(staffAccounts).values({
-    id,
-    role: 'recipient',
-    username: `recipient-${id.slice(0, 8).toLowerCase()}`,
-    displayName: name,
-    organisationId,
-    kdfSalt: new Uint8Array(16),
-    kdfOps: 3,
-    kdfMem: 134217728,
-    verifier: filler,
-    boxPublicKey: keys.boxPublicKey,
-    signPublicKey: keys.signPublicKey,
-    keyBundleNonce: new Uint8Array(24),
-    keyBundle: filler,
-    recoveryBundleNonce: new Uint8Array(24),
-    recoveryBundle: filler,
-  });
-  return { ...keys, id };
-}
-
-/** A session stored as login stores one. */
-async function sessionOf(accountId: string): Promise<string> {
-  const token = newToken();
-  const now = new Date();
-  await db.insert(staffSessions).values({ tokenHash: tokenHash(token), accountId, createdAt: now, lastUsedAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) });
-  return token;
-}
-
 const bram = await addAdviser(db, 'acme-meldpunt', 'Bram Visser');
 const carl = await addAdviser(db, 'acme-meldpunt', 'Carl Smit');
 const [acmeDirect] = await db.select().from(channels).where(eq(channels.slug, 'acme-direct'));
 await db.insert(adviserChannels).values({ accountId: carl.id, channelId: acmeDirect!.id });
-const rob = await addRecipient(acme.id, 'Rob de Wit');
-const rita = await addRecipient(acme.id, 'Rita Peters');
-const otto = await addRecipient(other.id, 'Otto Bakker');
+const rob = await addRecipient(db, acme.id, 'Rob de Wit');
+const rita = await addRecipient(db, acme.id, 'Rita Peters');
+const otto = await addRecipient(db, other.id, 'Otto Bakker');
 
-const tokens = { anna: anna.token, olga: olga.token, otto: await sessionOf(otto.id), bram: await sessionOf(bram.id), carl: await sessionOf(carl.id), rob: await sessionOf(rob.id) };
+const tokens = { anna: anna.token, olga: olga.token, otto: await sessionOf(db, otto.id), bram: await sessionOf(db, bram.id), carl: await sessionOf(db, carl.id), rob: await sessionOf(db, rob.id) };
 const annaBox = fromB64(anna.account.boxPublicKey);
 
 // ---------------------------------------------------------------------------------------------

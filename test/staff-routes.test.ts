@@ -380,7 +380,7 @@ t.test('POST /api/v1/auth/login: the answer\'s shape; an unknown user and a wron
       keyBundle: anna.keyBundle,
       boxPublicKey: b64(anna.keys.boxPublicKey),
       signPublicKey: b64(anna.keys.signPublicKey),
-      channels: [{ slug: 'loket', name: 'Channel loket', organisation: 'loket-org' }],
+      channels: [{ slug: 'loket', name: 'Channel loket', organisation: 'loket-org', locations: [] }],
       organisation: null,
       totpEnabled: false,
       totpRequired: false,
@@ -873,8 +873,8 @@ t.test('POST /api/v1/invites/join: an adviser joins a second channel; other invi
   t.strictSame(
     (await login(kees)).json().account.channels,
     [
-      { slug: 'loket', name: 'Channel loket', organisation: 'loket-org' },
-      { slug: 'tweede', name: 'Channel tweede', organisation: 'tweede-org' },
+      { slug: 'loket', name: 'Channel loket', organisation: 'loket-org', locations: [] },
+      { slug: 'tweede', name: 'Channel tweede', organisation: 'tweede-org', locations: [] },
     ],
     'the account\'s channels list both',
   );
@@ -899,4 +899,50 @@ t.test('POST /api/v1/invites/join: an adviser joins a second channel; other invi
   isError(t, await post('/api/v1/invites/join', { token: randomB64(32), [ECHO]: 1 }, token), 400, 'unknown_field', 'an unknown field');
   const unused = await admin.createInvite({ role: 'adviser', channel: 'tweede' });
   isError(t, await post('/api/v1/invites/join', { token: unused.token }), 401, 'not_signed_in', 'joining without a session', [unused.token]);
+});
+
+// ─── A channel's list of locations ──────────────────────────────────────────────────────────
+
+t.test("login: each of the adviser's channels with its list of locations; nobody else's list, and none for a reporter", async (t) => {
+  await addChannel(db, 'vestigingen');
+  await addChannel(db, 'elders');
+  const utrecht = [
+    { id: 'utrecht', name: 'Vestiging Utrecht' },
+    { id: 'inkoop', name: 'Afdeling Inkoop' },
+  ];
+  t.strictSame(await admin.setChannelLocations('vestigingen', utrecht), utrecht, 'the operator sets a list');
+  await admin.setChannelLocations('elders', [{ id: 'geheim', name: `Afdeling ${ECHO}` }]);
+
+  const lena = await newAccount({ role: 'adviser', channel: 'vestigingen' });
+  const answer = await login(lena);
+  t.equal(answer.statusCode, 200);
+  t.strictSame(
+    answer.json().account.channels,
+    [{ slug: 'vestigingen', name: 'Channel vestigingen', organisation: 'vestigingen-org', locations: utrecht }],
+    "exactly the adviser's one channel, with its list in the operator's order",
+  );
+  t.notOk(answer.body.includes(ECHO), "another channel's list is not in the answer");
+
+  const token = await signIn(lena);
+  await post('/api/v1/invites/join', { token: (await admin.createInvite({ role: 'adviser', channel: 'loket' })).token }, token);
+  t.strictSame(
+    (await login(lena)).json().account.channels.map((c: Json) => [c.slug, c.locations]),
+    [['loket', []], ['vestigingen', utrecht]],
+    'a channel without a list has an empty one',
+  );
+
+  const olga = await newAccount({ role: 'recipient', organisation: 'vestigingen-org' });
+  const recipient = await login(olga);
+  t.strictSame(recipient.json().account.channels, [], "a recipient serves no channel, so gets no list, not even of their organisation's");
+  t.notOk(recipient.body.includes('Vestiging Utrecht'), 'no location name in the answer');
+
+  const reporterView = await app.inject({ method: 'GET', url: '/api/v1/channels/vestigingen' });
+  t.equal(reporterView.statusCode, 200);
+  t.notOk('locations' in reporterView.json(), "the reporter's channel view has no list");
+  for (const { id, name } of utrecht) t.notOk(reporterView.body.includes(name) || reporterView.body.includes(`"${id}"`), `nor ${id} anywhere in it`);
+
+  await admin.setChannelLocations('vestigingen', [utrecht[1]!]);
+  t.strictSame((await login(lena)).json().account.channels[1].locations, [utrecht[1]], 'a changed list reaches the adviser at the next sign-in');
+  await admin.setChannelLocations('vestigingen', []);
+  t.strictSame((await login(lena)).json().account.channels[1].locations, [], 'and a cleared one');
 });

@@ -1,6 +1,10 @@
 /** The command table of `confidant`: what each command takes, its help, and its work. */
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Config } from '../server/config.js';
-import { INVITE_DAYS, inviteLink, type Administration, type CreatedInvite } from '../server/services/administration.js';
+import { restoreEmbedded, type DatabaseHandle } from '../server/db/connection.js';
+import {
+  INVITE_DAYS, inviteLink, LOCATION_NAME_MAX, LOCATIONS_MAX, type Administration, type ChannelLocation, type CreatedInvite
+} from '../server/services/administration.js';
 import type { Audit } from '../server/services/audit.js';
 import type { Channels } from '../server/services/channels.js';
 import { keyFingerprint } from '../protocol/index.js';
@@ -13,6 +17,7 @@ export interface Context {
   audit: Audit;
   channels: Channels;
   config: Config;
+  database: DatabaseHandle;
   out(line: string): void;
 }
 
@@ -27,12 +32,24 @@ interface Option {
 }
 
 export interface Command {
-  group: 'org' | 'channel' | 'invite' | 'audit';
+  group: 'org' | 'channel' | 'invite' | 'audit' | 'backup' | 'restore';
+  /** Empty for a command that is its group alone (`confidant backup <file>`). */
   name: string;
   /** Positional arguments in usage form, all required: `<slug>`. */
   args: string[];
+  /** Any number of further positional arguments, in usage form: `[<id>=<name> ...]`. */
+  rest?: string;
   options: Record<string, Option>;
   summary: string;
+  /** More lines for the command's own --help, after the summary. */
+  details?: string[];
+  /** The first argument is a file, resolved against the caller's folder (the service may run elsewhere). */
+  fileArgument?: true;
+  /**
+   * Runs here, never in a running service, without the database opened for it (a restore makes
+   * one); its work gets the configuration only.
+   */
+  standalone?: (input: Parsed, config: Config, out: (line: string) => void) => Promise<void>;
   /** Checks the parsed arguments (before the database is opened) and returns the work to do. */
   plan(input: Parsed): Work;
 }
@@ -147,6 +164,50 @@ export const commands: Command[] = [
     },
   },
   {
+    group: 'channel',
+    name: 'locations',
+    args: ['<slug>'],
+    rest: '[<id>=<name> ...]',
+    options: {
+      clear: { type: 'boolean', help: 'Remove the whole list: the advisers of the channel then record no location.' },
+    },
+    summary: "Show or set the channel's departments or locations, which its advisers record a case under.",
+    details: [
+      `Entries replace the whole list, in the order given: at most ${LOCATIONS_MAX}, each as <id>=<name>, for example`,
+      '"utrecht=Vestiging Utrecht". An id is 1 to 40 lower-case letters, digits or hyphens, starting with a',
+      `letter or digit, and stays what registrations record: keep it when renaming. A name is 1 to ${LOCATION_NAME_MAX}`,
+      'characters. Without entries or --clear the command shows the list. Reporters never see it.',
+    ],
+    plan: (input) => {
+      const [slug, ...given] = input.positionals as [string, ...string[]];
+      const clear = input.values.clear === true;
+      if (clear && given.length > 0) throw new UsageError('give entries or --clear, not both');
+      const entries = given.map((entry) => {
+        const at = entry.indexOf('=');
+        if (at < 1) throw new UsageError(`"${entry}" is not <id>=<name>, for example "utrecht=Vestiging Utrecht"`);
+        return { id: entry.slice(0, at), name: entry.slice(at + 1) };
+      });
+      const show = (locations: ChannelLocation[]) => table(['ID', 'NAME'], locations.map((l) => [l.id, l.name]));
+      return async ({ admin, out }) => {
+        if (clear) {
+          await admin.setChannelLocations(slug, []);
+          out(`Channel "${slug}" lists no locations any more: its advisers record none.`);
+          out('Registrations that recorded one keep it; the form shows it as removed.');
+        } else if (entries.length > 0) {
+          const saved = await admin.setChannelLocations(slug, entries);
+          out(`Channel "${slug}" now lists ${saved.length} location(s):`);
+          show(saved).forEach(out);
+          out('Its advisers see the list when they next sign in.');
+        } else {
+          const locations = await admin.channelLocations(slug);
+          if (locations.length === 0) return out(`Channel "${slug}" lists no locations: its advisers record none.`);
+          out(`Locations of channel "${slug}":`);
+          show(locations).forEach(out);
+        }
+      };
+    },
+  },
+  {
     group: 'invite',
     name: 'adviser',
     args: [],
@@ -184,6 +245,48 @@ export const commands: Command[] = [
     },
   },
   {
+    group: 'backup',
+    name: '',
+    args: ['<file>'],
+    options: {},
+    fileArgument: true,
+    summary: 'Write a consistent copy of the embedded database to <file>, also while the service runs.',
+    details: [
+      'The file is a gzipped tar of the database folder, readable only by you; it is created, never overwritten.',
+      'It holds what the database holds: ciphertext, keys sealed to their owners, the audit log and the',
+      'instance secrets. Keep it as confidential as the database. Restore it with "confidant restore".',
+      'On PostgreSQL, use pg_dump instead: pg_dump --format=custom --file <file> "$DATABASE_URL".',
+    ],
+    plan: (input) => async ({ database, out }) => {
+      const file = input.positionals[0]!;
+      if (!database.dump) throw new UsageError(`the database is PostgreSQL: back it up with pg_dump --format=custom --file ${file} "$DATABASE_URL"`);
+      const bytes = await database.dump();
+      await writeFile(file, bytes, { flag: 'wx', mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(error.code === 'EEXIST' ? `${file} exists already: choose a new file` : `cannot write ${file}: ${error.message}`);
+      });
+      out(`Backup written to ${file} (${bytes.length} bytes).`);
+    },
+  },
+  {
+    group: 'restore',
+    name: '',
+    args: ['<file>'],
+    options: {},
+    fileArgument: true,
+    summary: 'Make the embedded database in DATA_DIR from a backup; DATA_DIR must be empty or absent.',
+    details: ['Then start the service on DATA_DIR. A restore never overwrites a database.', 'On PostgreSQL, use pg_restore.'],
+    standalone: async (input, config, out) => {
+      const file = input.positionals[0]!;
+      if (config.databaseUrl) throw new UsageError(`DATABASE_URL is set: restore a PostgreSQL backup with pg_restore --dbname "$DATABASE_URL" ${file}`);
+      const dump = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${file}: ${error.message}`);
+      });
+      await restoreEmbedded(config.dataDir, dump);
+      out(`Restored ${file} into ${config.dataDir}. Start the service on it: DATA_DIR=${config.dataDir} npm start`);
+    },
+    plan: () => async () => undefined,
+  },
+  {
     group: 'audit',
     name: 'verify',
     args: [],
@@ -212,12 +315,13 @@ function printInvite(out: (line: string) => void, config: Config, invite: Create
   out('This link is shown only now and cannot be looked up later: pass it on over a safe route.');
 }
 
-export const groups = ['org', 'channel', 'invite', 'audit'] as const;
+export const groups = ['org', 'channel', 'invite', 'audit', 'backup', 'restore'] as const;
 
 export const usage = (c: Command): string =>
   [
-    `confidant ${c.group} ${c.name}`,
+    c.name ? `confidant ${c.group} ${c.name}` : `confidant ${c.group}`,
     ...c.args,
+    ...(c.rest ? [c.rest] : []),
     ...Object.entries(c.options).map(([name, o]) => {
       const flag = o.value ? `--${name} ${o.value}` : `--${name}`;
       return o.required ? flag : `[${flag}]`;
@@ -236,7 +340,7 @@ export function checkInput(c: Command, input: Parsed): void {
   const missingArg = c.args[input.positionals.length];
   if (missingArg) throw new UsageError(`missing ${missingArg}; usage: ${usage(c)}`);
   const extra = input.positionals[c.args.length];
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; usage: ${usage(c)}`);
+  if (extra !== undefined && !c.rest) throw new UsageError(`unexpected argument "${extra}"; usage: ${usage(c)}`);
   for (const [name, o] of Object.entries(c.options)) {
     if (o.required && input.values[name] === undefined) throw new UsageError(`missing --${name}; usage: ${usage(c)}`);
   }

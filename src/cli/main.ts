@@ -1,12 +1,14 @@
 /**
  * `confidant`: the operator's command. Reads the server's configuration, opens and migrates
- * the database, creates organisations, channels and one-time invites, verifies the audit
- * log, and closes it again.
+ * the database, creates organisations, channels (with their lists of departments or locations)
+ * and one-time invites, verifies the audit log, and closes it again.
  * Exit codes: 0 done, 1 failed (unknown name, duplicate, database, broken audit log), 2 usage
  * or configuration.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answers, askService } from '../server/admin-socket.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { openDatabase, type DatabaseHandle } from '../server/db/connection.js';
 import { DomainError } from '../server/errors.js';
@@ -31,7 +33,8 @@ function mainHelp(): string[] {
   return [
     'Usage: confidant <command> [options]',
     '',
-    'Sets up Confidant from the server: organisations, reporting channels and one-time invites.',
+    'Sets up Confidant from the server: organisations, reporting channels (with their departments or',
+    'locations) and one-time invites.',
     'Checks that the audit log is intact.',
     '',
     'Commands:',
@@ -50,11 +53,13 @@ function mainHelp(): string[] {
       [
         ['  DATABASE_URL', 'postgres://… for PostgreSQL; unset: the embedded database in DATA_DIR'],
         ['  DATA_DIR', 'folder of the embedded database (default ./data)'],
+        ['  ADMIN_SOCKET', 'socket of the running service (default DATA_DIR.sock; off: none)'],
         ['  PUBLIC_URL', 'the address people open, used in printed links'],
         ['  POW_DIFFICULTY', 'default proof-of-work difficulty of new channels (default 16)'],
       ],
     ).slice(1),
-    'The embedded database serves one process at a time: stop the server before using it here.',
+    'While the service runs, commands go to it through its socket (ADMIN_SOCKET, by default',
+    'DATA_DIR.sock beside the data folder, readable only by its user): nothing needs to stop.',
   ];
 }
 
@@ -74,6 +79,7 @@ function commandHelp(c: Command): string[] {
     `Usage: ${usage(c)}`,
     '',
     c.summary,
+    ...(c.details ? ['', ...c.details] : []),
     ...(c.args.includes('<slug>') ? [SLUG_NOTE] : []),
     '',
     'Options:',
@@ -101,18 +107,40 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (members.length === 0) {
       throw new UsageError(`unknown command "${group}"; the commands are ${groups.join(', ')}; run "confidant --help" for usage`);
     }
+    // A group of one unnamed command is the command itself: `confidant backup <file>`.
+    const alone = members.length === 1 && members[0]?.name === '' ? members[0] : undefined;
     const names = members.map((c) => c.name).join(', ');
-    if (name === undefined) throw new UsageError(`missing ${group} command (${names}); run "confidant ${group} --help"`);
-    if (name === '--help' || name === '-h') return print(io, groupHelp(group, members));
-    const command = members.find((c) => c.name === name);
+    if (!alone && name === undefined) throw new UsageError(`missing ${group} command (${names}); run "confidant ${group} --help"`);
+    if (!alone && (name === '--help' || name === '-h')) return print(io, groupHelp(group, members));
+    const command = alone ?? members.find((c) => c.name === name);
     if (!command) throw new UsageError(`unknown ${group} command "${name}" (${names}); run "confidant ${group} --help"`);
-    if (wantsHelp(rest)) return print(io, commandHelp(command));
+    const args = alone ? argv.slice(1) : rest;
+    if (wantsHelp(args)) return print(io, commandHelp(command));
 
-    const input = parse(rest, optionSpecs(command), `${group} ${name}`);
+    const input = parse(args, optionSpecs(command), usage(command).split(' ').slice(1, alone ? 2 : 3).join(' '));
     checkInput(command, input);
+    // A file is the caller's: resolved here, since the service may run in another folder.
+    let forwarded = argv;
+    if (command.fileArgument) {
+      const given = input.positionals[0]!;
+      input.positionals[0] = path.resolve(given);
+      const at = argv.indexOf(given, argv.length - args.length);
+      forwarded = argv.map((arg, i) => (i === at ? input.positionals[0]! : arg));
+    }
     const work = command.plan(input);
 
     const config = loadConfig(io.env);
+    if (command.standalone) {
+      await command.standalone(input, config, io.out);
+      return 0;
+    }
+    // A running service takes the command on its own database: no stop, and its real address in links.
+    if (!io.database && config.adminSocket && (await answers(config.adminSocket))) {
+      const answer = await askService(config.adminSocket, forwarded);
+      answer.out.forEach((line) => io.out(line));
+      answer.err.forEach((line) => io.err(line));
+      return answer.code;
+    }
     const database = io.database ?? (await openOrExplain(() => openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })));
     try {
       await openOrExplain(() => database.migrate());
@@ -121,6 +149,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         audit: createAudit(database.db),
         channels: createChannels(database.db),
         config,
+        database,
         out: io.out,
       });
     } finally {

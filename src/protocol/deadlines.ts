@@ -59,3 +59,12 @@ export function deadlines(times: CaseTimes, now: Date = new Date()): Deadlines {
   const feedbackMissed = open && times.feedbackGivenAt === null && now > fbBy;
   return { acknowledgeBy: ackBy, feedbackBy: fbBy, acknowledgeMissed, feedbackMissed, overdue: acknowledgeMissed || feedbackMissed };
 }
+
+/**
+ * Whether a follow-up day (YYYY-MM-DD, from the registration) has passed: only once the whole
+ * day is over, wherever in the world it is, so a follow-up due today never shows as missed.
+ */
+export function followUpPassed(day: string, now: Date = new Date()): boolean {
+  // The day ends at 24:00 UTC; the last time zones reach it 12 hours later.
+  return now.getTime() > Date.parse(`${day}T00:00:00Z`) + 36 * 3600 * 1000;
+}

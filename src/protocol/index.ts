@@ -17,7 +17,7 @@ export {
 export type { Code, ReadBackError, ReadBackResult, MailboxKeys } from './code.js';
 export { pad, unpad, paddedLength } from './padding.js';
 export { REFERENCE_SYMBOLS, REFERENCE_VALUES, caseReference, parseReference, relayReference } from './case-reference.js';
-export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy } from './deadlines.js';
+export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy, followUpPassed } from './deadlines.js';
 export type { CaseTimes, Deadlines } from './deadlines.js';
 export {
   reportAd, messageAd, registrationAd, fileAd, relayAd, relayCopyAd, relayMessageAd, keysAd, recoveryAd

@@ -45,6 +45,12 @@ export const OUTCOMES = ['resolved', 'referred', 'complaint', 'investigation', '
 /** A date to come back to the case: an aftercare call, a committee hearing. The earliest open one shows in the inbox. */
 export const FOLLOW_UP_KINDS = ['aftercare', 'hearing', 'other'] as const;
 
+/**
+ * The report's answer that holds the minutes of a contact the adviser recorded (a phone call, a
+ * meeting): the reporter reads and approves them in the mailbox.
+ */
+export const MINUTES_ANSWER = 'minutes';
+
 /** The longest note. */
 export const NOTES_MAX = 4000;
 export const MINUTES_MAX = 100_000;

@@ -14,8 +14,8 @@ import { signCasePin, verifyCasePin } from './case-pin.js';
 import { ProtocolError } from './errors.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
-import { openMessage, openRelay, type OpenedMessage, type OpenedRelay } from './reporter.js';
-import { checkRegistration, nextFollowUp, readRegistration, type Registration } from './registration.js';
+import { openMessage, openRelay, submitNewReport, type OpenedMessage, type OpenedRelay } from './reporter.js';
+import { checkRegistration, MINUTES_ANSWER, nextFollowUp, readRegistration, type Registration } from './registration.js';
 import { ready, sodium, wipe } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
 import { openResume, openResumeToken, sealResume, type ResumeRecord } from './staff-resume.js';
@@ -199,6 +199,7 @@ function relayTextOf(value: unknown): RelayText {
   const text = value as RelayText;
   if (typeof value !== 'object' || value === null || text.annualReport === undefined) return text;
   const { annualReport, ...rest } = text;
+  if (typeof annualReport !== 'object' || annualReport === null) return rest;
   const valid =
     isPublishedReport(annualReport.report) && Array.isArray(annualReport.channels) && annualReport.channels.every((c) => typeof c === 'string') &&
     typeof annualReport.narrative === 'object' && annualReport.narrative !== null &&
@@ -383,6 +384,27 @@ export class StaffSession {
 
   setStatus(caseId: string, status: CaseStatus): Promise<StatusChangeResponse> {
     return this.#client.setCaseStatus(this.#token, caseId, status);
+  }
+
+  /**
+   * A contact that did not start on the web form (a phone call, a meeting): this adviser's client
+   * makes the case exactly as a reporter's would, with the minutes as the report, sealed to this
+   * adviser alone (the channel's key for this account must match its own fingerprint), then opens
+   * it (pinning the key) and saves the first registration. Returns the reporter's code, to hand
+   * over on paper or by voice so that they can read and approve the minutes in the mailbox; the
+   * reporter is asked to change it at the first visit, since the adviser saw it. For an
+   * advice-only contact the caller does not show the code to anyone: nobody can open that mailbox.
+   */
+  async recordContact(input: { channel: string; lang: string; minutes: string; registration: Registration }): Promise<{ caseId: string; code: string }> {
+    const registration = checkRegistration(input.registration);
+    const submitted = await submitNewReport(this.#client, {
+      slug: input.channel,
+      report: { v: 1, lang: input.lang, answers: { [MINUTES_ANSWER]: input.minutes }, anonymity: 'anonymous' },
+      pinnedFingerprints: [this.fingerprint],
+    });
+    await this.openCase(submitted.caseId);
+    await this.saveRegistration(submitted.caseId, registration);
+    return { caseId: submitted.caseId, code: submitted.code };
   }
 
   /** Checks the record (ProtocolError 'bad_registration') before it is encrypted; sends its next follow-up day beside it. */

@@ -26,6 +26,8 @@ export interface Config {
   timeouts: Timeouts;
   /** Requests get 503 while the event loop lags more than this; 0 turns load shedding off. */
   maxEventLoopDelayMs: number;
+  /** The Unix socket the `confidant` command reaches the running service through; null: none. */
+  adminSocket: string | null;
 }
 
 /** How long a client may take, so that slow or stalled clients cannot hold connections. */
@@ -179,11 +181,12 @@ export function loadConfig(env: Env = process.env): Config {
     messagesPerHour: integer(env, 'MESSAGES_PER_HOUR', 30, 1, 10_000),
     fileBytes: integer(env, 'MAX_FILE_BYTES', 25 * MiB, 0, 2048 * MiB),
   };
+  const dataDir = path.resolve(text(env, 'DATA_DIR') ?? './data');
   return {
     host: hostName,
     port,
     databaseUrl: databaseUrl(env),
-    dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
+    dataDir,
     publicUrl: publicUrl(env, hostName, port),
     onionLocation: onionLocation(env),
     logLevel: logLevel(env),
@@ -196,5 +199,26 @@ export function loadConfig(env: Env = process.env): Config {
     minFreeDiskBytes: integer(env, 'MIN_FREE_DISK_BYTES', 64 * MiB, 0, Number.MAX_SAFE_INTEGER),
     timeouts: timeouts(env),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+    adminSocket: adminSocket(env, dataDir),
   };
+}
+
+/** Unix socket paths are limited to about 107 bytes. */
+const SOCKET_PATH_MAX = 100;
+
+/**
+ * ADMIN_SOCKET: a path, or `off`; by default beside the data folder (`./data.sock` for `./data`),
+ * not in it: a backup copies the folder, and a socket is no file to copy. None when the default
+ * path is too long for a socket.
+ */
+function adminSocket(env: Env, dataDir: string): string | null {
+  const value = text(env, 'ADMIN_SOCKET');
+  if (value === 'off') return null;
+  if (value === undefined) {
+    const socket = `${dataDir}.sock`;
+    return Buffer.byteLength(socket) <= SOCKET_PATH_MAX ? socket : null;
+  }
+  const socket = path.resolve(value);
+  if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) throw new ConfigError('ADMIN_SOCKET', `must be a path of at most ${SOCKET_PATH_MAX} bytes, or off`);
+  return socket;
 }

@@ -1,4 +1,7 @@
 /** `npm start`: configuration, database, migrations, first start, listen, graceful shutdown. */
+import type { Server } from 'node:net';
+import { run } from '../cli/main.js';
+import { openAdminSocket, type AdminAnswer } from './admin-socket.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
@@ -24,10 +27,12 @@ async function main(): Promise<void> {
   const welcome = await firstStart(database.db, config.publicUrl, config.powDifficulty);
 
   let closing = false;
+  let adminServer: Server | null = null;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    adminServer?.close();
     // close() stops accepting, waits for requests in flight, then we close the pool.
     await app.close();
     await database.close();
@@ -37,6 +42,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.host, port: config.port });
+  if (config.adminSocket) {
+    // The command's configuration is the service's, with the port it really listens on (PORT=0 picks one).
+    const address = app.server.address();
+    const env = { ...process.env, ...(typeof address === 'object' && address ? { PORT: String(address.port) } : {}) };
+    const runHere = async (argv: string[]): Promise<AdminAnswer> => {
+      const answer: AdminAnswer = { code: 0, out: [], err: [] };
+      answer.code = await run(argv, { out: (line) => answer.out.push(line), err: (line) => answer.err.push(line), env, database });
+      return answer;
+    };
+    adminServer = await openAdminSocket(config.adminSocket, runHere).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'the confidant command cannot reach this service: its socket could not be opened');
+      return null;
+    });
+  }
   const where = config.databaseUrl ? 'PostgreSQL' : `the embedded database in ${config.dataDir}`;
   const lines = [``, `Confidant is running on ${where}.`, `Open ${config.publicUrl}/`];
   if (welcome) {
@@ -47,7 +66,7 @@ async function main(): Promise<void> {
       `     This link works once, for 7 days, and is not shown again.`,
       `  2. Then reporters use:       ${welcome.channelUrl}`,
       `     (until an adviser exists, that page says the channel cannot take reports yet)`,
-      `More organisations, channels and invites: npx confidant --help (stop the service first when it runs on the embedded database).`,
+      `More organisations, channels and invites: npx confidant --help (it works while the service runs).`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

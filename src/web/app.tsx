@@ -6,7 +6,7 @@ import { match, usePath } from './router.js';
 import { Link, withoutWebAssembly } from './components/ui.js';
 import { NoWebAssemblyPage, NotFoundPage, StartPage } from './pages/start.js';
 import { ReporterLandingPage, ReportFormPage, MailboxPage } from './pages/reporter.js';
-import { AnnualReportPage, InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
+import { AnnualReportPage, NewContactPage, InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
 import { RelayInboxPage, RelayPage } from './pages/organisation.js';
 
 type Params = Record<string, string>;
@@ -32,6 +32,7 @@ export const routes: Route[] = [
   { pattern: '/inbox', page: InboxPage, staff: true },
   { pattern: '/cases/:caseId', page: CasePage, staff: true },
   { pattern: '/annual-report', page: AnnualReportPage, staff: true },
+  { pattern: '/contacts/new', page: NewContactPage, staff: true },
   { pattern: '/relays', page: RelayInboxPage, staff: true },
   { pattern: '/relays/:relayId', page: RelayPage, staff: true },
 ];

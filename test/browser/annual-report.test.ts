@@ -14,7 +14,7 @@ import { ConfidantClient, emptyRegistration, setUpAccount, signIn, submitNewRepo
 import { cases } from '../../src/server/db/schema.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots, signInThroughLogin } from './harness.js';
 
 const SLOW = { timeout: 120_000 };
 t.setTimeout(480_000);
@@ -62,11 +62,7 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   const { page } = watched;
   page.setDefaultTimeout(30_000);
 
-  await page.goto('/login');
-  const login = page.locator('form').filter({ has: page.getByRole('button', { name: 'Inloggen', exact: true }) });
-  await login.getByLabel('Gebruikersnaam').fill('anna');
-  await login.getByLabel('Wachtwoordzin').fill(passphrase);
-  await login.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await signInThroughLogin(page, 'anna', passphrase);
   await page.getByRole('heading', { level: 1, name: 'Meldingen' }).waitFor(SLOW);
 
   // Five registrations through the form: all reports, integrity, fraud; referred for two.
@@ -177,11 +173,7 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   // The recipient, in a browser of her own: the list names it an annual report; the page shows the tables and the commentary.
   const olga = await openPage(browser, app);
   olga.page.setDefaultTimeout(30_000);
-  await olga.page.goto('/login');
-  const olgaLogin = olga.page.locator('form').filter({ has: olga.page.getByRole('button', { name: 'Inloggen', exact: true }) });
-  await olgaLogin.getByLabel('Gebruikersnaam').fill('olga');
-  await olgaLogin.getByLabel('Wachtwoordzin').fill(recipientPassphrase);
-  await olgaLogin.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await signInThroughLogin(olga.page, 'olga', recipientPassphrase);
   await olga.page.getByRole('link', { name: `Jaarverslag ${reference}` }).click(SLOW);
   await olga.page.getByRole('heading', { level: 1, name: `Jaarverslag ${reference}` }).waitFor(SLOW);
   await olga.page.getByRole('heading', { name: /^Jaarverslag vertrouwenspersoon/ }).waitFor();

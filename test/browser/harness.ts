@@ -122,3 +122,14 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   }
   if (size) await page.setViewportSize(size);
 }
+
+/** Signs in through the real /login page (Dutch), as a person would; waits for the page it leads to. */
+export async function signInThroughLogin(page: Page, username: string, passphrase: string): Promise<void> {
+  await page.goto('/login');
+  const login = page.locator('form').filter({ has: page.getByRole('button', { name: 'Inloggen', exact: true }) });
+  await login.getByLabel('Gebruikersnaam').fill(username);
+  await login.getByLabel('Wachtwoordzin').fill(passphrase);
+  await login.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  // Argon2id at 128 MiB in Chromium takes seconds on a busy machine.
+  await page.waitForURL(/\/(inbox|relays)$/, { timeout: 120_000 });
+}

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import {
-  countPeriod, NOT_RECORDED, previousPeriod, publishReport, quartersOf, TABLES, type PeriodCase
+  countPeriod, isPublishedReport, LOCATION_TABLE, NOT_RECORDED, previousPeriod, publishReport, quartersOf, REMOVED_LOCATION, TABLES, type PeriodCase
 } from '../../src/protocol/annual-report/aggregate.js';
 import {
   ACTIONS, CATEGORIES, CONTACT_CHANNELS, CONTACT_KINDS, emptyRegistration, OUTCOMES, SOURCES, TRACKS, type Registration
@@ -169,4 +169,135 @@ t.test('the CSV holds the published values and nothing else', async (t) => {
   t.notOk(lines.some((line) => line.startsWith('adviser.annual.table.sources;Total')));
   t.ok(lines.includes('adviser.annual.table.quarter;quarter:2026-Q1;10;'), "quarters are not set beside the previous period's");
   t.equal(reportCsv(report, (_, key) => `a "quoted"; ${key}`, words).split('\r\n')[1]?.split(';"')[1]?.startsWith('a ""quoted""'), true, 'fields with quotes or separators are quoted');
+});
+
+t.test('isPublishedReport: the shape an organisation renders, and never a small count', async (t) => {
+  const cases = Array.from({ length: 12 }, () => periodCase('2026-03-01T10:00:00.000Z', { ...emptyRegistration(), kind: 'report' as const }));
+  const published = publishReport(countPeriod(cases, YEAR, NOW), countPeriod([], previousPeriod(YEAR), NOW));
+  t.ok(isPublishedReport(published), 'a published report');
+  t.ok(isPublishedReport(JSON.parse(JSON.stringify(published))), 'also after JSON');
+  const small = structuredClone(published);
+  const row = small.current.tables[0]?.rows[0];
+  if (row) row.shown = { kind: 'count', value: 3 };
+  t.notOk(isPublishedReport(small), 'a count from 1 to t − 1 shown as a number is refused');
+  t.notOk(isPublishedReport({ ...published, threshold: 2 }), 'a threshold below 3 is refused');
+  t.notOk(isPublishedReport({ ...published, current: { ...published.current, tables: [{ id: 'kind' }] } }), 'a table without rows is refused');
+  t.notOk(isPublishedReport(null));
+});
+
+const LOCATIONS = [
+  { id: 'utrecht', name: 'Vestiging Utrecht' },
+  { id: 'inkoop', name: 'Afdeling Inkoop' },
+];
+const at = (location: string | null) => ({ ...emptyRegistration(), location });
+
+t.test('the location table: only for channels with a list; its rows the lists, removed ids and not recorded', async (t) => {
+  const cases = [
+    periodCase('2026-02-01T10:00:00.000Z', at('utrecht')),
+    periodCase('2026-03-01T10:00:00.000Z', at('utrecht')),
+    periodCase('2026-04-01T10:00:00.000Z', at('inkoop')),
+    periodCase('2026-05-01T10:00:00.000Z', at(null)),
+    periodCase('2026-06-01T10:00:00.000Z', null),
+    periodCase('2025-06-01T10:00:00.000Z', at('inkoop')),
+  ];
+  t.notOk(LOCATION_TABLE in countPeriod(cases, YEAR, NOW).tables, 'without lists: no location table');
+  t.notOk(LOCATION_TABLE in countPeriod(cases, YEAR, NOW, { locations: [] }).tables, 'with empty lists: none either');
+  t.notOk(TABLES.some((spec) => spec.id === LOCATION_TABLE), 'it is not one of the tables every report has');
+
+  const counts = countPeriod(cases, YEAR, NOW, { locations: LOCATIONS });
+  t.same(Object.keys(counts.tables), [...TABLES.map((s) => s.id), LOCATION_TABLE], 'the location table comes after the others');
+  t.same(counts.tables[LOCATION_TABLE]?.rows, [
+    { key: 'utrecht', count: 2 },
+    { key: 'inkoop', count: 1 },
+    { key: NOT_RECORDED, count: 2 },
+  ], "the list's ids in its order, then not recorded (no record, or none chosen); the other period's case left out");
+  t.equal(counts.tables[LOCATION_TABLE]?.additive, true, 'additive: one location per case');
+  t.equal(counts.tables[LOCATION_TABLE]?.total, 5);
+  t.same(counts.labels, { [LOCATION_TABLE]: { utrecht: 'Vestiging Utrecht', inkoop: 'Afdeling Inkoop' } }, 'the names of its rows');
+  t.same(rowsOf(countPeriod(cases, previousPeriod(YEAR), NOW, { locations: LOCATIONS }), LOCATION_TABLE), { utrecht: 0, inkoop: 1, [NOT_RECORDED]: 0 }, 'the period before, with the same rows');
+
+  // An id taken off the list: one "removed" row, in both periods alike, whichever period holds the case.
+  const withRemoved = [...cases, periodCase('2025-07-01T10:00:00.000Z', at('oud-kantoor'))];
+  for (const period of [YEAR, previousPeriod(YEAR)]) {
+    t.same(
+      countPeriod(withRemoved, period, NOW, { locations: LOCATIONS }).tables[LOCATION_TABLE]?.rows.map((r) => r.key),
+      ['utrecht', 'inkoop', REMOVED_LOCATION, NOT_RECORDED],
+      `${period.from.slice(0, 4)}: the removed row is there for both periods`,
+    );
+  }
+  t.equal(rowsOf(countPeriod(withRemoved, previousPeriod(YEAR), NOW, { locations: LOCATIONS }), LOCATION_TABLE)[REMOVED_LOCATION], 1, 'counted there');
+
+  // Two channels' lists: an id on both is one row, named as on the first; reserved keys never become rows.
+  const two = countPeriod(cases, YEAR, NOW, {
+    locations: [...LOCATIONS, { id: 'utrecht', name: 'Utrecht (tweede lijst)' }, { id: 'zwolle', name: 'Zwolle' }, { id: NOT_RECORDED, name: 'x' }, { id: REMOVED_LOCATION, name: 'y' }],
+  });
+  t.same(two.tables[LOCATION_TABLE]?.rows.map((r) => r.key), ['utrecht', 'inkoop', 'zwolle', NOT_RECORDED], 'one row per id');
+  t.same(two.labels[LOCATION_TABLE], { utrecht: 'Vestiging Utrecht', inkoop: 'Afdeling Inkoop', zwolle: 'Zwolle' }, 'the first name of an id');
+  t.same(rowsOf(two, LOCATION_TABLE), { utrecht: 2, inkoop: 1, zwolle: 0, [NOT_RECORDED]: 2 });
+
+  // An id that is a name of Object.prototype is a row like any other.
+  const odd = countPeriod([periodCase('2026-02-01T10:00:00.000Z', at('constructor'))], YEAR, NOW, { locations: [{ id: 'tostring', name: 'T' }] });
+  t.same(odd.tables[LOCATION_TABLE]?.rows, [{ key: 'tostring', count: 0 }, { key: REMOVED_LOCATION, count: 1 }, { key: NOT_RECORDED, count: 0 }], 'an unlisted "constructor" counts as removed');
+});
+
+t.test('the published location table: suppressed like the others, sharing their total, with the names of its rows', async (t) => {
+  const cases = [
+    ...Array.from({ length: 6 }, () => periodCase('2026-02-01T10:00:00.000Z', at('utrecht'))),
+    ...Array.from({ length: 2 }, () => periodCase('2026-02-01T10:00:00.000Z', at('inkoop'))),
+    ...Array.from({ length: 5 }, () => periodCase('2026-02-01T10:00:00.000Z', at(null))),
+  ];
+  const options = { locations: LOCATIONS };
+  const report = publishReport(countPeriod(cases, YEAR, NOW, options), countPeriod(cases, previousPeriod(YEAR), NOW, options));
+  const table = report.current.tables.find((x) => x.id === LOCATION_TABLE);
+  t.ok(table, 'published');
+  t.same(table?.labels, { utrecht: 'Vestiging Utrecht', inkoop: 'Afdeling Inkoop' }, 'with its labels');
+  t.same(table?.rows.find((r) => r.key === 'inkoop')?.shown, { kind: 'below', threshold: 5 }, 'two cases: below the threshold');
+  t.ok(table?.suppressed);
+  const totals = new Set(report.current.tables.filter((x) => x.additive).map((x) => JSON.stringify(x.total)));
+  t.equal(totals.size, 1, 'one total for every additive table, the location table too');
+  t.same(JSON.parse([...totals][0] ?? 'null'), report.current.cases);
+  t.notOk(report.current.tables.some((x) => x.id !== LOCATION_TABLE && 'labels' in x), 'only the location table carries labels');
+  t.equal(report.previous.tables.find((x) => x.id === LOCATION_TABLE)?.rows.length, table?.rows.length, 'the period before has the same rows');
+  t.ok(isPublishedReport(report), 'a report with labels has the published shape');
+  t.ok(isPublishedReport(JSON.parse(JSON.stringify(report))), 'also after JSON');
+  for (const labels of [['utrecht'], { utrecht: 1 }, null, 'Utrecht']) {
+    const copy = structuredClone(report) as unknown as { current: { tables: Array<{ id: string; labels?: unknown }> } };
+    const located = copy.current.tables.find((x) => x.id === LOCATION_TABLE);
+    if (located) located.labels = labels;
+    t.notOk(isPublishedReport(copy), `labels ${JSON.stringify(labels)}: not the published shape`);
+  }
+});
+
+t.test('over random cases with locations, the published location table shows true counts, nothing small, and the shared total', async (t) => {
+  const locationArbitrary = fc.record({
+    day: fc.integer({ min: 0, max: 729 }),
+    location: fc.option(fc.constantFrom('utrecht', 'inkoop', 'oud'), { freq: 3 }),
+    registered: fc.boolean(),
+  }).map(({ day, location, registered }) => periodCase(new Date(Date.UTC(2025, 0, 1, 10) + day * 86_400_000).toISOString(), registered ? at(location) : null));
+  fc.assert(
+    fc.property(fc.array(locationArbitrary, { maxLength: 60 }), fc.integer({ min: 3, max: 8 }), (cases, threshold) => {
+      const options = { locations: LOCATIONS };
+      const counts = countPeriod(cases, YEAR, NOW, options);
+      const previous = countPeriod(cases, previousPeriod(YEAR), NOW, options);
+      const published = publishReport(counts, previous, threshold);
+      const rowsIn = (tables: typeof published.current.tables) => tables.find((x) => x.id === LOCATION_TABLE)?.rows.map((r) => r.key).join();
+      if (rowsIn(published.current.tables) !== rowsIn(published.previous.tables)) return false;
+      for (const [period, raw] of [[published.current, counts], [published.previous, previous]] as const) {
+        const table = period.tables.find((x) => x.id === LOCATION_TABLE);
+        const truth = raw.tables[LOCATION_TABLE]?.rows ?? [];
+        if (!table || table.rows.length !== truth.length) return false;
+        if (truth.reduce((sum, row) => sum + row.count, 0) !== raw.cases) return false;
+        if (JSON.stringify(table.total) !== JSON.stringify(period.cases)) return false;
+        for (const [i, row] of table.rows.entries()) {
+          const count = truth[i]?.count;
+          if (row.key !== truth[i]?.key) return false;
+          if (row.shown.kind === 'count' && (row.shown.value !== count || (count > 0 && count < threshold))) return false;
+          if (row.shown.kind === 'below' && !(count !== undefined && count > 0 && count < threshold)) return false;
+        }
+      }
+      return isPublishedReport(published);
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random reports');
 });

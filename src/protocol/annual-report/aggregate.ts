@@ -10,6 +10,11 @@
  * total shown in one table would give back what another hid. Relations between tables other than
  * that shared total (a category count against its track) are inequalities, not sums, and are not
  * used by the suppression.
+ *
+ * The table of departments or locations (`location`) has the rows of the report's channels' own
+ * lists (docs/protocol.md §4: the record's `location` is an id from the channel's list), so it is
+ * counted only when those lists are given, and its published form names its rows (`labels`): the
+ * organisation reading the report has no other way to know them.
  */
 import { acknowledgeBy, feedbackBy } from '../deadlines.js';
 import {
@@ -37,6 +42,10 @@ export interface Period {
 }
 
 export const NOT_RECORDED = 'not-recorded';
+/** The location table's row of ids no longer on their channel's list; no location id may be this (administration refuses it). */
+export const REMOVED_LOCATION = 'removed';
+/** The id of the table of departments or locations. */
+export const LOCATION_TABLE = 'location';
 export const TIMELINESS = ['in-time', 'late', 'not-done', 'not-yet-due'] as const;
 
 interface TableSpec {
@@ -85,6 +94,44 @@ function timeliness(doneAt: string | null, dueBy: Date, closed: boolean, now: Da
   return closed || now > dueBy ? 'not-done' : 'not-yet-due';
 }
 
+/** One entry of a channel's list of departments or locations. */
+export interface ReportLocation {
+  id: string;
+  name: string;
+}
+
+/** What a report counts beyond the registrations and the server's dates. */
+export interface CountOptions {
+  /**
+   * The departments or locations of the report's channels, their lists one after the other. An
+   * id on several lists is one row, named as on the first. None: the report has no location table.
+   */
+  locations?: readonly ReportLocation[];
+}
+
+/**
+ * The location table of a report over `all` its cases (both periods, so that both get the same
+ * rows): the lists' ids, then "removed" when a case names an id no longer listed, then "not
+ * recorded". Null without a list.
+ */
+function locationTable(all: readonly PeriodCase[], locations: readonly ReportLocation[]): { spec: TableSpec; labels: Record<string, string> } | null {
+  const labels: Record<string, string> = {};
+  for (const { id, name } of locations) {
+    if (id !== NOT_RECORDED && id !== REMOVED_LOCATION && !Object.hasOwn(labels, id)) labels[id] = name;
+  }
+  const ids = Object.keys(labels);
+  if (ids.length === 0) return null;
+  const place = (c: PeriodCase): string => {
+    const id = c.registration?.location ?? null;
+    if (id === null) return NOT_RECORDED;
+    return Object.hasOwn(labels, id) ? id : REMOVED_LOCATION;
+  };
+  const removed = all.some((c) => place(c) === REMOVED_LOCATION);
+  const rows = [...ids, ...(removed ? [REMOVED_LOCATION] : []), NOT_RECORDED];
+  return { spec: { id: LOCATION_TABLE, additive: true, rows: () => rows, pick: (c) => [place(c)] }, labels };
+}
+
+/** The tables every report counts; a report over channels with a list of locations adds the location table (CountOptions). */
 export const TABLES: readonly TableSpec[] = [
   { id: 'kind', ...single(CONTACT_KINDS, (r) => r.kind) },
   { id: 'contactBy', ...single(CONTACT_CHANNELS, (r) => r.contactBy) },
@@ -124,10 +171,12 @@ export interface PeriodCounts {
   registered: number;
   minutes: number;
   tables: Record<string, CountTable>;
+  /** The names of a table's rows where the report's own lists give them (the location table), by table id. */
+  labels: Record<string, Record<string, string>>;
 }
 
-/** Counts the cases of one period; cases outside it are ignored. */
-export function countPeriod(all: readonly PeriodCase[], period: Period, now: Date = new Date()): PeriodCounts {
+/** Counts the cases of one period; cases outside it are ignored (but `all` decides whether the location table has its "removed" row). */
+export function countPeriod(all: readonly PeriodCase[], period: Period, now: Date = new Date(), options: CountOptions = {}): PeriodCounts {
   const from = Date.parse(period.from);
   const to = Date.parse(period.to);
   const inPeriod = all.filter((c) => {
@@ -135,7 +184,10 @@ export function countPeriod(all: readonly PeriodCase[], period: Period, now: Dat
     return at >= from && at < to;
   });
   const tables: Record<string, CountTable> = {};
-  for (const spec of TABLES) {
+  const labels: Record<string, Record<string, string>> = {};
+  const location = locationTable(all, options.locations ?? []);
+  if (location) labels[location.spec.id] = location.labels;
+  for (const spec of location ? [...TABLES, location.spec] : TABLES) {
     const counts = new Map(spec.rows(period).map((key) => [key, 0]));
     for (const c of inPeriod) for (const key of spec.pick(c, now)) counts.set(key, (counts.get(key) ?? 0) + 1);
     tables[spec.id] = { rows: [...counts].map(([key, count]) => ({ key, count })), total: inPeriod.length, additive: spec.additive };
@@ -146,6 +198,7 @@ export function countPeriod(all: readonly PeriodCase[], period: Period, now: Dat
     registered: inPeriod.filter((c) => c.registration !== null).length,
     minutes: inPeriod.reduce((sum, c) => sum + (c.registration?.minutes ?? 0), 0),
     tables,
+    labels,
   };
 }
 
@@ -160,6 +213,8 @@ export interface PublishedCountTable {
   rows: PublishedRow[];
   total: Shown;
   suppressed: boolean;
+  /** The rows' names where the report's own lists give them (the location table): key → name. */
+  labels?: Record<string, string>;
 }
 
 export interface PublishedPeriod {
@@ -177,9 +232,9 @@ export interface PublishedReport {
 }
 
 function publishPeriod(counts: PeriodCounts, threshold: number): PublishedPeriod {
-  const tables = TABLES.map((spec) => {
-    const table = counts.tables[spec.id] as CountTable;
-    return { id: spec.id, additive: spec.additive, ...suppress(table, threshold) };
+  const tables: PublishedCountTable[] = Object.entries(counts.tables).map(([id, table]) => {
+    const labels = counts.labels[id];
+    return { id, additive: table.additive, ...suppress(table, threshold), ...(labels ? { labels } : {}) };
   });
   // One total for all tables: if any table had to hide it, none may show it.
   const hidden = tables.some((t) => t.total.kind === 'hidden');
@@ -213,17 +268,30 @@ const isShown = (value: unknown): value is Shown => {
   return shown.kind === 'hidden';
 };
 
-const isPublishedPeriod = (value: unknown): value is PublishedPeriod => {
+const isLabels = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((name) => typeof name === 'string');
+
+/** A shown count is 0 or at least the threshold: a reader refuses tables that would show a small number. */
+const isPublishedPeriod = (value: unknown, threshold: number): value is PublishedPeriod => {
   const period = value as PublishedPeriod | null;
+  const suppressed = (shown: Shown) => shown.kind !== 'count' || shown.value === 0 || shown.value >= threshold;
   return (
     typeof period === 'object' && period !== null && typeof period.period?.from === 'string' && typeof period.period?.to === 'string' && isShown(period.cases) &&
     (period.hours === null || Number.isSafeInteger(period.hours)) && Array.isArray(period.tables) &&
-    period.tables.every((t) => typeof t?.id === 'string' && typeof t.additive === 'boolean' && isShown(t.total) && Array.isArray(t.rows) && t.rows.every((r) => typeof r?.key === 'string' && isShown(r.shown)))
+    period.tables.every(
+      (t) =>
+        typeof t?.id === 'string' && typeof t.additive === 'boolean' && isShown(t.total) && suppressed(t.total) && (t.labels === undefined || isLabels(t.labels)) &&
+        Array.isArray(t.rows) && t.rows.every((r) => typeof r?.key === 'string' && isShown(r.shown) && suppressed(r.shown)),
+    ) &&
+    suppressed(period.cases)
   );
 };
 
 /** Whether a decrypted value has the shape of a published report (what an organisation's client renders). */
 export function isPublishedReport(value: unknown): value is PublishedReport {
   const report = value as PublishedReport | null;
-  return typeof report === 'object' && report !== null && Number.isSafeInteger(report.threshold) && isPublishedPeriod(report.current) && isPublishedPeriod(report.previous);
+  return (
+    typeof report === 'object' && report !== null && Number.isSafeInteger(report.threshold) && report.threshold >= 3 &&
+    isPublishedPeriod(report.current, report.threshold) && isPublishedPeriod(report.previous, report.threshold)
+  );
 }

@@ -59,7 +59,16 @@ export const StaffAccount = Strict({
   keyBundle: StoredBundle,
   boxPublicKey: Base64url,
   signPublicKey: Base64url,
-  channels: Type.Array(Strict({ slug: Type.String(), name: Type.String(), organisation: Type.String() })),
+  channels: Type.Array(
+    Strict({
+      slug: Type.String(),
+      name: Type.String(),
+      organisation: Type.String(),
+      locations: Type.Array(Strict({ id: Type.String(), name: Type.String() }), {
+        description: "Extension: the channel's departments or locations, the ids a registration record's `location` takes (§4); empty when it keeps none.",
+      }),
+    }),
+  ),
   organisation: OrNull(Strict({ slug: Type.String(), name: Type.String() })),
   totpEnabled: Type.Boolean(),
   totpRequired: Type.Boolean({ description: 'The operator requires TOTP for this account: case routes answer 403 until it is on.' }),

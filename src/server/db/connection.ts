@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -26,6 +26,11 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Applies the committed migrations; safe to run at every start and on several instances. */
   migrate(): Promise<void>;
+  /**
+   * The embedded database only: a consistent copy of the whole database as a gzipped tar
+   * (PGlite's dump, taken between queries, so while the service runs). PostgreSQL has pg_dump.
+   */
+  dump?: () => Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -122,6 +127,25 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   throw new Error(`could not lock the embedded database in ${dataDir}`);
 }
 
+/**
+ * Makes an embedded database in `dataDir` from a dump (DatabaseHandle.dump): the folder must be
+ * empty or absent, so that a restore can never overwrite a database. The restored folder is
+ * then opened as usual.
+ */
+export async function restoreEmbedded(dataDir: string, dump: Uint8Array): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const present = (await readdir(dataDir)).filter((name) => name !== 'confidant.lock');
+  if (present.length > 0) throw new Error(`${dataDir} is not empty: restore into a new, empty folder`);
+  const unlock = await lockDataDir(dataDir);
+  try {
+    const client = durablePglite(dataDir, new Blob([new Uint8Array(dump)])).client;
+    await client.waitReady;
+    await client.close();
+  } finally {
+    await unlock();
+  }
+}
+
 async function openPglite(dataDir: string | undefined, durable: boolean): Promise<DatabaseHandle> {
   let unlock = async () => {};
   if (dataDir) {
@@ -142,6 +166,7 @@ async function openPglite(dataDir: string | undefined, durable: boolean): Promis
     migrate: async () => {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
     },
+    dump: async () => new Uint8Array(await (await client.dumpDataDir('gzip')).arrayBuffer()),
     close: once(async () => {
       await client.close();
       await unlock();

@@ -58,7 +58,8 @@ export class DurableNodeFS extends NodeFS {
   }
 }
 
-export function durablePglite(dataDir: string): { client: PGlite; fs: DurableNodeFS } {
+/** `loadDataDir`: a dump to start from (a restore into an empty folder). */
+export function durablePglite(dataDir: string, loadDataDir?: Blob): { client: PGlite; fs: DurableNodeFS } {
   const fs = new DurableNodeFS(dataDir);
-  return { client: new PGlite({ fs, startParams: DURABLE_START_PARAMS }), fs };
+  return { client: new PGlite({ fs, startParams: DURABLE_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) }), fs };
 }

@@ -13,6 +13,7 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -51,8 +52,20 @@ export const channels = pgTable('channels', {
   /** When false, an approved relay is not needed: the reporter is told so before submitting. */
   consentRequired: boolean('consent_required').notNull().default(true),
   powDifficulty: integer('pow_difficulty').notNull(),
+  /**
+   * The organisation's departments or locations an adviser may record a case under
+   * (docs/protocol.md §4, the registration record's `location`), set by the operator: ids are
+   * slugs, names what advisers see. Served to the channel's advisers only, never to reporters.
+   */
+  locations: jsonb('locations').$type<ChannelLocation[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: at('created_at').notNull().defaultNow(),
 });
+
+/** One entry of a channel's list of departments or locations. */
+export interface ChannelLocation {
+  id: string;
+  name: string;
+}
 
 /** Advisers and organisation recipients. Holds only public keys and client-sealed bundles. */
 export const staffAccounts = pgTable('staff_accounts', {

@@ -58,7 +58,8 @@ export interface AccountView {
   keyBundle: Sealed;
   boxPublicKey: Uint8Array;
   signPublicKey: Uint8Array;
-  channels: Array<{ slug: string; name: string; organisation: string }>;
+  /** With each channel's list of departments or locations, for the registration form (an adviser's channels only). */
+  channels: Array<{ slug: string; name: string; organisation: string; locations: Array<{ id: string; name: string }> }>;
   organisation: { slug: string; name: string } | null;
   totpEnabled: boolean;
   totpRequired: boolean;

@@ -1,15 +1,29 @@
 /**
- * The operator's work: organisations, channels and one-time invites. Used by the
- * `confidant` command and by the first start; no HTTP route exposes it yet.
+ * The operator's work: organisations, channels with their lists of departments or locations, and
+ * one-time invites. Used by the `confidant` command and by the first start; no HTTP route exposes
+ * it yet. Like the rest of the operator's work it is not audited: the audit chain records what
+ * staff accounts do through the service.
  */
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { NOT_RECORDED, REMOVED_LOCATION } from '../../protocol/annual-report/aggregate.js';
+import { LOCATION_ID } from '../../protocol/registration.js';
 import type { Database } from '../db/connection.js';
-import { channels, invites, organisations } from '../db/schema.js';
+import { channels, invites, organisations, type ChannelLocation } from '../db/schema.js';
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 
 export const INVITE_DAYS = 7;
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export type { ChannelLocation };
+/** The most departments or locations a channel lists. */
+export const LOCATIONS_MAX = 50;
+/** The longest location name, in characters. */
+export const LOCATION_NAME_MAX = 80;
+/** Row keys of the annual report's location table: never a location's id. */
+const RESERVED_LOCATION_IDS: readonly string[] = [NOT_RECORDED, REMOVED_LOCATION];
+/** As the contract's PlainText: no control characters, no lone surrogates. */
+const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u;
 
 export interface Organisation {
   id: string;
@@ -25,6 +39,8 @@ export interface Channel {
   organisationSlug: string;
   consentRequired: boolean;
   powDifficulty: number;
+  /** The organisation's departments or locations advisers record a case under; empty when it keeps none. */
+  locations: ChannelLocation[];
   createdAt: Date;
 }
 
@@ -56,6 +72,38 @@ function checkName(name: string, what: string): string {
     throw invalid('invalid_name', `The ${what} name must be 1 to 200 characters.`);
   }
   return trimmed;
+}
+
+/**
+ * A channel's list of departments or locations, checked: 0 to 50 entries; ids lower-case slugs of
+ * the registration record (`LOCATION_ID`), each once, none a row key of the annual report; names
+ * trimmed, 1 to 80 characters without control characters, each once. Keeps the order given.
+ */
+export function checkLocations(entries: readonly ChannelLocation[]): ChannelLocation[] {
+  if (entries.length > LOCATIONS_MAX) {
+    throw invalid('invalid_locations', `A channel lists at most ${LOCATIONS_MAX} locations, got ${entries.length}.`);
+  }
+  const ids = new Set<string>();
+  const names = new Set<string>();
+  return entries.map(({ id, name }) => {
+    if (!LOCATION_ID.test(id)) {
+      throw invalid(
+        'invalid_location_id',
+        `A location id must be 1 to 40 lower-case letters, digits or hyphens, starting with a letter or digit, got "${id}".`,
+      );
+    }
+    if (RESERVED_LOCATION_IDS.includes(id)) throw invalid('invalid_location_id', `The location id "${id}" is reserved; choose another.`);
+    if (ids.has(id)) throw invalid('invalid_locations', `The location id "${id}" is listed twice.`);
+    const trimmed = name.trim();
+    const length = [...trimmed].length;
+    if (length === 0 || length > LOCATION_NAME_MAX || NOT_PLAIN.test(trimmed)) {
+      throw invalid('invalid_location_name', `The name of location "${id}" must be 1 to ${LOCATION_NAME_MAX} characters without control characters.`);
+    }
+    if (names.has(trimmed)) throw invalid('invalid_locations', `The location name "${trimmed}" is listed twice.`);
+    ids.add(id);
+    names.add(trimmed);
+    return { id, name: trimmed };
+  });
 }
 
 export function createAdministration(db: Database, defaults: { powDifficulty: number }) {
@@ -115,6 +163,23 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       const row = rows[0];
       if (!row) throw conflict('channel_exists', `A channel "${input.slug}" exists already.`);
       return { ...row, organisationSlug: organisation.slug };
+    },
+
+    /**
+     * Replaces a channel's list of departments or locations (an empty list: it keeps none). The
+     * channel's advisers get it at their next sign-in. A registration keeps the id it recorded:
+     * an id taken off the list shows as removed, so a renamed location keeps its id.
+     */
+    async setChannelLocations(slug: string, entries: readonly ChannelLocation[]): Promise<ChannelLocation[]> {
+      const locations = checkLocations(entries);
+      const rows = await db.update(channels).set({ locations }).where(eq(channels.slug, slug)).returning({ locations: channels.locations });
+      if (!rows[0]) throw notFound('unknown_channel', `There is no channel "${slug}".`);
+      return rows[0].locations;
+    },
+
+    /** A channel's list of departments or locations, in the operator's order. */
+    async channelLocations(slug: string): Promise<ChannelLocation[]> {
+      return (await channelRow(slug)).locations;
     },
 
     async listOrganisations(): Promise<Organisation[]> {

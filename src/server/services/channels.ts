@@ -27,7 +27,16 @@ export function createChannels(db: Database) {
     async bySlug(slug: string): Promise<PublicChannel> {
       const rows = await db
         .select({
-          channel: channels,
+          // Column by column: the channel's list of locations is the organisation's structure,
+          // for its advisers (the staff account), never for the reporter's side.
+          channel: {
+            id: channels.id,
+            slug: channels.slug,
+            name: channels.name,
+            organisationId: channels.organisationId,
+            consentRequired: channels.consentRequired,
+            powDifficulty: channels.powDifficulty,
+          },
           keyId: staffAccounts.id,
           name: staffAccounts.displayName,
           boxPublicKey: staffAccounts.boxPublicKey,

@@ -51,7 +51,7 @@ export function createStaffSessions(db: Database, checks: AccountChecks, secrets
     const account = await checks.accountById(accountId);
     if (!account) throw notSignedIn();
     const served = await db
-      .select({ slug: channels.slug, name: channels.name, organisation: organisations.slug })
+      .select({ slug: channels.slug, name: channels.name, organisation: organisations.slug, locations: channels.locations })
       .from(adviserChannels)
       .innerJoin(channels, eq(adviserChannels.channelId, channels.id))
       .innerJoin(organisations, eq(channels.organisationId, organisations.id))

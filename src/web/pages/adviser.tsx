@@ -7,3 +7,4 @@ export { LoginPage } from './adviser/login.js';
 export { InboxPage } from './adviser/inbox.js';
 export { CasePage } from './adviser/case.js';
 export { AnnualReportPage } from './adviser/annual-report.js';
+export { NewContactPage } from './adviser/new-contact.js';

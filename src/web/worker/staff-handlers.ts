@@ -102,8 +102,19 @@ export function staffHandlers(client: ConfidantClient) {
     },
 
     /**
+     * A phone call or meeting recorded as a case. The code leaves the worker only when the
+     * reporter is to get one; for an advice-only contact it is dropped here.
+     */
+    async recordContact(progress: Progress, input: { channel: string; lang: string; minutes: string; registration: Registration; mailbox: boolean }) {
+      progress('deriving');
+      const made = await signedIn().recordContact(input);
+      return { caseId: made.caseId, code: input.mailbox ? made.code : null };
+    },
+
+    /**
      * The annual report: fetches the period and the one before it, decrypts every registration
-     * here in the worker, counts, and returns only the suppressed tables.
+     * here in the worker, counts, and returns only the suppressed tables. The location table's
+     * rows are the chosen channels' lists as the signed-in account has them.
      */
     async annualReport(progress: Progress, request: { from: string; to: string; channels: string[]; threshold: number }) {
       const period = { from: request.from, to: request.to };
@@ -118,7 +129,10 @@ export function staffHandlers(client: ConfidantClient) {
       }
       progress('counting');
       const now = new Date();
-      return { report: publishReport(countPeriod(cases, period, now), countPeriod(cases, previous, now), request.threshold), unread };
+      const served = signedIn().account.channels;
+      // `?? []`: a session resumed from before the lists existed has none.
+      const options = { locations: request.channels.flatMap((slug) => served.find((c) => c.slug === slug)?.locations ?? []) };
+      return { report: publishReport(countPeriod(cases, period, now, options), countPeriod(cases, previous, now, options), request.threshold), unread };
     },
 
     /** The channel's advisers with the fingerprints colleagues compare before a grant. */

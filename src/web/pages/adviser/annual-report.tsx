@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AnnualReportText, StaffAccount } from '../../../protocol/index.js';
-import { NOT_RECORDED, type PublishedCountTable, type PublishedPeriod, type PublishedReport } from '../../../protocol/annual-report/aggregate.js';
+import { LOCATION_TABLE, NOT_RECORDED, REMOVED_LOCATION, type PublishedCountTable, type PublishedPeriod, type PublishedReport } from '../../../protocol/annual-report/aggregate.js';
 import { DEFAULT_THRESHOLD, formatShown, type Shown } from '../../../protocol/annual-report/suppression.js';
 import { relayReference } from '../../../protocol/case-reference.js';
 import { Busy, Link, Page, formatDate, formatTime } from '../../components/ui.js';
@@ -37,8 +37,16 @@ const ROW_LABELS: Record<string, string> = {
   feedback: 'adviser.annual.timeliness.',
 };
 
-export function rowLabel(t: Translate, table: string, key: string): string {
+/**
+ * A row's name. `labels` are the names the report itself carries (the location table's rows come
+ * from the channels' own lists, not from the catalogue).
+ */
+export function rowLabel(t: Translate, table: string, key: string, labels?: Record<string, string>): string {
   if (key === NOT_RECORDED) return t('adviser.registration.notRecorded');
+  if (table === LOCATION_TABLE) {
+    if (key === REMOVED_LOCATION) return t('adviser.annual.location.removed');
+    return labels && Object.hasOwn(labels, key) ? (labels[key] as string) : key;
+  }
   if (table === 'quarter') {
     const [year, quarter] = key.split('-');
     return t('adviser.annual.quarter', { year: year ?? '', quarter: (quarter ?? '').slice(1) });
@@ -83,7 +91,7 @@ function ReportChart(props: { table: PublishedCountTable; previous: PublishedCou
       if (!live || !canvas.current) return;
       const series = [{ label: t('adviser.annual.thisPeriod'), values: table.rows.map((r) => valueOf(r.shown)) }];
       if (previous && table.id !== 'quarter') series.push({ label: t('adviser.annual.previousPeriod'), values: previous.rows.map((r) => valueOf(r.shown)) });
-      remove = drawBars(canvas.current, table.rows.map((r) => rowLabel(t, table.id, r.key)), series, { print: false });
+      remove = drawBars(canvas.current, table.rows.map((r) => rowLabel(t, table.id, r.key, table.labels)), series, { print: false });
     });
     return () => {
       live = false;
@@ -119,7 +127,7 @@ function ReportTable(props: { table: PublishedCountTable; previous: PublishedCou
         <tbody>
           {table.rows.map((row, i) => (
             <tr key={row.key}>
-              <th scope="row">{rowLabel(t, table.id, row.key)}</th>
+              <th scope="row">{rowLabel(t, table.id, row.key, table.labels)}</th>
               <td class="number">{formatShown(row.shown)}</td>
               {comparable ? <td class="number">{previous.rows[i] ? formatShown(previous.rows[i].shown) : ''}</td> : null}
             </tr>
@@ -142,7 +150,7 @@ function ReportTable(props: { table: PublishedCountTable; previous: PublishedCou
 /** The groups of tables, in the order of the handbook's annual report. */
 const SECTIONS: ReadonlyArray<{ id: string; tables: readonly string[] }> = [
   { id: 'contacts', tables: ['kind', 'contactBy', 'quarter'] },
-  { id: 'subjects', tables: ['track', 'categories', 'sources', 'outsideScope'] },
+  { id: 'subjects', tables: ['track', 'categories', 'sources', LOCATION_TABLE, 'outsideScope'] },
   { id: 'work', tables: ['actions', 'referredTo', 'support', 'supportOutcome', 'aftercare', 'outcome'] },
   { id: 'deadlines', tables: ['acknowledgement', 'feedback'] },
 ];
@@ -192,7 +200,7 @@ export function reportText(text: AnnualReportText, t: Translate, lang: string): 
   const lines = [t('adviser.annual.reportTitle', { period: periodText(report.current.period, lang) }), t('adviser.annual.channels', { channels: text.channels.join(', ') }), headline(report, t, lang), ''];
   for (const table of report.current.tables) {
     lines.push(`${t(`adviser.annual.table.${table.id}`)}:`);
-    for (const row of table.rows) lines.push(`  ${rowLabel(t, table.id, row.key)}: ${formatShown(row.shown)}`);
+    for (const row of table.rows) lines.push(`  ${rowLabel(t, table.id, row.key, table.labels)}: ${formatShown(row.shown)}`);
     if (table.additive) lines.push(`  ${t('adviser.annual.total')}: ${formatShown(table.total)}`);
   }
   for (const part of NARRATIVE) if (narrative[part].trim()) lines.push('', `${t(`adviser.annual.narrative.${part}`)}:`, narrative[part].trim());
@@ -322,7 +330,8 @@ function SendToOrganisation(props: { text: AnnualReportText; organisations: stri
 function useCsvUrl(result: AnnualReportResult, t: Translate): string | null {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
-    const made = URL.createObjectURL(new Blob([reportCsv(result.report, (table, key) => rowLabel(t, table, key), t)], { type: 'text/csv;charset=utf-8' }));
+    const labels = (table: string) => result.report.current.tables.find((x) => x.id === table)?.labels;
+    const made = URL.createObjectURL(new Blob([reportCsv(result.report, (table, key) => rowLabel(t, table, key, labels(table)), t)], { type: 'text/csv;charset=utf-8' }));
     setUrl(made);
     return () => URL.revokeObjectURL(made);
   }, [result, t]);

@@ -4,7 +4,7 @@
  * is the protocol's one rule (src/protocol/deadlines.ts), which the server and the reporter's
  * mailbox use too; feedback is the message the adviser marked as such, nothing else.
  */
-import { deadlines } from '../../../protocol/deadlines.js';
+import { deadlines, followUpPassed } from '../../../protocol/deadlines.js';
 import type { OpenedCase } from '../../../protocol/index.js';
 
 export interface DeadlineLine {
@@ -46,7 +46,7 @@ export function caseDeadlines(c: CaseTimes, now = Date.now()): DeadlineLine[] {
   if (closed) lines.push({ key: 'adviser.deadline.closed', date: c.receivedAt, late: false });
   // The registration's next follow-up (an aftercare call, a hearing): shown for a closed case too, until it is done.
   if (c.followUpOn) {
-    const passed = new Date(dayTime(c.followUpOn)).getTime() < now - 12 * 3600 * 1000;
+    const passed = followUpPassed(c.followUpOn, new Date(now));
     lines.push({ key: passed ? 'adviser.deadline.followUpPassed' : 'adviser.deadline.followUp', date: dayTime(c.followUpOn), relative: dayTime(c.followUpOn), late: passed });
   }
   return lines;

@@ -183,6 +183,8 @@ function Inbox(props: { account: StaffAccount }) {
       {reference ? <p class="meta">{t('adviser.inbox.searchingFor', { ref: reference })}</p> : null}
       <p class="hint">{t('adviser.inbox.deadlinesHint')}</p>
       <p>
+        <Link href="/contacts/new">{t('adviser.inbox.newContact')}</Link>
+        {' · '}
         <Link href="/annual-report">{t('adviser.inbox.annualReport')}</Link>
       </p>
 

@@ -12,6 +12,7 @@ import {
 import { formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
+import { useAccount } from '../../session.js';
 import { AdviserError, LiveStatus, staffCall } from './shared.js';
 
 type Translate = ReturnType<typeof useT>;
@@ -59,6 +60,38 @@ function Choices<T extends string>(props: {
         </label>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * The department or location, from the channel's own list (the operator's, in the signed-in
+ * account). A stored id no longer on the list stays, marked as removed, so that saving does not
+ * change it unasked. Shown when there is a list, or a stored id to keep or clear.
+ */
+function LocationChoice(props: { channel: string; stored: string | null; value: string | null; onChange: (id: string | null) => void; t: Translate }) {
+  const { stored, value, t } = props;
+  const account = useAccount();
+  // `?? []`: an account resumed from before the lists existed has none.
+  const listed = account?.channels.find((c) => c.slug === props.channel)?.locations ?? [];
+  const removed = stored !== null && !listed.some((l) => l.id === stored) ? stored : null;
+  if (listed.length === 0 && removed === null) return null;
+  return (
+    <div class="registration-location">
+      <label for="registration-location">{t('adviser.registration.location')}</label>
+      <select id="registration-location" value={value ?? ''} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value || null)}>
+        <option value="">{t('adviser.registration.notRecorded')}</option>
+        {listed.map((l) => (
+          <option value={l.id} key={l.id}>
+            {l.name}
+          </option>
+        ))}
+        {removed === null ? null : (
+          <option value={removed} key={`removed-${removed}`}>
+            {t('adviser.registration.locationRemoved', { id: removed })}
+          </option>
+        )}
+      </select>
+    </div>
   );
 }
 
@@ -201,6 +234,8 @@ export function RegistrationForm(props: { opened: OpenedCase; onSaved: (followUp
           )}
           <Choices name="sources" legend={t('adviser.registration.sources')} values={SOURCES} label={(v) => `adviser.registration.source.${v}`}
             selected={record.sources} multiple onChange={(v) => change({ sources: v })} t={t} />
+          <LocationChoice channel={props.opened.channel} stored={props.opened.registration?.location ?? null} value={record.location}
+            onChange={(location) => change({ location })} t={t} />
           <Choices name="actions" legend={t('adviser.registration.actions')} values={ACTIONS} label={(v) => `adviser.registration.action.${v}`}
             selected={record.actions} multiple onChange={setActions} t={t} />
           {record.actions.includes('referred') ? (

@@ -15,6 +15,8 @@ import { caseReference } from '../../../protocol/case-reference.js';
 import { deadlines } from '../../../protocol/deadlines.js';
 import { ReporterError, StepPage, isSessionEnded } from './common.js';
 import { IDENTITY_FIELDS, QUESTIONS } from './fields.js';
+import { MINUTES_ANSWER } from '../../../protocol/registration.js';
+import { reporter as reporterStrings } from '../../i18n/reporter.js';
 
 type Notice = 'signedOut' | 'rotated' | 'sessionEnded' | null;
 type Step = 'login' | 'open' | 'rotating' | 'newCode';
@@ -268,6 +270,7 @@ function MailboxView(props: {
         {t('reporter.mailbox.reference', { ref: caseReference(view.caseId) })}
       </p>
       <Status view={view} />
+      <MinutesReview view={view} onView={props.onView} onFailure={props.onFailure} />
 
       {view.relays.length > 0 ? (
         <section aria-labelledby="relays-title">
@@ -572,6 +575,59 @@ function Relay(props: { relay: OpenedRelay; onView(view: OpenedMailbox): void; o
   );
 }
 
+/** The approval the reporter sends, in either language: how the page knows the minutes were approved. */
+const MINUTES_APPROVALS = [reporterStrings.nl['reporter.minutes.approvedMessage'], reporterStrings.en['reporter.minutes.approvedMessage']];
+
+/**
+ * Minutes of a phone call or meeting that the adviser recorded (StaffSession.recordContact): the
+ * reporter reads them here and approves them, or writes what must change. The approval is an
+ * ordinary message, so the adviser sees it in the conversation.
+ */
+function MinutesReview(props: { view: OpenedMailbox; onView(view: OpenedMailbox): void; onFailure(error: unknown): boolean }) {
+  const t = useT();
+  const minutes = props.view.report.answers[MINUTES_ANSWER];
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (typeof minutes !== 'string') return null;
+  const approved = props.view.messages.some((m) => m.author === 'reporter' && m.ok && MINUTES_APPROVALS.includes(m.message.body));
+
+  const approve = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      props.onView(await call<OpenedMailbox>('mailboxPost', [t('reporter.minutes.approvedMessage')]));
+    } catch (failure) {
+      if (!props.onFailure(failure)) setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel minutes" aria-labelledby="minutes-title">
+      <h2 id="minutes-title">{t('reporter.minutes.title')}</h2>
+      <p>{t('reporter.minutes.intro')}</p>
+      <p class="pre" data-testid="minutes">
+        {minutes}
+      </p>
+      {approved ? (
+        <p class="ok">{t('reporter.minutes.approved')}</p>
+      ) : (
+        <div class="actions">
+          <button type="button" disabled={busy} onClick={() => void approve()}>
+            {t('reporter.minutes.approve')}
+          </button>
+          <a class="button secondary" href="#reply-body">
+            {t('reporter.minutes.correct')}
+          </a>
+        </div>
+      )}
+      <ReporterError error={error} />
+      <p class="hint">{t('reporter.minutes.changeCode')}</p>
+    </section>
+  );
+}
+
 /** What the reporter sent, as the adviser reads it. */
 function OwnReport(props: { view: OpenedMailbox }) {
   const t = useT();
@@ -590,7 +646,7 @@ function OwnReport(props: { view: OpenedMailbox }) {
       <dl class="answers">
         {ordered.map(([key, value]) => (
           <div key={key}>
-            <dt>{known.has(key) ? t(`reporter.field.${key}`) : key}</dt>
+            <dt>{known.has(key) ? t(`reporter.field.${key}`) : key === MINUTES_ANSWER ? t('reporter.minutes.title') : key}</dt>
             <dd class="pre">{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
           </div>
         ))}

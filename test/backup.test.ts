@@ -1,0 +1,122 @@
+/**
+ * `confidant backup` and `confidant restore` as an operator runs them: a backup of the embedded
+ * database taken through the running service's socket while reports keep arriving, restored into
+ * an empty folder, and a service started on the restored folder that serves the same case to its
+ * adviser. On PostgreSQL the command says to use pg_dump / pg_restore.
+ */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfidantClient, setUpAccount, signIn, submitNewReport } from '../src/protocol/index.js';
+import { run } from '../src/cli/main.js';
+import { openTestDatabase, testDatabaseUrl } from './helper.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+t.setTimeout(300_000);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startService(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', POW_DIFFICULTY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Open http') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  if (!output.includes('Open http')) throw new Error(`the service did not start:\n${output}`);
+  return {
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function confidant(env: Record<string, string>, ...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
+
+t.test('on PostgreSQL, backup and restore point to pg_dump and pg_restore', { skip: testDatabaseUrl ? false : 'PostgreSQL only (TEST_DATABASE_URL)' }, async (t) => {
+  const database = await openTestDatabase(t);
+  const lines: string[] = [];
+  const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), env: { DATABASE_URL: database.url ?? '', ADMIN_SOCKET: 'off' }, database };
+  t.equal(await run(['backup', 'copy.dump'], io), 2, 'backup: a usage error');
+  t.match(lines.join('\n'), /pg_dump --format=custom --file .*copy\.dump/);
+  t.equal(await run(['restore', 'copy.dump'], io), 2, 'restore: a usage error');
+  t.match(lines.join('\n'), /pg_restore --dbname/);
+});
+
+t.test('a backup taken while reports arrive restores to a working instance', { skip: testDatabaseUrl ? 'the embedded database only' : false }, async (t) => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'confidant-backup-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const dataDir = path.join(folder, 'data');
+  const port = await freePort();
+  const service = await startService({ DATA_DIR: dataDir, PORT: String(port) });
+  t.teardown(() => service.stop());
+  const where = { DATA_DIR: dataDir };
+
+  await confidant(where, 'org', 'create', 'acme', '--name', 'Acme B.V.');
+  await confidant(where, 'channel', 'create', 'acme-meldpunt', '--name', 'Meldpunt Acme', '--org', 'acme');
+  const invite = await confidant(where, 'invite', 'adviser', '--channel', 'acme-meldpunt');
+  const token = /#([A-Za-z0-9_-]{43})/.exec(invite.out)?.[1] ?? '';
+  const client = new ConfidantClient({ baseUrl: `http://127.0.0.1:${port}` });
+  const passphrase = 'anna bewaart een kopie van alles';
+  await setUpAccount(client, { token, username: 'anna', displayName: 'Anna de Vries', passphrase });
+  const report = { v: 1 as const, lang: 'nl', answers: { what: 'Facturen worden gesplitst bij inkoop.' }, anonymity: 'anonymous' as const };
+  const first = await submitNewReport(client, { slug: 'acme-meldpunt', report });
+
+  // Under load: reports keep arriving while the backup is taken; each one committed before the backup started must be in it.
+  const arriving = Array.from({ length: 12 }, () => submitNewReport(client, { slug: 'acme-meldpunt', report }));
+  const backupFile = path.join(folder, 'confidant.backup');
+  // A relative path, as an operator types it: resolved against the command's folder, not the service's.
+  const backup = await confidant(where, 'backup', path.relative(root, backupFile));
+  const arrived = await Promise.all(arriving);
+  t.equal(backup.code, 0, `backup while the service runs: ${backup.err}`);
+  t.match(backup.out, `Backup written to ${backupFile}`);
+  t.equal(statSync(backupFile).mode & 0o777, 0o600, 'the backup is readable by its owner only');
+  const again = await confidant(where, 'backup', backupFile);
+  t.equal(again.code, 2, 'an existing file is never overwritten');
+  t.match(again.err, /exists already/);
+  t.equal(await service.stop(), 0);
+
+  // Restore into a new, empty folder; never over a database.
+  const restoredDir = path.join(folder, 'restored');
+  const refused = await confidant({ DATA_DIR: dataDir }, 'restore', backupFile);
+  t.not(refused.code, 0, 'a restore over an existing database is refused');
+  t.match(refused.err, /not empty/);
+  const restore = await confidant({ DATA_DIR: restoredDir }, 'restore', backupFile);
+  t.equal(restore.code, 0, `restore into an empty folder: ${restore.err}`);
+  t.ok(existsSync(restoredDir), 'the folder is made');
+
+  // A service on the restored folder: the adviser signs in and opens the first case.
+  const restoredPort = await freePort();
+  const restored = await startService({ DATA_DIR: restoredDir, PORT: String(restoredPort) });
+  t.teardown(() => restored.stop());
+  const restoredClient = new ConfidantClient({ baseUrl: `http://127.0.0.1:${restoredPort}` });
+  const anna = await signIn(restoredClient, { username: 'anna', passphrase });
+  const opened = await anna.openCase(first.caseId);
+  t.same(opened.report, report, 'the case reads back from the restored database');
+  const listed = new Set((await anna.listCases({ limit: 50 })).cases.map((c) => c.caseId));
+  t.ok(listed.has(first.caseId), 'the first case is listed');
+  t.ok(listed.size >= 1 && listed.size <= 1 + arrived.length, `a consistent copy: ${listed.size - 1} of the ${arrived.length} reports that arrived during the backup`);
+  const reporter = await restoredClient.getChannel('acme-meldpunt');
+  t.equal(reporter.slug, 'acme-meldpunt', 'the channel serves reporters again');
+  t.equal(await restored.stop(), 0);
+});
