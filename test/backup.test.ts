@@ -5,53 +5,17 @@
  * adviser. On PostgreSQL the command says to use pg_dump / pg_restore.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfidantClient, setUpAccount, signIn, submitNewReport } from '../src/protocol/index.js';
 import { run } from '../src/cli/main.js';
 import { openTestDatabase, testDatabaseUrl } from './helper.js';
+import { confidant, freePort, startService } from './helpers/processes.js';
 
+/** The folder the command runs in (the package root): a relative path is taken from there. */
 const root = path.resolve(import.meta.dirname, '..');
 t.setTimeout(300_000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', POW_DIFFICULTY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Open http') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  if (!output.includes('Open http')) throw new Error(`the service did not start:\n${output}`);
-  return {
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-function confidant(env: Record<string, string>, ...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
 
 t.test('on PostgreSQL, backup and restore point to pg_dump and pg_restore', { skip: testDatabaseUrl ? false : 'PostgreSQL only (TEST_DATABASE_URL)' }, async (t) => {
   const database = await openTestDatabase(t);
@@ -68,7 +32,7 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   t.teardown(() => rmSync(folder, { recursive: true, force: true }));
   const dataDir = path.join(folder, 'data');
   const port = await freePort();
-  const service = await startService({ DATA_DIR: dataDir, PORT: String(port) });
+  const service = await startService({ DATA_DIR: dataDir, PORT: String(port), POW_DIFFICULTY: '0' });
   t.teardown(() => service.stop());
   const where = { DATA_DIR: dataDir };
 
@@ -107,7 +71,7 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
 
   // A service on the restored folder: the adviser signs in and opens the first case.
   const restoredPort = await freePort();
-  const restored = await startService({ DATA_DIR: restoredDir, PORT: String(restoredPort) });
+  const restored = await startService({ DATA_DIR: restoredDir, PORT: String(restoredPort), POW_DIFFICULTY: '0' });
   t.teardown(() => restored.stop());
   const restoredClient = new ConfidantClient({ baseUrl: `http://127.0.0.1:${restoredPort}` });
   const anna = await signIn(restoredClient, { username: 'anna', passphrase });

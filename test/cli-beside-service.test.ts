@@ -6,59 +6,13 @@
  * stopped, or a stale socket file left behind, the command opens the database itself.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openTestDatabase, testDatabaseUrl } from './helper.js';
+import { confidant, freePort, startService } from './helpers/processes.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 t.setTimeout(240_000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    async ready() {
-      const deadline = Date.now() + 60_000;
-      while (!output.includes('Open http') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-      if (!output.includes('Open http')) throw new Error(`the service did not start:\n${output}`);
-    },
-    output: () => output,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-/** The command as an operator runs it, with only the variables given (no PORT: it must not matter). */
-function confidant(env: Record<string, string>, ...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
 
 t.test('every command works while the service runs, through its socket, with its real address', async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'confidant-cli-'));
@@ -68,9 +22,8 @@ t.test('every command works while the service runs, through its socket, with its
   const where = { DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
   const socket = `${dataDir}.sock`;
 
-  const service = startService({ ...where, PORT: String(port), LOG_LEVEL: 'warn' });
+  const service = await startService({ ...where, PORT: String(port) });
   t.teardown(() => service.stop());
-  await service.ready();
   t.match(service.output(), 'npx confidant --help (it works while the service runs)', 'the first start says so');
   t.equal(statSync(socket).mode & 0o777, 0o600, 'the socket is the service user’s alone');
 
@@ -108,9 +61,8 @@ t.test('every command works while the service runs, through its socket, with its
   writeFileSync(socket, '');
   const stale = await confidant(where, 'org', 'list');
   t.equal(stale.code, 0, 'a stale socket file: the command opens the database');
-  const again = startService({ ...where, PORT: String(port), LOG_LEVEL: 'warn' });
+  const again = await startService({ ...where, PORT: String(port) });
   t.teardown(() => again.stop());
-  await again.ready();
   t.equal(statSync(socket).mode & 0o777, 0o600, 'the service replaced the stale file with its socket');
   const through = await confidant(where, 'channel', 'list');
   t.equal(through.code, 0, 'and the command reaches it again');
