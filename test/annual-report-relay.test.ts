@@ -745,3 +745,15 @@ t.test('nothing the organisation received through its client names a case of the
   const relaysOfAcme = await db.select({ kind: relays.kind }).from(relays).where(and(eq(relays.organisationId, acme.id), eq(relays.state, 'sent')));
   t.ok(relaysOfAcme.some((r) => r.kind === 'case') && relaysOfAcme.some((r) => r.kind === 'annual_report'), 'Acme received relays of both kinds');
 });
+
+t.test('the same annual report sent eight times at once: one is stored, the others are relay_exists (a race on PostgreSQL)', async (t) => {
+  const found = await holdersOf('acme');
+  const d = draft([...found.recipients, ...found.advisers], 'Tegelijk verstuurd.');
+  const answers = await Promise.all(Array.from({ length: 8 }, () => postReport(tokens.anna, 'acme', d.body)));
+  t.same(answers.map((a) => a.statusCode).sort(), [201, 409, 409, 409, 409, 409, 409, 409], 'one 201, seven 409');
+  t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().error === 'relay_exists'), 'each refusal says relay_exists');
+  t.equal((await db.select().from(relays).where(eq(relays.id, d.relayId))).length, 1, 'one row');
+  t.equal((await db.select().from(relayWraps).where(eq(relayWraps.relayId, d.relayId))).length, Object.keys(d.wrapOf).length, 'one set of wraps');
+  const audited = (await auditRows()).filter((r) => r.subject === d.relayId).map((r) => r.action).sort();
+  t.same(audited, ['relay_created', 'relay_sent'], 'audited once');
+});

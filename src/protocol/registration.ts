@@ -117,7 +117,8 @@ export function emptyRegistration(): Registration {
   };
 }
 
-function isRealDay(day: string): boolean {
+/** A calendar day written YYYY-MM-DD that exists (2026-02-30 does not). */
+export function isCalendarDay(day: string): boolean {
   if (!DAY.test(day)) return false;
   const parsed = new Date(`${day}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
@@ -145,7 +146,7 @@ const someOf = (values: readonly string[]) => (v: unknown, path: string) => {
   return v.flatMap((item, i) => oneOf(values, false)(item, `${path}/${i}`));
 };
 const day = (nullable: boolean) => (v: unknown, path: string) =>
-  (v === null && nullable) || (typeof v === 'string' && isRealDay(v)) ? [] : [`${path}: must be a calendar day (YYYY-MM-DD)${nullable ? ' or null' : ''}`];
+  (v === null && nullable) || (typeof v === 'string' && isCalendarDay(v)) ? [] : [`${path}: must be a calendar day (YYYY-MM-DD)${nullable ? ' or null' : ''}`];
 const listOf = (max: number, item: (v: unknown, path: string) => string[]) => (v: unknown, path: string) => {
   if (!Array.isArray(v)) return [`${path}: must be a list`];
   if (v.length > max) return [`${path}: at most ${max} entries`];

@@ -3,7 +3,7 @@
  * and exact lengths; these helpers check canonical encoding and padded sizes with the protocol
  * module's rules, and turn the text into bytes for storage. Each failure names its field.
  */
-import { AEAD_TAG_BYTES, base64urlByteLength, isBase64url, isPaddedCiphertextLength } from '../protocol/index.js';
+import { AEAD_TAG_BYTES, base64urlByteLength, isBase64url, isCalendarDay, isPaddedCiphertextLength } from '../protocol/index.js';
 import { invalid, tooLarge } from './errors.js';
 
 export function decodeBytes(value: string, field: string, byteLength?: number): Buffer {
@@ -64,8 +64,7 @@ export const timeOrNull = (time: Date | null) => time?.toISOString() ?? null;
 /** A calendar day the schema let through by its pattern, checked to exist (2026-02-30 does not): 400 `invalid_<field>` otherwise. */
 export function calendarDayOrNull(day: string | null | undefined, field: string): string | null {
   if (day === undefined || day === null) return null;
-  const parsed = new Date(`${day}T00:00:00Z`);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) throw invalid(`invalid_${field}`, `${field} is not a calendar day (YYYY-MM-DD).`);
+  if (!isCalendarDay(day)) throw invalid(`invalid_${field}`, `${field} is not a calendar day (YYYY-MM-DD).`);
   return day;
 }
 

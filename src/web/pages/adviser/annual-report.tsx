@@ -326,15 +326,19 @@ function SendToOrganisation(props: { text: AnnualReportText; organisations: stri
   );
 }
 
-/** A blob: address of the CSV, revoked when the report changes. */
+/**
+ * A blob: address of the CSV, made again (and the old one revoked) only when the report or the
+ * language changes: `t` is a new function at every render, so it is not what the effect follows.
+ */
 function useCsvUrl(result: AnnualReportResult, t: Translate): string | null {
+  const { lang } = useLang();
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     const labels = (table: string) => result.report.current.tables.find((x) => x.id === table)?.labels;
     const made = URL.createObjectURL(new Blob([reportCsv(result.report, (table, key) => rowLabel(t, table, key, labels(table)), t)], { type: 'text/csv;charset=utf-8' }));
     setUrl(made);
     return () => URL.revokeObjectURL(made);
-  }, [result, t]);
+  }, [result, lang]);
   return url;
 }
 

@@ -13,7 +13,7 @@ import { Busy, Link, Page } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { AccountBar, RequireAdviser } from './gate.js';
-import { AdviserError, LiveStatus, staffCall } from './shared.js';
+import { AdviserError, staffCall } from './shared.js';
 
 /** The ways a contact reaches the adviser besides the form. */
 const SPOKEN = ['phone', 'meeting', 'email', 'other'] as const;
@@ -141,7 +141,6 @@ function NewContact(props: { account: StaffAccount }) {
       </form>
       {busy ? <Busy stage={stage} /> : null}
       <AdviserError error={error} />
-      <LiveStatus message={null} />
     </>
   );
 }
