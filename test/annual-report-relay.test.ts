@@ -281,7 +281,7 @@ t.test('POST organisations/:organisation/annual-reports: 201 { relayId, state: s
       copyNonce: row.copyNonce,
       copyCiphertext: row.copyCiphertext,
       approval: row.approval,
-      decidedAt: row.decidedAt,
+      decidedAt: row.decidedAt?.toISOString(),
       createdBy: row.createdBy,
       createdAt: row.createdAt.toISOString(),
       sentAt: row.sentAt?.toISOString(),
@@ -296,14 +296,15 @@ t.test('POST organisations/:organisation/annual-reports: 201 { relayId, state: s
       copyNonce: null,
       copyCiphertext: null,
       approval: null,
-      decidedAt: null,
+      // Decided as it was made, to the hour: no reporter decides on an annual report.
+      decidedAt: new Date(Math.floor(Date.parse(body.sentAt) / 3_600_000) * 3_600_000).toISOString(),
       createdBy: anna.account.id,
       createdAt: body.sentAt,
       sentAt: body.sentAt,
       textNonce: d.body.text.nonce,
       textCiphertext: d.body.text.ciphertext,
     },
-    'kind annual_report, no case, no copy, no approval or decision, Acme, sent when answered, by Anna, the text as sent',
+    'kind annual_report, no case, no copy, no approval, decided the hour it was made, Acme, sent when answered, by Anna, the text as sent',
   );
   const wraps = await db.select().from(relayWraps).where(eq(relayWraps.relayId, d.relayId));
   t.strictSame(Object.fromEntries(wraps.map((w) => [w.accountId, b64(w.wrap)])), d.wrapOf, 'one wrap per key holder, as sent');
@@ -556,6 +557,7 @@ t.test('the database refuses a relay of the wrong shape (check relays_kind_shape
     textCiphertext: bytes(RELAY_BLOCK + 16),
     createdBy: anna.account.id,
     createdAt: new Date(),
+    decidedAt: new Date(),
     sentAt: new Date(),
     ...change,
   });
@@ -570,6 +572,10 @@ t.test('the database refuses a relay of the wrong shape (check relays_kind_shape
     ['a relay of a case without a case', { kind: 'case', caseId: null, ...copy }],
     ['no kind (the default is case) and no case', { caseId: null }],
     ['a kind that does not exist', { kind: 'newsletter', caseId: null }],
+    ['an annual report without the hour it was decided (made)', { kind: 'annual_report', caseId: null, decidedAt: null }],
+    // Without a copy only in the shape retention leaves: sent, with no decision hour.
+    ['a relay of a case awaiting consent, without a copy or decision', { kind: 'case', caseId: ofCase.caseId, state: 'awaiting_consent', decidedAt: null, sentAt: null }],
+    ['an approved relay of a case, without a copy or decision', { kind: 'case', caseId: ofCase.caseId, state: 'approved', decidedAt: null, sentAt: null }],
   ];
   for (const [what, change] of refusals) {
     const refused = await databaseRefusal(db.insert(relays).values(row(change)));
@@ -591,6 +597,12 @@ t.test('the database refuses a relay of the wrong shape (check relays_kind_shape
   await db.insert(relays).values(good);
   t.equal((await relayRow(good.id))?.kind, 'annual_report', 'an annual report without case or copy is accepted');
   await db.delete(relays).where(eq(relays.id, good.id));
+  for (const [what, caseId] of [['deleted', ofCase.caseId], ['purged', null]] as const) {
+    const kept = row({ kind: 'case', caseId, decidedAt: null });
+    await db.insert(relays).values(kept);
+    t.equal((await relayRow(kept.id))?.kind, 'case', `a sent relay of a ${what} case, without copy or decision hour (what retention leaves), is accepted`);
+    await db.delete(relays).where(eq(relays.id, kept.id));
+  }
 });
 
 t.test('through the protocol client: a published report sent with sendAnnualReport opens for the recipient as sent', async (t) => {

@@ -21,6 +21,7 @@ import {
   openMailbox,
   REGISTRATION_BLOCK,
   registrationAd,
+  sealHoldReason,
   RELAY_BLOCK,
   relayAd,
   relayCopyAd,
@@ -188,6 +189,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   await a1Keys.logout();
   const messageBody = encryptRecord(caseKey, { v: 1, body: 'A reply from A1.', sentAt: new Date().toISOString() }, messageAd(caseA, 'adviser'), MESSAGE_BLOCK);
   const registrationBody = encryptRecord(caseKey, { v: 1, category: 'matrix' }, registrationAd(caseA), REGISTRATION_BLOCK);
+  const holdBody = sealHoldReason(caseKey, caseA, 'matrix hold');
   const a2Keys = (await client.getChannel('channel-a')).advisers.find((a) => a.keyId === a2.id);
   if (!a2Keys) throw new Error('A2 is not listed on channel A');
   const grantBody = { keyId: a2.id, wrap: sealKey(caseKey, fromBase64url(a2Keys.boxPublicKey)) };
@@ -417,6 +419,16 @@ t.test('every staff route answers every caller as designed', async (t) => {
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
+      route: 'PUT /api/v1/cases/{caseId}/hold',
+      request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/hold'), payload: { ...holdBody } }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+    },
+    {
+      route: 'DELETE /api/v1/cases/{caseId}/hold',
+      request: (_, caseId) => ({ method: 'DELETE', url: caseUrl(caseId, '/hold') }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(204) },
+    },
+    {
       route: 'GET /api/v1/cases/{caseId}/relay-recipients',
       request: (_, caseId) => ({ method: 'GET', url: caseUrl(caseId, '/relay-recipients') }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
@@ -582,6 +594,16 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'POST /api/v1/invites/join',
       request: async (actor) => ({ method: 'POST', url: '/api/v1/invites/join', payload: { token: await inviteFor(actor) } }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/account/notifications',
+      request: () => ({ method: 'GET', url: '/api/v1/account/notifications' }),
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+    },
+    {
+      route: 'PUT /api/v1/account/notifications',
+      request: () => ({ method: 'PUT', url: '/api/v1/account/notifications', payload: { email: null, immediate: false, lang: 'nl' } }),
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/auth/totp',

@@ -236,10 +236,10 @@ async function newAuditEntries(): Promise<Array<{ actor: string; action: string;
   return rows.map((r) => ({ actor: r.actor, action: r.action, subject: r.subject }));
 }
 
-const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'feedbackBy', 'feedbackGivenAt', 'followUpOn', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
+const SUMMARY_KEYS = ['acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'deleteAfter', 'feedbackBy', 'feedbackGivenAt', 'followUpOn', 'held', 'overdue', 'receivedAt', 'status', 'unread', 'wrap'];
 const DETAIL_KEYS = [
-  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'feedbackBy', 'feedbackGivenAt', 'files', 'followUpOn', 'messages', 'overdue', 'pin', 'receivedAt',
-  'registration', 'relays', 'report', 'reporterSignPublicKey', 'reporterWrap', 'status', 'wrap',
+  'acknowledgeBy', 'acknowledgedAt', 'caseId', 'channel', 'commitment', 'deleteAfter', 'feedbackBy', 'feedbackGivenAt', 'files', 'followUpOn', 'held', 'hold', 'messages',
+  'overdue', 'pin', 'receivedAt', 'registration', 'relays', 'report', 'reporterSignPublicKey', 'reporterWrap', 'status', 'wrap',
 ];
 
 // ─── The list ───────────────────────────────────────────────────────────────────────────────
@@ -274,6 +274,8 @@ t.test('GET /api/v1/cases: the cases holding a wrap for this adviser, newest fir
       feedbackGivenAt: null,
       overdue: false,
       followUpOn: null,
+      deleteAfter: null,
+      held: false,
       unread: true,
       wrap: page.cases[0]!.wrap,
     },
@@ -538,6 +540,8 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       feedbackGivenAt: null,
       overdue: false,
       followUpOn: null,
+      deleteAfter: null,
+      held: false,
       wrap: undefined,
       reporterWrap: made.reporterWrap,
       reporterSignPublicKey: b64(made.reporter.signPublicKey),
@@ -548,8 +552,9 @@ t.test('GET /api/v1/cases/{caseId}: the case as the mailbox shows it, plus wrap 
       relays: [],
       files: [],
       registration: null,
+      hold: null,
     },
-    'a new case: its times, the reporter\'s wrap, key and report as submitted, no commitment (a v1 client), no pin, nothing else yet, registration and follow-up day null',
+    'a new case: its times, the reporter\'s wrap, key and report as submitted, no commitment (a v1 client), no pin, nothing else yet, registration, follow-up day, deletion day and hold null',
   );
   const caseKey = unsealKey(body.wrap, dirk.boxPublicKey, dirk.boxSecretKey);
   t.same(decryptRecord(caseKey, body.report, reportAd(made.id), REPORT_BLOCK), { v: 1, lang: 'nl', answers: { what: 'Offertes worden opgesplitst.' }, anonymity: 'anonymous' }, 'the adviser decrypts the report with the wrap');
@@ -733,7 +738,15 @@ t.test('PATCH /api/v1/cases/{caseId}: received → acknowledged → in_progress 
       }
       t.equal(answer.statusCode, 200, `${from} → ${to}: 200`);
       const body = answer.json() as Json;
-      t.strictSame(Object.keys(body).sort(), ['acknowledgeBy', 'acknowledgedAt', 'feedbackBy', 'overdue', 'status'], `${from} → ${to}: exactly { status, acknowledgedAt, acknowledgeBy, feedbackBy, overdue }`);
+      t.strictSame(
+        Object.keys(body).sort(),
+        ['acknowledgeBy', 'acknowledgedAt', 'deleteAfter', 'feedbackBy', 'overdue', 'status'],
+        `${from} → ${to}: exactly { status, acknowledgedAt, acknowledgeBy, feedbackBy, overdue, deleteAfter }`,
+      );
+      // The channel keeps closed cases 12 months by default: deleteAfter is that from the closing, null otherwise.
+      if (to === 'closed') t.equal(body.deleteAfter, addCalendarMonths(row!.closedAt!, 12).toISOString(), `${from} → ${to}: deleteAfter is the closing + 12 months`);
+      else t.equal(body.deleteAfter, null, `${from} → ${to}: no deleteAfter while open`);
+      t.equal(row?.closedAt === null, to !== 'closed', `${from} → ${to}: closedAt set only while closed`);
       t.equal(body.status, to, `${from} → ${to}: the answer has the new status`);
       t.equal(row?.status, to, `${from} → ${to}: stored`);
       t.equal(body.acknowledgeBy, iso(receivedAt.getTime() + 7 * DAY), `${from} → ${to}: acknowledgeBy stays receivedAt + 7 days`);

@@ -65,7 +65,7 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
   for (const line of [
     '  confidant org create <slug> --name <name>',
     '  confidant org list',
-    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>]',
+    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>]',
     '  confidant channel list',
     '  confidant channel locations <slug> [<id>=<name> ...] [--clear]',
     '  confidant invite adviser --channel <slug>',
@@ -81,14 +81,14 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
 
   const invite = await capture(['invite', '--help'], { env });
   succeeded(t, invite, 'invite --help');
-  t.equal(invite.out[0], 'Usage: confidant invite <adviser|recipient|list>');
+  t.equal(invite.out[0], 'Usage: confidant invite <adviser|recipient|list|revoke>');
   t.match(invite.stdout, /one-time link for an adviser/);
   t.notMatch(invite.stdout, /org create/, 'only the invite commands');
 
   const create = await capture(['channel', 'create', '--help'], { env });
   succeeded(t, create, 'channel create --help');
-  t.equal(create.out[0], 'Usage: confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>]');
-  for (const option of ['--name <name>', '--org <org-slug>', '--no-consent', '--pow-difficulty <n>', '-h, --help']) {
+  t.equal(create.out[0], 'Usage: confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>]');
+  for (const option of ['--name <name>', '--org <org-slug>', '--no-consent', '--pow-difficulty <n>', '--retention <months>', '-h, --help']) {
     t.ok(create.out.some((line) => line.startsWith(`  ${option} `)), `channel create --help explains ${option}`);
   }
   t.same((await capture(['help', 'channel', 'create'], { env })).out, create.out, 'help channel create');
@@ -141,6 +141,7 @@ t.test('channels: create with defaults and with options, and list', async (t) =>
     `Reporters use: ${PUBLIC_URL}/c/meldpunt`,
     'Relays: the reporter approves each relay text before it is sent.',
     'Proof-of-work difficulty: 12.',
+    'Retention: a closed case is deleted 12 months after closure, unless held.',
     'Next: confidant invite adviser --channel meldpunt',
   ]);
 
@@ -152,10 +153,10 @@ t.test('channels: create with defaults and with options, and list', async (t) =>
 
   const list = await cli(['channel', 'list']);
   succeeded(t, list, 'channel list');
-  t.match(list.out[0], /^SLUG +NAME +ORGANISATION +CONSENT +POW$/);
-  t.match(row(list, 'hard'), /^hard +Hard +kanaal-org +required +32$/);
-  t.match(row(list, 'meldpunt'), /^meldpunt +Meldpunt integriteit +kanaal-org +required +12$/);
-  t.match(row(list, 'open'), /^open +Open lijn +kanaal-org +no +0$/);
+  t.match(list.out[0], /^SLUG +NAME +ORGANISATION +CONSENT +POW +RETENTION$/);
+  t.match(row(list, 'hard'), /^hard +Hard +kanaal-org +required +32 +12 months$/);
+  t.match(row(list, 'meldpunt'), /^meldpunt +Meldpunt integriteit +kanaal-org +required +12 +12 months$/);
+  t.match(row(list, 'open'), /^open +Open lijn +kanaal-org +no +0 +12 months$/);
 });
 
 t.test('channel locations: show, set, replace and clear the list; every mistake with its own message', async (t) => {
@@ -312,7 +313,7 @@ t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1',
     ['unknown command', ['frob'], {}, 2, /unknown command "frob"/],
     ['unknown top-level option', ['--frob'], {}, 2, /unknown option --frob/],
     ['group without command', ['org'], {}, 2, /missing org command \(create, list\)/],
-    ['unknown command of a group', ['invite', 'owner'], {}, 2, /unknown invite command "owner" \(adviser, recipient, list\)/],
+    ['unknown command of a group', ['invite', 'owner'], {}, 2, /unknown invite command "owner" \(adviser, recipient, list, revoke\)/],
     ['missing slug', ['org', 'create', '--name', 'X'], {}, 2, /missing <slug>; usage: confidant org create <slug> --name <name>$/],
     ['missing --name', ['org', 'create', 'x'], {}, 2, /missing --name; usage: confidant org create/],
     ['option without value', ['org', 'create', 'x', '--name'], {}, 2, /option --name needs a value/],
@@ -366,7 +367,7 @@ t.test('a fresh install: the embedded database in DATA_DIR is created, migrated 
   succeeded(t, await cli(['channel', 'create', 'meldpunt', '--name', 'Meldpunt', '--org', 'acme']), 'a second run finds the organisation');
   const list = await cli(['channel', 'list']);
   succeeded(t, list, 'channel list');
-  t.same(list.out.slice(1), ['meldpunt  Meldpunt  acme          required  16'], 'a third run sees the channel; POW_DIFFICULTY defaults to 16');
+  t.same(list.out.slice(1), ['meldpunt  Meldpunt  acme          required  16   12 months'], 'a third run sees the channel; POW_DIFFICULTY defaults to 16');
   t.ok(fs.existsSync(path.join(dataDir, 'data', 'PG_VERSION')), 'the database lives in DATA_DIR');
 });
 

@@ -95,3 +95,29 @@ t.test('ADMIN_SOCKET: by default beside the data folder, a path, or off', async 
   t.equal(loadConfig({ DATA_DIR: `/srv/${'x'.repeat(120)}` }).adminSocket, null, 'a data folder too deep for a socket path: none, rather than a failed start');
   t.throws(() => loadConfig({ ADMIN_SOCKET: `/run/${'x'.repeat(120)}.sock` }), { name: 'ConfigError', variable: 'ADMIN_SOCKET' }, 'an explicit path too long for a socket is refused');
 });
+
+t.test('mail: off without SMTP_URL; with it, a From, a daily time in UTC and a poll interval', async (t) => {
+  t.equal(loadConfig({}).mail, null, 'no SMTP_URL: no mail');
+  t.same(loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.nl:587', PUBLIC_URL: 'https://meldpunt.example.nl' }).mail, {
+    smtpUrl: 'smtp://u:p@mail.example.nl:587',
+    from: 'Confidant <no-reply@meldpunt.example.nl>',
+    digestMinuteUtc: 7 * 60,
+    pollMs: 15_000,
+  }, 'defaults: From at the public host, 07:00 UTC, every 15 s');
+  t.same(
+    loadConfig({ SMTP_URL: 'smtps://mail.example.nl:465', MAIL_FROM: 'Meldpunt <meldpunt@example.nl>', DIGEST_TIME: '23:59', MAIL_POLL_MS: '500' }).mail,
+    { smtpUrl: 'smtps://mail.example.nl:465', from: 'Meldpunt <meldpunt@example.nl>', digestMinuteUtc: 23 * 60 + 59, pollMs: 500 },
+  );
+  const refused: Array<[Record<string, string>, string]> = [
+    [{ SMTP_URL: 'http://mail.example.nl' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'not a url' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://mail.example.nl', DIGEST_TIME: '7:00' }, 'DIGEST_TIME'],
+    [{ SMTP_URL: 'smtp://mail.example.nl', DIGEST_TIME: '24:00' }, 'DIGEST_TIME'],
+    [{ SMTP_URL: 'smtp://mail.example.nl', MAIL_FROM: 'no address' }, 'MAIL_FROM'],
+    [{ SMTP_URL: 'smtp://mail.example.nl', MAIL_FROM: 'a@b.nl\r\nBcc: x@y.nl' }, 'MAIL_FROM'],
+    [{ SMTP_URL: 'smtp://mail.example.nl', MAIL_POLL_MS: '10' }, 'MAIL_POLL_MS'],
+  ];
+  for (const [env, variable] of refused) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', variable }, `${JSON.stringify(env)}: refused, naming ${variable}`);
+  }
+});

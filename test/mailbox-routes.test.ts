@@ -662,7 +662,7 @@ t.test('POST /api/v1/mailbox/rotate: a new code replaces the old, and every old 
   t.strictSame(rotated.json(), { ok: true }, 'exactly { ok: true }');
   const [row] = await db.select().from(cases).where(eq(cases.id, reporter.caseId));
   t.strictSame(
-    [row?.mailboxId, b64(row!.reporterSignPublicKey), b64(row!.reporterBoxPublicKey), b64(row!.reporterWrap)],
+    [row?.mailboxId, b64(row!.reporterSignPublicKey!), b64(row!.reporterBoxPublicKey!), b64(row!.reporterWrap!)],
     [good.mailboxId, good.reporterSignPublicKey, good.reporterBoxPublicKey, good.reporterWrap],
     'the case has the new mailbox id, keys and wrap',
   );

@@ -188,11 +188,13 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
   });
   const caseId = submitted.caseId;
 
-  // The adviser: reads, acknowledges, replies, registers and relays.
+  // The adviser: reads, acknowledges, replies, registers, holds and relays.
   t.equal((await anna.session.openCase(caseId)).report.answers.what, needles.get('what')?.toString(), 'the adviser reads the report');
   await anna.session.setStatus(caseId, 'acknowledged');
   await anna.session.reply(caseId, marker('adviser reply'));
   await anna.session.saveRegistration(caseId, { ...emptyRegistration(), kind: 'report', notes: marker('registration notes') });
+  await anna.session.hold(caseId, marker('legal hold reason'));
+  t.equal((await anna.session.openCase(caseId)).hold?.reason, needles.get('legal hold reason')?.toString(), 'the adviser reads the hold reason back');
   const relayText = marker('relay text and reporter copy');
   const approved = await anna.session.createRelay(caseId, relayText);
 
@@ -238,7 +240,7 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
     secret(`${name} sign seed`, keys.signSecretKey.slice(0, 32));
     if (name === 'new code') {
       const [row] = await db.select().from(cases).where(eq(cases.id, caseId));
-      secret('case key (reporter wrap)', unsealKey(toBase64url(row!.reporterWrap), keys.boxPublicKey, keys.boxSecretKey));
+      secret('case key (reporter wrap)', unsealKey(toBase64url(row!.reporterWrap!), keys.boxPublicKey, keys.boxSecretKey));
     }
   }
   const [caseWrap] = await db.select().from(caseWraps).where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, anna.session.account.id)));

@@ -55,7 +55,7 @@ t.test('a reporter submits, reads, writes and changes the code', async (t) => {
   const [row] = await db.select().from(cases).where(eq(cases.id, submitted.caseId));
   const opened = decryptRecord(
     caseKey,
-    { nonce: toBase64url(row!.reportNonce), ciphertext: toBase64url(row!.reportCiphertext) },
+    { nonce: toBase64url(row!.reportNonce!), ciphertext: toBase64url(row!.reportCiphertext!) },
     reportAd(submitted.caseId),
     REPORT_BLOCK,
   );

@@ -11,7 +11,7 @@ import {
   REPORT_BLOCK, encryptRecord, ready, reportAd, sealKey, sodium, solvePow, type SubmitReportRequest
 } from '../src/protocol/index.js';
 import { verifyPow } from '../src/protocol/checks.js';
-import { caseWraps, cases, staffAccounts } from '../src/server/db/schema.js';
+import { adviserChannels, caseWraps, cases, staffAccounts } from '../src/server/db/schema.js';
 import { buildTestApp } from './helper.js';
 import { addAdviser, addChannel } from './fixtures.js';
 import { ECHO, isError, nonCanonical } from './helpers/answers.js';
@@ -188,11 +188,11 @@ t.test('POST /api/v1/channels/:slug/reports: a valid report is stored and answer
   t.equal(row?.mailboxId, body.mailboxId, 'with its mailbox id');
   t.equal(row?.status, 'received', 'status received');
   t.equal(row?.receivedAt.toISOString(), submitted.receivedAt, 'received at the answered time');
-  t.equal(b64(row!.reporterSignPublicKey), body.reporterSignPublicKey, 'the reporter’s sign key');
-  t.equal(b64(row!.reporterBoxPublicKey), body.reporterBoxPublicKey, 'the reporter’s box key');
-  t.equal(b64(row!.reporterWrap), body.reporterWrap, 'the reporter’s wrap');
-  t.equal(b64(row!.reportNonce), body.report.nonce, 'the report nonce');
-  t.equal(b64(row!.reportCiphertext), body.report.ciphertext, 'the report ciphertext');
+  t.equal(b64(row!.reporterSignPublicKey!), body.reporterSignPublicKey, 'the reporter’s sign key');
+  t.equal(b64(row!.reporterBoxPublicKey!), body.reporterBoxPublicKey, 'the reporter’s box key');
+  t.equal(b64(row!.reporterWrap!), body.reporterWrap, 'the reporter’s wrap');
+  t.equal(b64(row!.reportNonce!), body.report.nonce, 'the report nonce');
+  t.equal(b64(row!.reportCiphertext!), body.report.ciphertext, 'the report ciphertext');
   const wraps = await db.select().from(caseWraps).where(eq(caseWraps.caseId, body.caseId));
   t.strictSame(
     wraps.map((w) => [w.accountId, b64(w.wrap), w.grantedBy]).sort(),
@@ -449,4 +449,29 @@ t.test('POST /api/v1/channels/:slug/reports: proof of work on a channel that ask
   isError(t, await submit('zwaar', withPow(good)), 428, 'pow_reused', 'the same solved challenge again', [random]);
   t.equal((await db.select().from(cases).where(eq(cases.channelId, channel.id))).length, 1, 'only the report with a valid proof of work was stored');
   t.equal((await submit('zwaar', withPow(solved(await fetchChallenge())))).statusCode, 201, 'a new challenge works again');
+});
+
+t.test('POST /api/v1/channels/:slug/reports: an adviser removed or disabled a moment ago gets no wrap, even while the channel is reused', async (t) => {
+  await addChannel(db, 'net-weg', { powDifficulty: 6 });
+  const anna = await addAdviser(db, 'net-weg', 'Anna de Vries');
+  const bram = await addAdviser(db, 'net-weg', 'Bram Jansen');
+  const fetchChallenge = async () => ((await app.inject({ method: 'GET', url: '/api/v1/pow?channel=net-weg' })).json() as { challenge: string }).challenge;
+  const withPow = async (advisers: Recipient[]) => {
+    const challenge = await fetchChallenge();
+    return { ...draftReport(advisers), pow: { challenge, nonce: solvePow(challenge, 6) } };
+  };
+  // The first report loads the channel, which later reports to it reuse for two seconds.
+  t.equal((await submit('net-weg', await withPow([anna, bram]))).statusCode, 201, 'a report to both advisers');
+
+  // Within those two seconds, Bram is taken off the channel and Anna is disabled.
+  await db.delete(adviserChannels).where(eq(adviserChannels.accountId, bram.id));
+  const toBram = await withPow([anna, bram]);
+  isError(t, await submit('net-weg', toBram), 400, 'invalid_wraps', 'a wrap for the adviser removed a moment ago', [toBram.caseId]);
+  t.equal((await db.select().from(cases).where(eq(cases.id, toBram.caseId))).length, 0, 'nothing of it stored');
+  t.equal((await submit('net-weg', { ...toBram, wraps: toBram.wraps.filter((w) => w.keyId === anna.id) })).statusCode, 201, 'its proof of work was not spent: the report to Anna alone goes through with it');
+
+  await db.update(staffAccounts).set({ disabledAt: new Date() }).where(eq(staffAccounts.id, anna.id));
+  const toAnna = draftReport([anna]);
+  isError(t, await submit('net-weg', { ...toAnna, pow: (await withPow([anna])).pow }), 400, 'invalid_wraps', 'a wrap for the adviser disabled a moment ago', [toAnna.caseId]);
+  t.equal((await db.select().from(caseWraps).where(eq(caseWraps.accountId, bram.id))).length, 1, 'Bram holds only the wrap of the report before he left');
 });

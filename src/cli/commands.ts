@@ -3,13 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Config } from '../server/config.js';
 import { restoreEmbedded, type DatabaseHandle } from '../server/db/connection.js';
 import {
-  INVITE_DAYS, inviteLink, LOCATION_NAME_MAX, LOCATIONS_MAX, type Administration, type ChannelLocation, type CreatedInvite
+  INVITE_DAYS, inviteLink, LOCATION_NAME_MAX, LOCATIONS_MAX, RETENTION_MONTHS_DEFAULT, RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN,
+  type AccountChange, type Administration, type AdviserRemoval, type ChannelLocation, type CreatedInvite, type StaffAccountSummary
 } from '../server/services/administration.js';
 import type { Audit } from '../server/services/audit.js';
 import type { Channels } from '../server/services/channels.js';
 import { keyFingerprint } from '../protocol/index.js';
 import { UsageError, wholeNumber, type OptionSpecs, type Parsed } from './args.js';
-import { formatDate, table } from './output.js';
+import { formatDate, printable, table } from './output.js';
 
 /** What a command's work receives once the configuration is read and the database is open. */
 export interface Context {
@@ -32,11 +33,13 @@ interface Option {
 }
 
 export interface Command {
-  group: 'org' | 'channel' | 'invite' | 'audit' | 'backup' | 'restore';
+  group: (typeof groups)[number];
   /** Empty for a command that is its group alone (`confidant backup <file>`). */
   name: string;
   /** Positional arguments in usage form, all required: `<slug>`. */
   args: string[];
+  /** Optional positional arguments after those, in usage form: `[<months>]`. */
+  optional?: string[];
   /** Any number of further positional arguments, in usage form: `[<id>=<name> ...]`. */
   rest?: string;
   options: Record<string, Option>;
@@ -55,6 +58,10 @@ export interface Command {
 }
 
 const str = (input: Parsed, name: string): string => input.values[name] as string;
+
+const months = (n: number): string => (n === 1 ? '1 month' : `${n} months`);
+const retentionOption = (raw: string | boolean | undefined): number | undefined =>
+  typeof raw === 'string' ? wholeNumber(raw, '--retention', RETENTION_MONTHS_MIN, RETENTION_MONTHS_MAX) : undefined;
 
 export const commands: Command[] = [
   {
@@ -100,11 +107,17 @@ export const commands: Command[] = [
         value: '<n>',
         help: 'Proof-of-work difficulty for reporters, 0 to 32 (default: POW_DIFFICULTY, or 16).',
       },
+      retention: {
+        type: 'string',
+        value: '<months>',
+        help: `Months after closure when a closed case is deleted, ${RETENTION_MONTHS_MIN} to ${RETENTION_MONTHS_MAX} (default: ${RETENTION_MONTHS_DEFAULT}).`,
+      },
     },
     summary: 'Create a reporting channel of an organisation.',
     plan: (input) => {
       const raw = input.values['pow-difficulty'] as string | undefined;
       const powDifficulty = raw === undefined ? undefined : wholeNumber(raw, '--pow-difficulty', 0, 32);
+      const retentionMonths = retentionOption(input.values.retention);
       return async ({ admin, config, out }) => {
         const channel = await admin.createChannel({
           slug: input.positionals[0]!,
@@ -112,6 +125,7 @@ export const commands: Command[] = [
           organisation: str(input, 'org'),
           consentRequired: input.values['no-consent'] !== true,
           powDifficulty,
+          retentionMonths,
         });
         out(`Created channel "${channel.slug}" (${channel.name}) of organisation "${channel.organisationSlug}".`);
         out(`Reporters use: ${config.publicUrl}/c/${channel.slug}`);
@@ -121,6 +135,7 @@ export const commands: Command[] = [
             : 'Relays: sent without asking the reporter for approval.',
         );
         out(`Proof-of-work difficulty: ${channel.powDifficulty}.`);
+        out(`Retention: a closed case is deleted ${months(channel.retentionMonths)} after closure, unless held.`);
         out(`Next: confidant invite adviser --channel ${channel.slug}`);
       };
     },
@@ -135,8 +150,10 @@ export const commands: Command[] = [
       const channels = await admin.listChannels();
       if (channels.length === 0) return out('No channels yet.');
       table(
-        ['SLUG', 'NAME', 'ORGANISATION', 'CONSENT', 'POW'],
-        channels.map((c) => [c.slug, c.name, c.organisationSlug, c.consentRequired ? 'required' : 'no', String(c.powDifficulty)]),
+        ['SLUG', 'NAME', 'ORGANISATION', 'CONSENT', 'POW', 'RETENTION'],
+        channels.map((c) => [
+          c.slug, c.name, c.organisationSlug, c.consentRequired ? 'required' : 'no', String(c.powDifficulty), months(c.retentionMonths),
+        ]),
       ).forEach(out);
     },
   },
@@ -152,7 +169,7 @@ export const commands: Command[] = [
         out(`Channel "${channel.slug}" has no adviser yet: invite one first (confidant invite adviser --channel ${channel.slug}).`);
         return;
       }
-      const advisers = channel.advisers.map((a) => ({ name: a.name, fingerprint: keyFingerprint(a.boxPublicKey, a.signPublicKey) }));
+      const advisers = channel.advisers.map((a) => ({ name: printable(a.name), fingerprint: keyFingerprint(a.boxPublicKey, a.signPublicKey) }));
       out(`The link for reporters of "${channel.slug}", with the keys of its ${advisers.length} adviser(s) pinned:`);
       out('');
       out(`  ${config.publicUrl}/c/${channel.slug}#pins=${advisers.map((a) => a.fingerprint).join(',')}`);
@@ -208,6 +225,60 @@ export const commands: Command[] = [
     },
   },
   {
+    group: 'channel',
+    name: 'retention',
+    args: ['<slug>'],
+    optional: ['[<months>]'],
+    options: {},
+    summary: 'Show or set how many months after closure a closed case of the channel is deleted.',
+    details: [
+      `<months> is a whole number from ${RETENTION_MONTHS_MIN} to ${RETENTION_MONTHS_MAX}; a new channel keeps ${RETENTION_MONTHS_DEFAULT} unless created with --retention.`,
+      'Retention deletes a closed case that many calendar months after it was closed, unless an adviser put',
+      'it on legal hold; what the annual report counts stays until the end of the next calendar year.',
+      'Shortening it makes cases closed longer ago due at once: the command says how many.',
+    ],
+    plan: (input) => {
+      const [slug, given] = input.positionals as [string, string | undefined];
+      const wanted = given === undefined ? undefined : wholeNumber(given, '<months>', RETENTION_MONTHS_MIN, RETENTION_MONTHS_MAX);
+      return async ({ admin, out }) => {
+        if (wanted === undefined) {
+          const current = await admin.channelRetention(slug);
+          return out(`Channel "${slug}" deletes a closed case ${months(current)} after closure, unless it is held.`);
+        }
+        const change = await admin.setChannelRetention(slug, wanted);
+        out(
+          change.previous === change.months
+            ? `Channel "${slug}" deletes a closed case ${months(change.months)} after closure already: nothing changed.`
+            : `Channel "${slug}" now deletes a closed case ${months(change.months)} after closure (was ${months(change.previous)}), unless it is held.`,
+        );
+        if (change.overdue > 0) {
+          out(`${change.overdue} closed case(s) of the channel were closed longer ago than that: retention deletes them at its next run.`);
+        }
+      };
+    },
+  },
+  {
+    group: 'channel',
+    name: 'remove-adviser',
+    args: ['<channel-slug>', '<username>'],
+    options: { yes: { type: 'boolean', help: 'Remove the adviser; without it the command only says what removing would do.' } },
+    summary: 'Take an adviser off a channel, with their keys to its cases.',
+    details: [
+      'No new report of the channel is sealed to them, and their keys to its cases are deleted: they can no',
+      "longer open those cases. Their keys to other channels' cases and their account stay (see confidant",
+      'account disable). A case nobody else holds a key to can never be read again, by anyone.',
+      'Without --yes nothing changes: the command counts what would be lost.',
+    ],
+    plan: (input) => {
+      const [slug, username] = input.positionals as [string, string];
+      const confirmed = input.values.yes === true;
+      return async ({ admin, out }) => {
+        if (!confirmed) return printRemovalPreview(out, await admin.previewAdviserRemoval(slug, username));
+        printRemoval(out, await admin.removeAdviser(slug, username));
+      };
+    },
+  },
+  {
     group: 'invite',
     name: 'adviser',
     args: [],
@@ -243,6 +314,54 @@ export const commands: Command[] = [
         invites.map((i) => [i.id, i.role, i.target, formatDate(i.expiresAt)]),
       ).forEach(out);
     },
+  },
+  {
+    group: 'invite',
+    name: 'revoke',
+    args: ['<id>'],
+    options: {},
+    summary: 'Revoke a pending invite by the id "invite list" shows: its link then works no more.',
+    details: ['A used invite cannot be revoked: disable the account it made (confidant account disable <username>).'],
+    plan: (input) => async ({ admin, out }) => {
+      const invite = await admin.revokeInvite(input.positionals[0]!);
+      out(`Revoked invite ${invite.id} (${invite.role}, ${invite.target}): its link works no more.`);
+    },
+  },
+  {
+    group: 'account',
+    name: 'list',
+    args: [],
+    options: {},
+    summary: 'List the staff accounts: advisers with their channels, recipients with their organisation.',
+    plan: () => async ({ admin, out }) => {
+      const accounts = await admin.listAccounts();
+      if (accounts.length === 0) return out('No accounts yet.');
+      table(
+        ['USERNAME', 'ROLE', 'NAME', 'SERVES', 'CREATED', 'STATUS'],
+        accounts.map((a) => [a.username, a.role, printable(a.displayName), serves(a), formatDate(a.createdAt), a.disabledAt ? 'DISABLED' : 'active']),
+      ).forEach(out);
+    },
+  },
+  {
+    group: 'account',
+    name: 'disable',
+    args: ['<username>'],
+    options: {},
+    summary: 'Stop an account signing in, end its sessions, and stop sealing new reports or relays to it.',
+    details: [
+      'Its keys to cases stay, so enabling it gives its access back; to take an adviser off a channel with',
+      'their keys, use confidant channel remove-adviser. An account disabled already stays so (exit code 0).',
+    ],
+    plan: (input) => async ({ admin, out }) => printDisabled(out, await admin.disableAccount(input.positionals[0]!)),
+  },
+  {
+    group: 'account',
+    name: 'enable',
+    args: ['<username>'],
+    options: {},
+    summary: 'Let a disabled account sign in again; the sessions that disabling ended stay ended.',
+    details: ['An account that is active already stays so (exit code 0).'],
+    plan: (input) => async ({ admin, out }) => printEnabled(out, await admin.enableAccount(input.positionals[0]!)),
   },
   {
     group: 'backup',
@@ -306,6 +425,66 @@ export class AuditBroken extends Error {
   override name = 'AuditBroken';
 }
 
+/** What an account serves, for the list: an adviser's channels, a recipient's organisation. */
+function serves(account: StaffAccountSummary): string {
+  if (account.role === 'recipient') return `organisation ${account.organisation ?? ''}`;
+  if (account.channels.length === 0) return 'no channel';
+  return `${account.channels.length === 1 ? 'channel' : 'channels'} ${account.channels.join(', ')}`;
+}
+
+/** The channels whose pinned reporters' links changed with their list of advisers. */
+function printLinksToRenew(out: (line: string) => void, slugs: readonly string[]): void {
+  if (slugs.length === 0) return;
+  out("The advisers offered to reporters changed: print the pinned reporters' link again and publish it:");
+  slugs.forEach((slug) => out(`  confidant channel link ${slug}`));
+}
+
+function printDisabled(out: (line: string) => void, change: AccountChange): void {
+  if (!change.changed) {
+    out(`Account "${change.username}" is disabled already${change.disabledAt ? ` (since ${formatDate(change.disabledAt)})` : ''}: nothing changed.`);
+    return;
+  }
+  out(`Disabled account "${change.username}" (${change.role}): they can no longer sign in; ${change.sessionsEnded} session(s) ended.`);
+  out(change.role === 'adviser' ? 'New reports are no longer sealed to them.' : 'New relays are no longer sealed to them.');
+  out(`Their keys to cases stay: "confidant account enable ${change.username}" gives their access back.`);
+  printLinksToRenew(out, change.channels);
+}
+
+function printEnabled(out: (line: string) => void, change: AccountChange): void {
+  if (!change.changed) {
+    out(`Account "${change.username}" is active already: nothing changed.`);
+    return;
+  }
+  out(`Enabled account "${change.username}" (${change.role}): they can sign in again; the sessions that disabling ended stay ended.`);
+  out(change.role === 'adviser' ? 'New reports of their channels are sealed to them again.' : 'New relays are sealed to them again.');
+  printLinksToRenew(out, change.channels);
+}
+
+function printRemovalPreview(out: (line: string) => void, removal: AdviserRemoval): void {
+  const { channel, username } = removal;
+  out(`Removing "${username}" (${printable(removal.displayName)}) from channel "${channel}" would:`);
+  out(`  - stop sealing new reports of "${channel}" to them;`);
+  out(`  - delete their keys to ${removal.cases} case(s) of "${channel}": they could no longer open them.`);
+  if (removal.unreadable > 0) {
+    out(`${removal.unreadable} of those case(s) no other active adviser holds a key to: nobody could ever read them again.`);
+  } else if (removal.cases > 0) {
+    out('Another active adviser holds a key to each of those cases.');
+  }
+  out('Nothing was changed. To remove the adviser, run again with --yes:');
+  out(`  confidant channel remove-adviser ${channel} ${username} --yes`);
+}
+
+function printRemoval(out: (line: string) => void, removal: AdviserRemoval): void {
+  const { channel, username } = removal;
+  out(`Removed "${username}" from channel "${channel}": new reports of it are no longer sealed to them.`);
+  out(`Deleted their keys to ${removal.cases} case(s) of the channel.`);
+  if (removal.unreadable > 0) out(`${removal.unreadable} of those case(s) no active adviser holds a key to any more: nobody can read them.`);
+  printLinksToRenew(out, [channel]);
+  if (removal.otherChannels.length === 0) {
+    out(`"${username}" serves no channel any more; to stop them signing in: confidant account disable ${username}`);
+  }
+}
+
 function printInvite(out: (line: string) => void, config: Config, invite: CreatedInvite, who: string): void {
   out(`One-time invite for ${who}:`);
   out('');
@@ -315,12 +494,13 @@ function printInvite(out: (line: string) => void, config: Config, invite: Create
   out('This link is shown only now and cannot be looked up later: pass it on over a safe route.');
 }
 
-export const groups = ['org', 'channel', 'invite', 'audit', 'backup', 'restore'] as const;
+export const groups = ['org', 'channel', 'invite', 'account', 'audit', 'backup', 'restore'] as const;
 
 export const usage = (c: Command): string =>
   [
     c.name ? `confidant ${c.group} ${c.name}` : `confidant ${c.group}`,
     ...c.args,
+    ...(c.optional ?? []),
     ...(c.rest ? [c.rest] : []),
     ...Object.entries(c.options).map(([name, o]) => {
       const flag = o.value ? `--${name} ${o.value}` : `--${name}`;
@@ -339,7 +519,7 @@ export function optionSpecs(c: Command): OptionSpecs {
 export function checkInput(c: Command, input: Parsed): void {
   const missingArg = c.args[input.positionals.length];
   if (missingArg) throw new UsageError(`missing ${missingArg}; usage: ${usage(c)}`);
-  const extra = input.positionals[c.args.length];
+  const extra = input.positionals[c.args.length + (c.optional?.length ?? 0)];
   if (extra !== undefined && !c.rest) throw new UsageError(`unexpected argument "${extra}"; usage: ${usage(c)}`);
   for (const [name, o] of Object.entries(c.options)) {
     if (o.required && input.values[name] === undefined) throw new UsageError(`missing --${name}; usage: ${usage(c)}`);

@@ -1,9 +1,11 @@
 /**
  * `confidant`: the operator's command. Reads the server's configuration, opens and migrates
- * the database, creates organisations, channels (with their lists of departments or locations)
- * and one-time invites, verifies the audit log, and closes it again.
- * Exit codes: 0 done, 1 failed (unknown name, duplicate, database, broken audit log), 2 usage
- * or configuration.
+ * the database, creates organisations, channels (with their lists of departments or locations
+ * and their retention) and one-time invites, revokes invites, disables and enables staff
+ * accounts, takes advisers off channels, verifies the audit log, and closes it again.
+ * Exit codes: 0 done (also when an account was disabled or enabled already, and for a dry run
+ * without --yes), 1 failed (unknown name, duplicate, an invite used or expired, database, broken
+ * audit log), 2 usage or configuration.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +36,8 @@ function mainHelp(): string[] {
     'Usage: confidant <command> [options]',
     '',
     'Sets up Confidant from the server: organisations, reporting channels (with their departments or',
-    'locations) and one-time invites.',
+    'locations and how long closed cases are kept) and one-time invites. Revokes invites, disables and',
+    'enables staff accounts and takes advisers off channels.',
     'Checks that the audit log is intact.',
     '',
     'Commands:',
@@ -80,7 +83,7 @@ function commandHelp(c: Command): string[] {
     '',
     c.summary,
     ...(c.details ? ['', ...c.details] : []),
-    ...(c.args.includes('<slug>') ? [SLUG_NOTE] : []),
+    ...(c.args.some((arg) => arg.endsWith('slug>')) ? [SLUG_NOTE] : []),
     '',
     'Options:',
     ...table(['', ''], [...options, ['  -h, --help', 'Show this help.']]).slice(1),

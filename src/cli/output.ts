@@ -15,3 +15,11 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 export function formatDate(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/**
+ * Text that others chose (a display name), safe to print on the operator's terminal: control
+ * characters, which could move the cursor or recolour what follows, show as U+FFFD.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '\ufffd');
+}

@@ -36,6 +36,11 @@ export function registrationAd(caseId: string): string {
   return `${PREFIX}registration/${part(caseId)}`;
 }
 
+/** Extension: the reason of a case's legal hold (docs/protocol.md "Legal hold"). */
+export function holdAd(caseId: string): string {
+  return `${PREFIX}hold/${part(caseId)}`;
+}
+
 export function fileAd(caseId: string, fileId: string): string {
   return `${PREFIX}file/${part(caseId)}/${part(fileId)}`;
 }

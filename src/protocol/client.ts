@@ -6,7 +6,7 @@
  * so the web bundle carries no schema library. Any non-2xx answer throws ApiError.
  */
 import type * as api from './contract/index.js';
-import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, CreateAnnualReportRequest, RegistrationListQuery, ConsentDecision, Envelope, KeyWrap, Operation, RequestOf } from './contract/index.js';
+import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, CreateAnnualReportRequest, RegistrationListQuery, ConsentDecision, Envelope, KeyWrap, NotificationSettings, Operation, RequestOf } from './contract/index.js';
 import { ApiError } from './errors.js';
 
 /** The part of a fetch Response the client reads. */
@@ -221,6 +221,15 @@ export class ConfidantClient {
     return this.#call('listRegistrations', 'GET', '/api/v1/registrations', { token, query: { ...query } });
   }
 
+  /** Extension: where and how this account gets notifications. */
+  getNotificationSettings(token: string): Promise<Answer<'getNotificationSettings'>> {
+    return this.#call('getNotificationSettings', 'GET', '/api/v1/account/notifications', { token });
+  }
+
+  putNotificationSettings(token: string, settings: NotificationSettings): Promise<Answer<'putNotificationSettings'>> {
+    return this.#call('putNotificationSettings', 'PUT', '/api/v1/account/notifications', { token, body: settings });
+  }
+
   getCase(token: string, caseId: string): Promise<Answer<'getCase'>> {
     return this.#call('getCase', 'GET', '/api/v1/cases/:caseId', { token, params: { caseId } });
   }
@@ -237,6 +246,15 @@ export class ConfidantClient {
   /** `followUpOn` (extension): the record's earliest open follow-up day, which the inbox shows. */
   putRegistration(token: string, caseId: string, envelope: Envelope, followUpOn: string | null = null): Promise<Answer<'putRegistration'>> {
     return this.#call('putRegistration', 'PUT', '/api/v1/cases/:caseId/registration', { token, params: { caseId }, body: { ...envelope, followUpOn } });
+  }
+
+  /** Extension: the legal hold, its reason sealed under the case key (legal-hold.ts). */
+  putHold(token: string, caseId: string, reason: Envelope): Promise<Answer<'putHold'>> {
+    return this.#call('putHold', 'PUT', '/api/v1/cases/:caseId/hold', { token, params: { caseId }, body: reason });
+  }
+
+  deleteHold(token: string, caseId: string): Promise<Answer<'deleteHold'>> {
+    return this.#call('deleteHold', 'DELETE', '/api/v1/cases/:caseId/hold', { token, params: { caseId } });
   }
 
   grantCase(token: string, caseId: string, grant: KeyWrap): Promise<Answer<'grantCase'>> {

@@ -23,6 +23,8 @@ export const MESSAGE_BLOCK = 1024;
 export const REGISTRATION_BLOCK = 1024;
 export const FILE_HEADER_BLOCK = 1024;
 export const RELAY_BLOCK = 1024;
+/** Extension: a legal hold's reason is one block, a sentence or two. */
+export const HOLD_BLOCK = 1024;
 
 // The reporter code (§2).
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -18,6 +18,7 @@ export type ProtocolErrorCode =
   | 'bad_plaintext'
   | 'bad_report'
   | 'bad_registration'
+  | 'bad_hold_reason'
   | 'bad_challenge'
   | 'bad_difficulty'
   | 'bad_nonce'

@@ -16,6 +16,7 @@ import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-a
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, submitNewReport, type OpenedMessage, type OpenedRelay } from './reporter.js';
 import { checkRegistration, MINUTES_ANSWER, nextFollowUp, readRegistration, type Registration } from './registration.js';
+import { openHoldReason, sealHoldReason } from './legal-hold.js';
 import { ready, sodium, wipe } from './sodium.js';
 import { signStaffRecovery } from './staff-auth.js';
 import { openResume, openResumeToken, sealResume, type ResumeRecord } from './staff-resume.js';
@@ -33,6 +34,7 @@ import {
   type StaffKeys,
 } from './staff-keys.js';
 import { isPublishedReport, type PeriodCase, type PublishedReport } from './annual-report/aggregate.js';
+import type { NotificationSettings } from './contract/notifications.js';
 import type { CaseDetail, CaseList, CaseListQuery, PeriodRegistration, RegistrationList, CaseStatus, KdfParams, RelayRecipients, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
 
 export interface AccountSetup {
@@ -164,6 +166,10 @@ export interface OpenedCase {
   keyCheck: 'signed' | 'pinned';
   /** Advisers the reporter left out: no grant may reach them. */
   excluded: string[];
+  /** When retention deletes the closed case; null while open or held. */
+  deleteAfter: string | null;
+  /** The legal hold; `reason` null when the sealed reason does not open. */
+  hold: { heldAt: string; heldBy: string; reason: string | null } | null;
 }
 
 /** The plaintext of a relay text and of the reporter's copy: what the organisation will read. */
@@ -241,6 +247,14 @@ export class StaffSession {
   /** For API calls the flows here do not cover. */
   get token(): string {
     return this.#token;
+  }
+
+  notificationSettings() {
+    return this.#client.getNotificationSettings(this.#token);
+  }
+
+  setNotificationSettings(settings: NotificationSettings) {
+    return this.#client.putNotificationSettings(this.#token, settings);
   }
 
   listCases(query: CaseListQuery = {}): Promise<CaseList> {
@@ -354,6 +368,8 @@ export class StaffSession {
         followUpOn: detail.followUpOn,
         keyCheck,
         excluded: detail.commitment?.excluded ?? [],
+        deleteAfter: detail.deleteAfter,
+        hold: detail.hold && { heldAt: detail.hold.heldAt, heldBy: detail.hold.heldBy, reason: openHoldReason(caseKey, caseId, detail.hold.reason) },
       };
     } finally {
       caseKey.fill(0);
@@ -413,6 +429,15 @@ export class StaffSession {
     return await this.#withCaseKey(caseId, (caseKey) =>
       this.#client.putRegistration(this.#token, caseId, encryptRecord(caseKey, checked, registrationAd(caseId), REGISTRATION_BLOCK), nextFollowUp(checked)),
     );
+  }
+
+  /** Puts the case on legal hold with a reason sealed under the case key, or changes the reason (ProtocolError 'bad_hold_reason' for an empty or too long one). */
+  hold(caseId: string, reason: string) {
+    return this.#withCaseKey(caseId, (caseKey) => this.#client.putHold(this.#token, caseId, sealHoldReason(caseKey, caseId, reason)));
+  }
+
+  releaseHold(caseId: string) {
+    return this.#client.deleteHold(this.#token, caseId);
   }
 
   /**

@@ -15,6 +15,7 @@ import { jsonBodies } from './plugins/json-body.js';
 import { unavailable } from './errors.js';
 import { auditSealer } from './plugins/audit-sealer.js';
 import { housekeeping } from './plugins/housekeeping.js';
+import { mailer } from './plugins/mailer.js';
 import { createServices } from './services/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { validatorCompiler } from './schemas/validation.js';
@@ -24,6 +25,7 @@ import { staffAuthRoutes } from './routes/staff-auth-routes.js';
 import { annualReportRoutes } from './routes/annual-report-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { relayRoutes } from './routes/relay-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 import { ApiErrorBody, tags } from '../protocol/contract/index.js';
 import { securitySchemes } from './routes/operation-route.js';
 
@@ -101,11 +103,13 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.decorate('services', await createServices(config, database));
   await app.register(auditSealer);
   await app.register(housekeeping);
+  await app.register(mailer);
 
   await app.register(healthRoutes);
   await app.register(reporterRoutes);
   await app.register(mailboxRoutes);
   await app.register(staffAuthRoutes);
+  await app.register(notificationRoutes);
   await app.register(caseRoutes);
   await app.register(annualReportRoutes);
   await app.register(relayRoutes);

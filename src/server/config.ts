@@ -28,6 +28,20 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** The Unix socket the `confidant` command reaches the running service through; null: none. */
   adminSocket: string | null;
+  /** E-mail notifications to staff; null: off (SMTP_URL unset). */
+  mail: MailConfig | null;
+}
+
+/** Where and when notification mail goes (services/notifications.ts). */
+export interface MailConfig {
+  /** A nodemailer connection URL: smtp://user:pass@host:587 or smtps://…:465. */
+  smtpUrl: string;
+  /** The From address, for example "Confidant <meldpunt@example.nl>". */
+  from: string;
+  /** The daily digest's time, minutes after midnight UTC: the same for everyone, every day. */
+  digestMinuteUtc: number;
+  /** How often the outbox is looked at: an immediate mail goes out within this. */
+  pollMs: number;
 }
 
 /** How long a client may take, so that slow or stalled clients cannot hold connections. */
@@ -200,6 +214,35 @@ export function loadConfig(env: Env = process.env): Config {
     timeouts: timeouts(env),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     adminSocket: adminSocket(env, dataDir),
+    mail: mail(env, publicUrl(env, hostName, port)),
+  };
+}
+
+/** SMTP_URL turns mail on; MAIL_FROM, DIGEST_TIME (HH:MM, UTC) and MAIL_POLL_MS refine it. */
+function mail(env: Env, serviceUrl: string): MailConfig | null {
+  const smtpUrl = text(env, 'SMTP_URL');
+  if (smtpUrl === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.nl:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.nl:587');
+  }
+  const from = text(env, 'MAIL_FROM') ?? `Confidant <no-reply@${new URL(serviceUrl).hostname}>`;
+  if (!/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) {
+    throw new ConfigError('MAIL_FROM', `must be an address such as "Confidant <meldpunt@example.nl>", got "${from}"`);
+  }
+  const time = text(env, 'DIGEST_TIME') ?? '07:00';
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
+  if (!match) throw new ConfigError('DIGEST_TIME', `must be a time of day in UTC as HH:MM, such as 07:00, got "${time}"`);
+  return {
+    smtpUrl,
+    from,
+    digestMinuteUtc: Number(match[1]) * 60 + Number(match[2]),
+    pollMs: integer(env, 'MAIL_POLL_MS', 15_000, 100, 600_000),
   };
 }
 

@@ -8,6 +8,7 @@ import { NoWebAssemblyPage, NotFoundPage, StartPage } from './pages/start.js';
 import { ReporterLandingPage, ReportFormPage, MailboxPage } from './pages/reporter.js';
 import { AnnualReportPage, NewContactPage, InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
 import { RelayInboxPage, RelayPage } from './pages/organisation.js';
+import { NotificationsPage } from './pages/notifications.js';
 
 type Params = Record<string, string>;
 interface Route {
@@ -35,6 +36,7 @@ export const routes: Route[] = [
   { pattern: '/contacts/new', page: NewContactPage, staff: true },
   { pattern: '/relays', page: RelayInboxPage, staff: true },
   { pattern: '/relays/:relayId', page: RelayPage, staff: true },
+  { pattern: '/notifications', page: NotificationsPage, staff: true },
 ];
 
 /** Where quick exit goes: a page anyone might have open. */

@@ -7,24 +7,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { inArray } from 'drizzle-orm';
 import { caseReference } from '../../src/protocol/case-reference.js';
 import { ConfidantClient, emptyRegistration, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { cases } from '../../src/server/db/schema.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots, signInThroughLogin } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, screenshots, signInThroughLogin } from './harness.js';
 
 const SLOW = { timeout: 120_000 };
 t.setTimeout(480_000);
-
-async function goInApp(page: Page, path: string): Promise<void> {
-  await page.evaluate((to) => {
-    history.pushState(null, '', to);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, path);
-}
 
 t.test('an adviser registers five cases and makes the annual report: charts, suppression, print and CSV', async (t) => {
   if (!chromiumAvailable(t)) return;

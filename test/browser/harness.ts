@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import { ConfidantClient, setUpAccount } from '../../src/protocol/index.js';
+import { createAdministration, type Administration } from '../../src/server/services/administration.js';
 import { buildTestApp, type TestApp } from '../helper.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -132,4 +134,25 @@ export async function signInThroughLogin(page: Page, username: string, passphras
   await login.getByRole('button', { name: 'Inloggen', exact: true }).click();
   // Argon2id at 128 MiB in Chromium takes seconds on a busy machine.
   await page.waitForURL(/\/(inbox|relays)$/, { timeout: 120_000 });
+}
+
+/**
+ * The setting most browser tests start from: organisation Acme with its channel "Meldpunt Acme"
+ * (acme-meldpunt), and Anna de Vries (anna) as its adviser with `passphrase`.
+ */
+export async function acmeWithAnna(app: TestApp, passphrase: string): Promise<{ admin: Administration; client: ConfidantClient }> {
+  const admin = createAdministration(app.database.db, { powDifficulty: 0 });
+  await admin.createOrganisation({ slug: 'acme', name: 'Acme B.V.' });
+  await admin.createChannel({ slug: 'acme-meldpunt', name: 'Meldpunt Acme', organisation: 'acme' });
+  const client = new ConfidantClient({ baseUrl: app.baseUrl });
+  await setUpAccount(client, { token: (await admin.createInvite({ role: 'adviser', channel: 'acme-meldpunt' })).token, username: 'anna', displayName: 'Anna de Vries', passphrase });
+  return { admin, client };
+}
+
+/** Goes to `path` inside the app without reloading, so the session in the worker stays. */
+export async function goInApp(page: Page, path: string): Promise<void> {
+  await page.evaluate((to) => {
+    history.pushState(null, '', to);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
 }

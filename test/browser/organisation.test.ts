@@ -4,11 +4,10 @@
  * reads the answer through the protocol client. The organisation's pages never show a case id.
  */
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { ConfidantClient, relayReference, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage } from './harness.js';
 
 /** Relays per inbox page (PAGE_SIZE in src/web/pages/organisation/inbox.tsx). */
 const PAGE_SIZE = 20;
@@ -17,14 +16,6 @@ const SLOW = 120_000;
 
 // Argon2id in Chromium and Node, on a busy machine: more than tap's default for one file.
 t.setTimeout(480_000);
-
-/** Goes to `path` inside the app without reloading, so the session in the worker stays. */
-async function goInApp(page: Page, path: string): Promise<void> {
-  await page.evaluate((to) => {
-    history.pushState(null, '', to);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, path);
-}
 
 t.test('an organisation recipient reads relays and answers them; the adviser reads the answer', async (t) => {
   if (!chromiumAvailable(t)) return;

@@ -10,17 +10,10 @@ import type { Page } from 'playwright-core';
 import { ConfidantClient, emptyRegistration, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, type Watched } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, type Watched } from './harness.js';
 
 const SLOW = { timeout: 120_000 };
 t.setTimeout(480_000);
-
-async function goInApp(page: Page, path: string): Promise<void> {
-  await page.evaluate((to) => {
-    history.pushState(null, '', to);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, path);
-}
 
 /** The options of the location question, as [value, text], and the chosen value. */
 async function locationChoice(page: Page): Promise<{ options: string[][]; value: string }> {

@@ -58,6 +58,10 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   putRegistration: [(c) => c.putRegistration('tok', 'c1', env), '/api/v1/cases/c1/registration'],
   grantCase: [(c) => c.grantCase('tok', 'c1', { keyId: 'k', wrap: 'dw' }), '/api/v1/cases/c1/grants'],
   pinCase: [(c) => c.pinCase('tok', 'c1', 'pin'), '/api/v1/cases/c1/pin'],
+  putHold: [(c) => c.putHold('tok', odd, env), `/api/v1/cases/${enc}/hold`],
+  deleteHold: [(c) => c.deleteHold('tok', 'c1'), '/api/v1/cases/c1/hold'],
+  getNotificationSettings: [(c) => c.getNotificationSettings('tok'), '/api/v1/account/notifications'],
+  putNotificationSettings: [(c) => c.putNotificationSettings('tok', { email: null, immediate: false, lang: 'nl' }), '/api/v1/account/notifications'],
   listRegistrations: [
     (c) => c.listRegistrations('tok', { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z', after: 'x' }),
     '/api/v1/registrations?from=2026-01-01T00%3A00%3A00Z&to=2027-01-01T00%3A00%3A00Z&after=x',

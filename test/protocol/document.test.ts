@@ -42,6 +42,7 @@ t.test('the record table: every ad string and padding block is the code', async 
     report: { make: (p) => ad.reportAd(p.caseId ?? ''), block: constants.REPORT_BLOCK },
     message: { make: (p) => ad.messageAd(p.caseId ?? '', p.author as ad.MessageAuthor), block: constants.MESSAGE_BLOCK },
     registration: { make: (p) => ad.registrationAd(p.caseId ?? ''), block: constants.REGISTRATION_BLOCK },
+    hold: { make: (p) => ad.holdAd(p.caseId ?? ''), block: constants.HOLD_BLOCK },
     file: { make: (p) => ad.fileAd(p.caseId ?? '', p.fileId ?? ''), block: constants.FILE_HEADER_BLOCK },
     relay: { make: (p) => ad.relayAd(p.relayId ?? ''), block: constants.RELAY_BLOCK },
     'relay-copy': { make: (p) => ad.relayCopyAd(p.caseId ?? '', p.relayId ?? ''), block: constants.RELAY_BLOCK },

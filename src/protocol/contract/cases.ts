@@ -21,6 +21,11 @@ const summary = {
   followUpOn: NullableDay({
     description: "Extension: the earliest open follow-up day of the adviser's registration (an aftercare call, a hearing); null when there is none.",
   }),
+  deleteAfter: Described(
+    NullableTime,
+    "Extension: when retention deletes this closed case (closure plus the channel's retention months); null while it is open or held.",
+  ),
+  held: Type.Boolean({ description: 'Extension: an adviser put the case on legal hold: retention never deletes it.' }),
   wrap: Base64url,
 };
 
@@ -60,6 +65,12 @@ export const CaseDetail = Strict({
   relays: Type.Array(CaseRelay),
   files: Type.Array(MailboxFile),
   registration: OrNull(Strict({ nonce: Base64url, ciphertext: Base64url, updatedAt: IsoTime })),
+  hold: OrNull(
+    Strict(
+      { heldAt: IsoTime, heldBy: Type.String({ description: 'The account id of the adviser who set or last changed the hold.' }), reason: StoredEnvelope },
+      { description: 'Extension: the legal hold, its reason sealed under the case key (docs/protocol.md "Legal hold"); null when not held.' },
+    ),
+  ),
 });
 export type CaseDetail = Static<typeof CaseDetail>;
 
@@ -75,7 +86,14 @@ export type CaseMessageRequest = Static<typeof CaseMessageRequest>;
 
 export const StatusChangeRequest = Strict({ status: CaseStatus });
 
-export const StatusChangeResponse = Strict({ status: CaseStatus, acknowledgedAt: NullableTime, acknowledgeBy: IsoTime, feedbackBy: IsoTime, overdue: Type.Boolean() });
+export const StatusChangeResponse = Strict({
+  status: CaseStatus,
+  acknowledgedAt: NullableTime,
+  acknowledgeBy: IsoTime,
+  feedbackBy: IsoTime,
+  overdue: Type.Boolean(),
+  deleteAfter: Described(NullableTime, 'Extension: when retention deletes the case now that it is closed; null while open or held.'),
+});
 export type StatusChangeResponse = Static<typeof StatusChangeResponse>;
 
 /** The encrypted record, and beside it the one day the inbox shows (docs/protocol.md §8). */
@@ -88,6 +106,12 @@ export const RegistrationRequest = Strict({
 export type RegistrationRequest = Static<typeof RegistrationRequest>;
 
 export const RegistrationResponse = Strict({ updatedAt: IsoTime });
+
+/** A legal hold's reason, sealed under the case key: the server learns that a case is held, never why. */
+export const HoldRequest = Strict({ ...Envelope.properties });
+export type HoldRequest = Static<typeof HoldRequest>;
+
+export const HoldResponse = Strict({ heldAt: IsoTime });
 
 export const PinRequest = Strict({ pin: Bytes(64) });
 
@@ -182,5 +206,30 @@ export const grantCase = operation({
   params: CaseParams,
   body: KeyWrap,
   response: { 201: GrantResponse },
+  errors: [400, 401, 403, 404, 409],
+});
+
+export const putHold = operation({
+  method: 'PUT',
+  url: '/api/v1/cases/:caseId/hold',
+  operationId: 'putHold',
+  summary: 'Extension: put the case on legal hold, or change the reason: retention never deletes a held case',
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  body: HoldRequest,
+  response: { 200: HoldResponse },
+  errors: [400, 401, 403, 404, 413],
+});
+
+export const deleteHold = operation({
+  method: 'DELETE',
+  url: '/api/v1/cases/:caseId/hold',
+  operationId: 'deleteHold',
+  summary: 'Extension: lift the legal hold: a closed case is deleted again when its retention has passed',
+  tag: 'cases',
+  auth: 'staff',
+  params: CaseParams,
+  response: { 204: NoContent },
   errors: [400, 401, 403, 404, 409],
 });

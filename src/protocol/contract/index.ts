@@ -8,6 +8,7 @@ import * as annualReport from './annual-report.js';
 import * as cases from './cases.js';
 import * as health from './health.js';
 import * as mailbox from './mailbox.js';
+import * as notifications from './notifications.js';
 import type { Operation } from './operation.js';
 import * as relays from './relays.js';
 import * as reporter from './reporter.js';
@@ -21,6 +22,7 @@ export * from './cases.js';
 export * from './annual-report.js';
 export * from './registration-record.js';
 export * from './relays.js';
+export * from './notifications.js';
 export * from './health.js';
 export type { AnswerOf, Auth, Operation, RequestOf, Tag } from './operation.js';
 
@@ -29,7 +31,7 @@ const isOperation = (value: unknown): value is Operation =>
 
 /** Every operation of the API, by operationId. */
 export const operations: Readonly<Record<string, Operation>> = Object.fromEntries(
-  [reporter, mailbox, staff, cases, annualReport, relays, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
+  [reporter, mailbox, staff, notifications, cases, annualReport, relays, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
 );
 
 /** The tags of the OpenAPI document, in order, with what they hold. */

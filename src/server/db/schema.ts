@@ -58,8 +58,10 @@ export const channels = pgTable('channels', {
    * slugs, names what advisers see. Served to the channel's advisers only, never to reporters.
    */
   locations: jsonb('locations').$type<ChannelLocation[]>().notNull().default(sql`'[]'::jsonb`),
+  /** Months after closure when a closed case is deleted, unless held (services/retention.ts). */
+  retentionMonths: integer('retention_months').notNull().default(12),
   createdAt: at('created_at').notNull().defaultNow(),
-});
+}, (table) => [check('channels_retention_months', sql`${table.retentionMonths} between 1 and 120`)]);
 
 /** One entry of a channel's list of departments or locations. */
 export interface ChannelLocation {
@@ -94,6 +96,14 @@ export const staffAccounts = pgTable('staff_accounts', {
   lockedUntil: at('locked_until'),
   createdAt: at('created_at').notNull().defaultNow(),
   disabledAt: at('disabled_at'),
+  /**
+   * Where this person gets notifications (services/notifications.ts); null: none. A staff
+   * member's own choice: never a reporter's address, and no mail names a case.
+   */
+  notifyEmail: text('notify_email'),
+  /** Mail right after an event as well as the daily digest: opt-in, since its timing tells when a reporter acted. */
+  notifyImmediate: boolean('notify_immediate').notNull().default(false),
+  notifyLang: text('notify_lang', { enum: ['nl', 'en'] }).notNull().default('nl'),
 });
 
 export const adviserChannels = pgTable(
@@ -133,13 +143,16 @@ export const cases = pgTable(
     channelId: text('channel_id')
       .notNull()
       .references(() => channels.id),
-    /** Finds the mailbox; grants nothing without a signature by the reporter's key. */
-    mailboxId: text('mailbox_id').notNull().unique(),
-    reporterSignPublicKey: bytea('reporter_sign_public_key').notNull(),
-    reporterBoxPublicKey: bytea('reporter_box_public_key').notNull(),
-    reporterWrap: bytea('reporter_wrap').notNull(),
-    reportNonce: bytea('report_nonce').notNull(),
-    reportCiphertext: bytea('report_ciphertext').notNull(),
+    /**
+     * Finds the mailbox; grants nothing without a signature by the reporter's key. This and the
+     * reporter's keys and report are null once the case is deleted (deletedAt), never before.
+     */
+    mailboxId: text('mailbox_id').unique(),
+    reporterSignPublicKey: bytea('reporter_sign_public_key'),
+    reporterBoxPublicKey: bytea('reporter_box_public_key'),
+    reporterWrap: bytea('reporter_wrap'),
+    reportNonce: bytea('report_nonce'),
+    reportCiphertext: bytea('report_ciphertext'),
     /**
      * The reporter's signed case commitment (docs/protocol.md): a hash naming the case key, the
      * signature, and the advisers chosen and left out (key ids joined by ","). Null for a case a
@@ -164,10 +177,33 @@ export const cases = pgTable(
     messageSeq: integer('message_seq').notNull().default(0),
     /** The seq of the reporter's latest message, 0 for the report: for the advisers' unread marker. */
     reporterSeq: integer('reporter_seq').notNull().default(0),
+    /** When the case was last closed (a staff time); null while open. Retention counts from here. */
+    closedAt: at('closed_at'),
+    /**
+     * A legal hold: while set, the case is never deleted. The reason is sealed under the case key
+     * (docs/protocol.md "Legal hold"): the server knows that a case is held, by whom, not why.
+     */
+    heldAt: at('held_at'),
+    heldBy: text('held_by').references(() => staffAccounts.id),
+    holdNonce: bytea('hold_nonce'),
+    holdCiphertext: bytea('hold_ciphertext'),
+    /**
+     * When retention deleted the case: what is left is this row's dates and status, the advisers'
+     * wraps and pins, and the encrypted registration, for the annual report, until the end of the
+     * next calendar year.
+     */
+    deletedAt: at('deleted_at'),
   },
   (table) => [
     index('cases_channel_received').on(table.channelId, table.receivedAt, table.id),
     index('cases_received').on(table.receivedAt, table.id),
+    index('cases_closed').on(table.closedAt).where(sql`${table.status} = 'closed' and ${table.deletedAt} is null`),
+    index('cases_deleted').on(table.deletedAt).where(sql`${table.deletedAt} is not null`),
+    check(
+      'cases_deleted_shape',
+      sql`(${table.deletedAt} is null and ${table.mailboxId} is not null and ${table.reporterSignPublicKey} is not null and ${table.reporterBoxPublicKey} is not null and ${table.reporterWrap} is not null and ${table.reportNonce} is not null and ${table.reportCiphertext} is not null) or (${table.deletedAt} is not null and ${table.mailboxId} is null and ${table.reporterSignPublicKey} is null and ${table.reporterBoxPublicKey} is null and ${table.reporterWrap} is null and ${table.reportNonce} is null and ${table.reportCiphertext} is null and ${table.heldAt} is null)`,
+    ),
+    check('cases_hold_shape', sql`(${table.heldAt} is null) = (${table.holdNonce} is null) and (${table.heldAt} is null) = (${table.holdCiphertext} is null) and (${table.heldAt} is null) = (${table.heldBy} is null)`),
   ],
 );
 
@@ -265,9 +301,13 @@ export const relays = pgTable(
   (table) => [
     index('relays_case').on(table.caseId),
     index('relays_organisation_sent').on(table.organisationId, table.sentAt),
+    // A case relay has its reporter copy, except the one shape retention leaves (services/retention.ts):
+    // sent, its copy and decision hour gone with the case, and its case id too once the case's last
+    // trace goes. The organisation keeps what it received. An annual report is decided as it is
+    // made, which tells it from that shape.
     check(
       'relays_kind_shape',
-      sql`(${table.kind} = 'case' and ${table.caseId} is not null and ${table.copyNonce} is not null and ${table.copyCiphertext} is not null) or (${table.kind} = 'annual_report' and ${table.caseId} is null and ${table.copyNonce} is null and ${table.copyCiphertext} is null)`,
+      sql`(${table.kind} = 'case' and ((${table.caseId} is not null and ${table.copyNonce} is not null and ${table.copyCiphertext} is not null) or (${table.state} = 'sent' and ${table.decidedAt} is null and ${table.copyNonce} is null and ${table.copyCiphertext} is null))) or (${table.kind} = 'annual_report' and ${table.caseId} is null and ${table.copyNonce} is null and ${table.copyCiphertext} is null and ${table.decidedAt} is not null)`,
     ),
   ],
 );
@@ -434,4 +474,51 @@ export const auditLog = pgTable(
     hash: bytea('hash').notNull(),
   },
   (table) => [uniqueIndex('audit_log_prev_hash').on(table.prevHash)],
+);
+
+/**
+ * Something new for a person since their last digest, in one channel (advisers) or organisation
+ * (recipients): a flag with no time and no case, consumed when the digest is written.
+ */
+export const notificationNews = pgTable(
+  'notification_news',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    /** The channel's or organisation's name as the mail shows it is looked up when the digest is written. */
+    placeId: text('place_id').notNull(),
+    placeKind: text('place_kind', { enum: ['channel', 'organisation'] }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.placeId] })],
+);
+
+/**
+ * Mail to send after the commit that caused it, retried until the server accepts it. A digest
+ * row per person per day (unique, so two schedulers make one); at most one unsent immediate row
+ * per person, so a burst of events makes one mail. The body is written once, at the first
+ * attempt, and every retry sends the same bytes.
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    kind: text('kind', { enum: ['digest', 'immediate'] }).notNull(),
+    dueAt: at('due_at').notNull(),
+    subject: text('subject'),
+    body: text('body'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    /** A sender took the row until then: another sender leaves it alone meanwhile. */
+    claimedUntil: at('claimed_until'),
+    sentAt: at('sent_at'),
+  },
+  (table) => [
+    uniqueIndex('mail_outbox_digest').on(table.accountId, table.dueAt).where(sql`${table.kind} = 'digest'`),
+    uniqueIndex('mail_outbox_immediate_pending').on(table.accountId).where(sql`${table.kind} = 'immediate' and ${table.sentAt} is null`),
+    index('mail_outbox_due').on(table.nextAttemptAt).where(sql`${table.sentAt} is null`),
+  ],
 );

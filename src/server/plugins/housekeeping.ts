@@ -1,20 +1,24 @@
 /**
  * Forgets what can no longer be used: spent mailbox challenges and mailbox sessions past their
- * expiry, expired staff sessions, spent proof-of-work challenges past their expiry; and reporter
- * events past their retention. Every ten minutes and at start; a failure is logged and tried
- * again next time.
+ * expiry, expired staff sessions, spent proof-of-work challenges past their expiry, expired
+ * invites; reporter events past their retention; and closed cases past their channel's retention
+ * (services/retention.ts). Every ten minutes and at start; a failure is logged and tried again
+ * next time. Deletions are logged as counts only.
  */
 import type { FastifyInstance } from 'fastify';
 import { innermostMessage } from '../db/errors.js';
 
 export async function housekeeping(app: FastifyInstance, opts: { intervalMs?: number }): Promise<void> {
-  const { mailbox, accounts, proofOfWork, reporterEvents } = app.services;
+  const { mailbox, accounts, proofOfWork, reporterEvents, retention } = app.services;
   const sweep = async () => {
     try {
       await mailbox.sweep();
       await accounts.sweep();
+      await accounts.sweepInvites();
       await proofOfWork.sweep();
       await reporterEvents.sweep();
+      const swept = await retention.sweep();
+      if (swept.deleted > 0 || swept.purged > 0) app.log.info(swept, 'retention: cases deleted, deleted cases purged');
     } catch (error) {
       app.log.warn({ error: innermostMessage(error) }, 'housekeeping failed');
     }

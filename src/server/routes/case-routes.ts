@@ -1,7 +1,7 @@
-/** The adviser's cases: list, detail, messages to the reporter, status, registration, grants. */
+/** The adviser's cases: list, detail, messages to the reporter, status, registration, legal hold, grants. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MESSAGE_BLOCK, REGISTRATION_BLOCK } from '../../protocol/index.js';
-import { getCase, grantCase, listCases, pinCase, postCaseMessage, putRegistration, setCaseStatus } from '../../protocol/contract/index.js';
+import { HOLD_BLOCK, MESSAGE_BLOCK, REGISTRATION_BLOCK } from '../../protocol/index.js';
+import { deleteHold, getCase, grantCase, listCases, pinCase, postCaseMessage, putHold, putRegistration, setCaseStatus } from '../../protocol/contract/index.js';
 import { calendarDayOrNull, checkId, decodeBytes, encodeBytes, envelopeIn, envelopeOut, messageOut, timeOrNull } from '../bytes.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { checkBefore } from '../schemas/cursor.js';
@@ -20,6 +20,8 @@ const summaryOut = (c: Omit<CaseSummary, 'unread'>) => ({
   feedbackGivenAt: timeOrNull(c.feedbackGivenAt),
   overdue: c.overdue,
   followUpOn: c.followUpOn,
+  deleteAfter: timeOrNull(c.deleteAfter),
+  held: c.held,
   wrap: encodeBytes(c.wrap),
 });
 
@@ -60,6 +62,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         relays: c.relays.map((r) => ({ relayId: r.relayId, state: r.state, createdAt: r.createdAt.toISOString(), sentAt: timeOrNull(r.sentAt), copy: envelopeOut(r.copy) })),
         files: c.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes })),
         registration: c.registration ? { ...envelopeOut(c.registration), updatedAt: c.registration.updatedAt.toISOString() } : null,
+        hold: c.hold ? { heldAt: c.hold.heldAt.toISOString(), heldBy: c.hold.heldBy, reason: envelopeOut(c.hold.reason) } : null,
       };
     },
   });
@@ -85,6 +88,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         acknowledgeBy: changed.acknowledgeBy.toISOString(),
         feedbackBy: changed.feedbackBy.toISOString(),
         overdue: changed.overdue,
+        deleteAfter: timeOrNull(changed.deleteAfter),
       };
     },
   });
@@ -96,6 +100,25 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const envelope = envelopeIn(request.body, REGISTRATION_BLOCK, limits.messageBytes);
       const saved = await cases.putRegistration(me(request), caseIdOf(request), envelope, calendarDayOrNull(request.body.followUpOn, 'follow_up_on'));
       return { updatedAt: saved.updatedAt.toISOString() };
+    },
+  });
+
+  app.route({
+    ...routeOf(putHold),
+    preHandler: guards.adviser,
+    handler: async (request) => {
+      const reason = envelopeIn(request.body, HOLD_BLOCK, HOLD_BLOCK);
+      const held = await cases.putHold(me(request), caseIdOf(request), reason);
+      return { heldAt: held.heldAt.toISOString() };
+    },
+  });
+
+  app.route({
+    ...routeOf(deleteHold),
+    preHandler: guards.adviser,
+    handler: async (request, reply) => {
+      await cases.releaseHold(me(request), caseIdOf(request));
+      return reply.status(204).send();
     },
   });
 

@@ -13,7 +13,6 @@ const holderOut = (h: { keyId: string; name: string; boxPublicKey: Uint8Array; s
   boxPublicKey: encodeBytes(h.boxPublicKey),
   signPublicKey: encodeBytes(h.signPublicKey),
 });
-const security = [{ bearer: [] }];
 
 export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { relays } = app.services;

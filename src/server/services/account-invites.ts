@@ -3,7 +3,7 @@
  * existing adviser joining one more channel. Spending the invite is the first statement of the
  * transaction, so a token works once however many requests race with it.
  */
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { adviserChannels, channels, invites, staffAccounts } from '../db/schema.js';
@@ -81,6 +81,11 @@ export function createAccountInvites(db: Database, checks: AccountChecks) {
         const [channel] = await tx.select({ slug: channels.slug }).from(channels).where(eq(channels.id, invite.channelId));
         return { channel: channel?.slug ?? '' };
       });
+    },
+
+    /** Forgets invites that expired unused: their link can never work again. Used ones stay, naming the account they made. */
+    async sweepInvites(now = new Date()): Promise<void> {
+      await db.delete(invites).where(and(isNull(invites.usedAt), lt(invites.expiresAt, now)));
     },
   };
 }

@@ -1,18 +1,26 @@
 /**
- * The operator's work: organisations, channels with their lists of departments or locations, and
- * one-time invites. Used by the `confidant` command and by the first start; no HTTP route exposes
- * it yet. Like the rest of the operator's work it is not audited: the audit chain records what
- * staff accounts do through the service.
+ * The operator's work: organisations, channels with their lists of departments or locations and
+ * their retention, one-time invites, and staff accounts (disable, enable, remove an adviser from a
+ * channel). Used by the `confidant` command and by the first start; no HTTP route exposes it.
+ * Setting things up is not audited; what takes access away or changes how long cases are kept
+ * is, with actor 'operator', in the transaction of the change.
  */
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { NOT_RECORDED, REMOVED_LOCATION } from '../../protocol/annual-report/aggregate.js';
 import { LOCATION_ID } from '../../protocol/registration.js';
-import type { Database } from '../db/connection.js';
-import { channels, invites, organisations, type ChannelLocation } from '../db/schema.js';
+import type { Database, Transaction } from '../db/connection.js';
+import {
+  adviserChannels, caseWraps, cases, channels, invites, organisations, staffAccounts, staffSessions, type ChannelLocation
+} from '../db/schema.js';
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
+import { recordAudit } from './audit.js';
+import { deletionDue, RETENTION_MONTHS_DEFAULT, RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN } from './retention.js';
 
 export const INVITE_DAYS = 7;
+export { RETENTION_MONTHS_DEFAULT, RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN };
+/** The audit actor of everything the operator does with the `confidant` command. */
+export const OPERATOR = 'operator';
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 export type { ChannelLocation };
@@ -41,6 +49,8 @@ export interface Channel {
   powDifficulty: number;
   /** The organisation's departments or locations advisers record a case under; empty when it keeps none. */
   locations: ChannelLocation[];
+  /** Months after closure when a closed case of the channel is deleted, unless held. */
+  retentionMonths: number;
   createdAt: Date;
 }
 
@@ -58,6 +68,54 @@ export interface PendingInvite {
   target: string;
   createdAt: Date;
   expiresAt: Date;
+}
+
+export interface StaffAccountSummary {
+  id: string;
+  username: string;
+  role: 'adviser' | 'recipient';
+  displayName: string;
+  /** The slugs of the channels an adviser serves; empty for a recipient. */
+  channels: string[];
+  /** The slug of a recipient's organisation; null for an adviser. */
+  organisation: string | null;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+/** What disabling or enabling an account did. */
+export interface AccountChange {
+  username: string;
+  role: 'adviser' | 'recipient';
+  /** False when the account was so already: nothing was written. */
+  changed: boolean;
+  /** When it was disabled; null when it is active. */
+  disabledAt: Date | null;
+  /** Sessions ended by disabling (0 otherwise). */
+  sessionsEnded: number;
+  /** The channels an adviser serves, whose adviser list this changes. */
+  channels: string[];
+}
+
+/** What removing an adviser from a channel does (a preview) or did. */
+export interface AdviserRemoval {
+  channel: string;
+  username: string;
+  displayName: string;
+  /** Cases of the channel the adviser holds a key to: they lose it. */
+  cases: number;
+  /** Of those, the cases no other enabled account holds a key to: nobody can read them afterwards. */
+  unreadable: number;
+  /** The channels the adviser serves besides this one. */
+  otherChannels: string[];
+}
+
+/** A changed retention, and the closed cases it makes due for deletion at once. */
+export interface RetentionChange {
+  months: number;
+  previous: number;
+  /** Closed cases of the channel, not held or deleted, closed longer ago than `months`. */
+  overdue: number;
 }
 
 function checkSlug(slug: string, what: string): void {
@@ -106,6 +164,53 @@ export function checkLocations(entries: readonly ChannelLocation[]): ChannelLoca
   });
 }
 
+function checkRetention(months: number): number {
+  if (!Number.isInteger(months) || months < RETENTION_MONTHS_MIN || months > RETENTION_MONTHS_MAX) {
+    throw invalid(
+      'invalid_retention',
+      `The retention must be a whole number of months from ${RETENTION_MONTHS_MIN} to ${RETENTION_MONTHS_MAX}, got ${months}.`,
+    );
+  }
+  return months;
+}
+
+type Query = Database | Transaction;
+
+async function accountByUsername(q: Query, username: string) {
+  const [row] = await q
+    .select({ id: staffAccounts.id, username: staffAccounts.username, role: staffAccounts.role, displayName: staffAccounts.displayName, disabledAt: staffAccounts.disabledAt })
+    .from(staffAccounts)
+    .where(eq(staffAccounts.username, username));
+  if (!row) throw notFound('unknown_account', `There is no account "${username}".`);
+  return row;
+}
+
+/** The slugs of the channels an account serves, in order. */
+async function servedChannels(q: Query, accountId: string): Promise<string[]> {
+  const rows = await q
+    .select({ slug: channels.slug })
+    .from(adviserChannels)
+    .innerJoin(channels, eq(adviserChannels.channelId, channels.id))
+    .where(eq(adviserChannels.accountId, accountId))
+    .orderBy(asc(channels.slug));
+  return rows.map((r) => r.slug);
+}
+
+/**
+ * How many cases of a channel an account holds a key to, and how many of those no other enabled
+ * account does: a disabled holder cannot sign in to read them, so it does not count.
+ */
+async function keysOnChannel(q: Query, accountId: string, channelId: string): Promise<{ cases: number; unreadable: number }> {
+  const heldByAnother = sql`exists (select 1 from case_wraps other join staff_accounts holder on holder.id = other.account_id
+    where other.case_id = ${caseWraps.caseId} and other.account_id <> ${accountId} and holder.disabled_at is null)`;
+  const [row] = await q
+    .select({ cases: count(), unreadable: sql<number>`count(*) filter (where not ${heldByAnother})`.mapWith(Number) })
+    .from(caseWraps)
+    .innerJoin(cases, eq(caseWraps.caseId, cases.id))
+    .where(and(eq(caseWraps.accountId, accountId), eq(cases.channelId, channelId)));
+  return { cases: row?.cases ?? 0, unreadable: row?.unreadable ?? 0 };
+}
+
 export function createAdministration(db: Database, defaults: { powDifficulty: number }) {
   async function organisationBySlug(slug: string): Promise<Organisation> {
     const [row] = await db.select().from(organisations).where(eq(organisations.slug, slug));
@@ -119,7 +224,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
     return row;
   }
 
-  return {
+  const administration = {
     organisationBySlug,
 
     async createOrganisation(input: { slug: string; name: string }): Promise<Organisation> {
@@ -140,9 +245,12 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       organisation: string;
       consentRequired?: boolean;
       powDifficulty?: number;
+      /** Months after closure when a closed case is deleted; the column's default (RETENTION_MONTHS_DEFAULT) when absent. */
+      retentionMonths?: number;
     }): Promise<Channel> {
       checkSlug(input.slug, 'channel');
       const name = checkName(input.name, 'channel');
+      const retention = input.retentionMonths === undefined ? {} : { retentionMonths: checkRetention(input.retentionMonths) };
       const powDifficulty = input.powDifficulty ?? defaults.powDifficulty;
       if (!Number.isInteger(powDifficulty) || powDifficulty < 0 || powDifficulty > 32) {
         throw invalid('invalid_pow_difficulty', 'The proof-of-work difficulty must be a whole number from 0 to 32.');
@@ -157,6 +265,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
           organisationId: organisation.id,
           consentRequired: input.consentRequired ?? true,
           powDifficulty,
+          ...retention,
         })
         .onConflictDoNothing()
         .returning();
@@ -234,7 +343,179 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
         expiresAt: r.expiresAt,
       }));
     },
+
+    /**
+     * Deletes a pending invite, so its link answers as an unknown one does. The check and the
+     * delete are one statement: a redemption racing it either spends the invite first (then
+     * this finds it used) or finds it gone, never both.
+     */
+    async revokeInvite(id: string, now = new Date()): Promise<PendingInvite> {
+      const revoked = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .delete(invites)
+          .where(and(eq(invites.id, id), isNull(invites.usedAt), gt(invites.expiresAt, now)))
+          .returning();
+        if (row) await recordAudit(tx, { actor: OPERATOR, action: 'invite_revoked', subject: row.id, at: now });
+        return row;
+      });
+      if (!revoked) throw await whyNotPending(id, now);
+      const [target] = revoked.channelId
+        ? await db.select({ slug: channels.slug }).from(channels).where(eq(channels.id, revoked.channelId))
+        : await db.select({ slug: organisations.slug }).from(organisations).where(eq(organisations.id, revoked.organisationId ?? ''));
+      return {
+        id: revoked.id,
+        role: revoked.role,
+        target: `${revoked.role === 'adviser' ? 'channel' : 'organisation'} ${target?.slug ?? ''}`,
+        createdAt: revoked.createdAt,
+        expiresAt: revoked.expiresAt,
+      };
+    },
+
+    /** Every staff account, by user name, with what it serves. */
+    async listAccounts(): Promise<StaffAccountSummary[]> {
+      const rows = await db
+        .select({
+          id: staffAccounts.id,
+          username: staffAccounts.username,
+          role: staffAccounts.role,
+          displayName: staffAccounts.displayName,
+          organisation: organisations.slug,
+          createdAt: staffAccounts.createdAt,
+          disabledAt: staffAccounts.disabledAt,
+        })
+        .from(staffAccounts)
+        .leftJoin(organisations, eq(staffAccounts.organisationId, organisations.id))
+        .orderBy(asc(staffAccounts.username));
+      const served = await db
+        .select({ accountId: adviserChannels.accountId, slug: channels.slug })
+        .from(adviserChannels)
+        .innerJoin(channels, eq(adviserChannels.channelId, channels.id))
+        .orderBy(asc(channels.slug));
+      return rows.map((r) => ({ ...r, channels: served.filter((s) => s.accountId === r.id).map((s) => s.slug) }));
+    },
+
+    /**
+     * Disables an account and ends its sessions in one transaction: it can no longer sign in,
+     * and its channels stop offering it to reporters (everything reading accounts skips a
+     * disabled one). Its keys to cases stay, for when it is enabled again.
+     */
+    async disableAccount(username: string, now = new Date()): Promise<AccountChange> {
+      return db.transaction(async (tx) => {
+        const [updated] = await tx
+          .update(staffAccounts)
+          .set({ disabledAt: now })
+          .where(and(eq(staffAccounts.username, username), isNull(staffAccounts.disabledAt)))
+          .returning({ id: staffAccounts.id, role: staffAccounts.role });
+        if (!updated) return unchanged(tx, username);
+        const ended = await tx.delete(staffSessions).where(eq(staffSessions.accountId, updated.id)).returning({ accountId: staffSessions.accountId });
+        await recordAudit(tx, { actor: OPERATOR, action: 'account_disabled', subject: updated.id, at: now });
+        return { username, role: updated.role, changed: true, disabledAt: now, sessionsEnded: ended.length, channels: await servedChannels(tx, updated.id) };
+      });
+    },
+
+    /** Lets a disabled account sign in again; the sessions disabling ended stay ended. */
+    async enableAccount(username: string, now = new Date()): Promise<AccountChange> {
+      return db.transaction(async (tx) => {
+        const [updated] = await tx
+          .update(staffAccounts)
+          .set({ disabledAt: null })
+          .where(and(eq(staffAccounts.username, username), isNotNull(staffAccounts.disabledAt)))
+          .returning({ id: staffAccounts.id, role: staffAccounts.role });
+        if (!updated) return unchanged(tx, username);
+        await recordAudit(tx, { actor: OPERATOR, action: 'account_enabled', subject: updated.id, at: now });
+        return { username, role: updated.role, changed: true, disabledAt: null, sessionsEnded: 0, channels: await servedChannels(tx, updated.id) };
+      });
+    },
+
+    /** What removing an adviser from a channel would do; changes nothing. */
+    async previewAdviserRemoval(slug: string, username: string): Promise<AdviserRemoval> {
+      const { channel, account } = await membership(db, slug, username);
+      const keys = await keysOnChannel(db, account.id, channel.id);
+      const otherChannels = (await servedChannels(db, account.id)).filter((s) => s !== slug);
+      return { channel: slug, username, displayName: account.displayName, ...keys, otherChannels };
+    },
+
+    /**
+     * Takes an adviser off a channel: no new case is sealed to them, and their keys to the
+     * channel's cases are deleted (keys to other channels' cases stay), in one transaction.
+     * The channel's row is locked first, so two removals on one channel count each other's
+     * deletions and a case nobody else holds is never reported as held.
+     */
+    async removeAdviser(slug: string, username: string, now = new Date()): Promise<AdviserRemoval> {
+      return db.transaction(async (tx) => {
+        const { channel, account } = await membership(tx, slug, username, true);
+        const keys = await keysOnChannel(tx, account.id, channel.id);
+        // The membership first: a grant to this adviser holds it shared (services/cases.ts), so this
+        // waits for that grant to commit, and the wraps deleted next include its wrap.
+        await tx.delete(adviserChannels).where(and(eq(adviserChannels.accountId, account.id), eq(adviserChannels.channelId, channel.id)));
+        await tx
+          .delete(caseWraps)
+          .where(and(eq(caseWraps.accountId, account.id), inArray(caseWraps.caseId, tx.select({ id: cases.id }).from(cases).where(eq(cases.channelId, channel.id)))));
+        // The subject names both: the account and the channel it left.
+        await recordAudit(tx, { actor: OPERATOR, action: 'adviser_removed', subject: `${account.id}/${channel.id}`, at: now });
+        const otherChannels = (await servedChannels(tx, account.id)).filter((s) => s !== slug);
+        return { channel: slug, username, displayName: account.displayName, ...keys, otherChannels };
+      });
+    },
+
+    /** Months after closure when a closed case of the channel is deleted. */
+    async channelRetention(slug: string): Promise<number> {
+      return (await channelRow(slug)).retentionMonths;
+    },
+
+    /** Sets a channel's retention; audited when it changes, with the new value in the subject. */
+    async setChannelRetention(slug: string, months: number, now = new Date()): Promise<RetentionChange> {
+      checkRetention(months);
+      return db.transaction(async (tx) => {
+        const [channel] = await tx.select().from(channels).where(eq(channels.slug, slug)).for('no key update');
+        if (!channel) throw notFound('unknown_channel', `There is no channel "${slug}".`);
+        if (channel.retentionMonths !== months) {
+          await tx.update(channels).set({ retentionMonths: months }).where(eq(channels.id, channel.id));
+          await recordAudit(tx, { actor: OPERATOR, action: 'channel_retention', subject: `${channel.id}/${months}`, at: now });
+        }
+        // Counted by retention's own rule (calendar months in UTC), not SQL's month arithmetic.
+        const closed = await tx
+          .select({ status: cases.status, closedAt: cases.closedAt, heldAt: cases.heldAt })
+          .from(cases)
+          .where(and(eq(cases.channelId, channel.id), eq(cases.status, 'closed'), isNull(cases.deletedAt), isNull(cases.heldAt)));
+        const overdue = closed.filter((row) => (deletionDue(row, months)?.getTime() ?? Infinity) <= now.getTime()).length;
+        return { months, previous: channel.retentionMonths, overdue };
+      });
+    },
   };
+
+  /** Why an invite id is not pending, for the operator: unknown, used or expired. */
+  async function whyNotPending(id: string, now: Date) {
+    const [row] = await db.select({ usedAt: invites.usedAt, expiresAt: invites.expiresAt }).from(invites).where(eq(invites.id, id));
+    if (!row) return notFound('unknown_invite', `There is no pending invite "${id}" (see confidant invite list).`);
+    if (row.usedAt) return conflict('invite_used', `Invite "${id}" was used already, so it cannot be revoked: disable the account it made instead.`);
+    return conflict('invite_expired', `Invite "${id}" has expired: its link no longer works.`);
+  }
+
+  /** An account that was disabled (or active) already: what it is, nothing written. */
+  async function unchanged(tx: Transaction, username: string): Promise<AccountChange> {
+    const account = await accountByUsername(tx, username);
+    return { username, role: account.role, changed: false, disabledAt: account.disabledAt, sessionsEnded: 0, channels: await servedChannels(tx, account.id) };
+  }
+
+  /**
+   * The channel and the adviser serving it, or the error saying which is not so. With `lock`, the
+   * channel row is locked without blocking the key-share locks of cases inserted meanwhile.
+   */
+  async function membership(q: Query, slug: string, username: string, lock = false) {
+    const select = q.select({ id: channels.id }).from(channels).where(eq(channels.slug, slug));
+    const [channel] = lock ? await select.for('no key update') : await select;
+    if (!channel) throw notFound('unknown_channel', `There is no channel "${slug}".`);
+    const account = await accountByUsername(q, username);
+    const [member] = await q
+      .select({ accountId: adviserChannels.accountId })
+      .from(adviserChannels)
+      .where(and(eq(adviserChannels.accountId, account.id), eq(adviserChannels.channelId, channel.id)));
+    if (!member) throw notFound('not_an_adviser', `"${username}" is not an adviser of channel "${slug}".`);
+    return { channel, account };
+  }
+
+  return administration;
 }
 
 export type Administration = ReturnType<typeof createAdministration>;

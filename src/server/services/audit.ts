@@ -34,7 +34,20 @@ export type AuditAction =
   | 'relay_message'
   | 'relay_view'
   | 'export'
-  | 'deletion';
+  // Retention (services/retention.ts), actor 'system': a case deleted, and later its last trace purged.
+  | 'deletion'
+  | 'purge'
+  // A legal hold set or changed, and lifted, by an adviser.
+  | 'hold'
+  | 'hold_released'
+  // A staff member changed where and how they get notifications.
+  | 'notifications'
+  // The operator's commands (src/cli), with actor 'operator'.
+  | 'invite_revoked'
+  | 'account_disabled'
+  | 'account_enabled'
+  | 'adviser_removed'
+  | 'channel_retention';
 
 export interface AuditEvent {
   /** A staff account id, or 'system'. Reporter actions go to reporter events (services/reporter-events.ts). */

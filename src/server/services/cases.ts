@@ -3,7 +3,7 @@
  * to the reporter, status changes, the registration record and grants. An adviser reaches only
  * cases that hold a wrap for them; every other case answers as if it did not exist.
  */
-import { and, asc, desc, eq, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { CaseCommitment } from '../../protocol/index.js';
 import type { Database } from '../db/connection.js';
 import { adviserChannels, caseWraps, cases, channels, files, messages, registrations, relays, type CaseStatus, type RelayState } from '../db/schema.js';
@@ -12,7 +12,25 @@ import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
 import { BASE64URL_ALPHABET, deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
+import { deletionDue } from './retention.js';
 import { reporterCopy, type Sealed } from './sealed.js';
+
+const unknownCase = () => notFound('unknown_case', 'There is no case with this id that you can open.');
+
+type CaseRow = typeof cases.$inferSelect;
+/** A case retention has not deleted: its reporter's keys and report are there (the check constraint cases_deleted_shape). */
+type LiveCase = CaseRow & { [K in 'reporterWrap' | 'reporterSignPublicKey' | 'reporterBoxPublicKey' | 'reportNonce' | 'reportCiphertext']: Uint8Array };
+
+function liveCase(row: CaseRow): LiveCase | null {
+  const { reporterWrap, reporterSignPublicKey, reporterBoxPublicKey, reportNonce, reportCiphertext } = row;
+  if (!reporterWrap || !reporterSignPublicKey || !reporterBoxPublicKey || !reportNonce || !reportCiphertext) return null;
+  return { ...row, reporterWrap, reporterSignPublicKey, reporterBoxPublicKey, reportNonce, reportCiphertext };
+}
+
+function holdOf(row: CaseRow): CaseDetail['hold'] {
+  if (!row.heldAt || !row.heldBy || !row.holdNonce || !row.holdCiphertext) return null;
+  return { heldAt: row.heldAt, heldBy: row.heldBy, reason: { nonce: row.holdNonce, ciphertext: row.holdCiphertext } };
+}
 
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 200;
@@ -37,6 +55,9 @@ export interface CaseSummary {
   overdue: boolean;
   /** The registration's earliest open follow-up day (YYYY-MM-DD), or null. */
   followUpOn: string | null;
+  /** When retention deletes the closed case; null while open or held. */
+  deleteAfter: Date | null;
+  held: boolean;
   unread: boolean;
   wrap: Uint8Array;
 }
@@ -52,6 +73,7 @@ export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
   relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
   files: Array<{ fileId: string; header: Sealed; bytes: number }>;
   registration: (Sealed & { updatedAt: Date }) | null;
+  hold: { heldAt: Date; heldBy: string; reason: Sealed } | null;
 }
 
 /** An opaque keyset cursor: the last row's receivedAt and id. */
@@ -74,6 +96,8 @@ const summaryColumns = {
   feedbackGivenAt: cases.feedbackGivenAt,
   followUpOn: cases.followUpOn,
   reporterSeq: cases.reporterSeq,
+  closedAt: cases.closedAt,
+  heldAt: cases.heldAt,
 };
 type CaseTimesRow = { [K in keyof typeof summaryColumns]: (typeof cases.$inferSelect)[K] };
 
@@ -89,19 +113,23 @@ function hasReference(typed: string): SQL {
 }
 
 export function createCases(db: Database) {
-  /** The case with this adviser's wrap, or a 404 that says nothing about other channels' cases. */
+  /**
+   * The case with this adviser's wrap, or a 404 that says nothing about other channels' cases. A
+   * case retention deleted answers the same: what is left of it serves the annual report only.
+   */
   async function caseFor(accountId: string, caseId: string) {
     const [row] = await db
-      .select({ case: cases, wrap: caseWraps.wrap, pin: caseWraps.pin, channel: channels.slug })
+      .select({ case: cases, wrap: caseWraps.wrap, pin: caseWraps.pin, channel: channels.slug, retentionMonths: channels.retentionMonths })
       .from(cases)
       .innerJoin(caseWraps, and(eq(caseWraps.caseId, cases.id), eq(caseWraps.accountId, accountId)))
       .innerJoin(channels, eq(cases.channelId, channels.id))
-      .where(eq(cases.id, caseId));
-    if (!row) throw notFound('unknown_case', 'There is no case with this id that you can open.');
-    return row;
+      .where(and(eq(cases.id, caseId), isNull(cases.deletedAt)));
+    const live = row && liveCase(row.case);
+    if (!row || !live) throw unknownCase();
+    return { ...row, case: live };
   }
 
-  function summary(row: CaseTimesRow, channel: string, wrap: Uint8Array, now: Date) {
+  function summary(row: CaseTimesRow, channel: string, retentionMonths: number, wrap: Uint8Array, now: Date) {
     const due = deadlines(row, now);
     return {
       caseId: row.id,
@@ -114,6 +142,8 @@ export function createCases(db: Database) {
       feedbackGivenAt: row.feedbackGivenAt,
       overdue: due.overdue,
       followUpOn: row.followUpOn,
+      deleteAfter: deletionDue(row, retentionMonths),
+      held: row.heldAt !== null,
       wrap,
     };
   }
@@ -121,11 +151,11 @@ export function createCases(db: Database) {
   /** One page of an account's cases, newest first. Only the summary's columns: the report ciphertext is kilobytes per row and not shown here. */
   const pageQuery = (accountId: string | Placeholder, conditions: SQL[], limit: number | Placeholder) =>
     db
-      .select({ case: summaryColumns, channel: channels.slug, wrap: caseWraps.wrap, lastReadSeq: caseWraps.lastReadSeq })
+      .select({ case: summaryColumns, channel: channels.slug, retentionMonths: channels.retentionMonths, wrap: caseWraps.wrap, lastReadSeq: caseWraps.lastReadSeq })
       .from(caseWraps)
       .innerJoin(cases, eq(caseWraps.caseId, cases.id))
       .innerJoin(channels, eq(cases.channelId, channels.id))
-      .where(and(eq(caseWraps.accountId, accountId), ...conditions))
+      .where(and(eq(caseWraps.accountId, accountId), isNull(cases.deletedAt), ...conditions))
       .orderBy(desc(cases.receivedAt), desc(cases.id))
       .limit(limit);
   /** A row comparison, so that the index scan starts at the cursor instead of filtering up to it. */
@@ -174,6 +204,8 @@ export function createCases(db: Database) {
           feedbackGivenAt: r.case.feedbackGivenAt,
           overdue: due.overdue,
           followUpOn: r.case.followUpOn,
+          deleteAfter: deletionDue(r.case, r.retentionMonths),
+          held: r.case.heldAt !== null,
           // By message seq, not time: reporter times are whole hours, and a counter cannot miss a message.
           unread: r.lastReadSeq === null || r.lastReadSeq < r.case.reporterSeq,
           wrap: r.wrap,
@@ -184,7 +216,7 @@ export function createCases(db: Database) {
     },
 
     async detail(accountId: string, caseId: string, now = new Date()): Promise<CaseDetail> {
-      const { case: row, wrap, pin, channel } = await caseFor(accountId, caseId);
+      const { case: row, wrap, pin, channel, retentionMonths } = await caseFor(accountId, caseId);
       const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
         db
           .select({ id: messages.id, author: messages.author, seq: messages.seq, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext, feedback: messages.feedback })
@@ -206,7 +238,7 @@ export function createCases(db: Database) {
       });
       const registration = registrationRows[0];
       return {
-        ...summary(row, channel, wrap, now),
+        ...summary(row, channel, retentionMonths, wrap, now),
         reporterWrap: row.reporterWrap,
         reporterSignPublicKey: row.reporterSignPublicKey,
         commitment: commitmentOf(row),
@@ -224,6 +256,7 @@ export function createCases(db: Database) {
           .filter((f) => f.completedAt !== null)
           .map((f) => ({ fileId: f.id, header: { nonce: f.headerNonce, ciphertext: f.headerCiphertext }, bytes: f.bytes })),
         registration: registration ? { nonce: registration.nonce, ciphertext: registration.ciphertext, updatedAt: registration.updatedAt } : null,
+        hold: holdOf(row),
       };
     },
 
@@ -240,9 +273,9 @@ export function createCases(db: Database) {
         const [next] = await tx
           .update(cases)
           .set({ messageSeq: sql`${cases.messageSeq} + 1`, ...(feedback ? { feedbackGivenAt: sql`coalesce(${cases.feedbackGivenAt}, ${now.toISOString()}::timestamptz)` } : {}) })
-          .where(eq(cases.id, caseId))
+          .where(and(eq(cases.id, caseId), isNull(cases.deletedAt)))
           .returning({ seq: cases.messageSeq });
-        if (!next) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+        if (!next) throw unknownCase();
         await tx.insert(messages).values({ id, caseId, author: 'adviser', accountId, seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: now, feedback });
         await recordAudit(tx, { actor: accountId, action: 'message', subject: caseId, at: now });
       });
@@ -250,25 +283,28 @@ export function createCases(db: Database) {
     },
 
     async setStatus(accountId: string, caseId: string, status: CaseStatus, now = new Date()) {
-      await caseFor(accountId, caseId);
+      const { retentionMonths } = await caseFor(accountId, caseId);
       return db.transaction(async (tx) => {
-        const [current] = await tx.select().from(cases).where(eq(cases.id, caseId)).for('update');
-        if (!current) throw notFound('unknown_case', 'There is no case with this id that you can open.');
+        const [current] = await tx.select().from(cases).where(and(eq(cases.id, caseId), isNull(cases.deletedAt))).for('update');
+        if (!current) throw unknownCase();
         if (!TRANSITIONS[current.status].includes(status)) {
           throw conflict('invalid_transition', `A case that is ${current.status.replace('_', ' ')} cannot become ${status.replace('_', ' ')}.`);
         }
         const acknowledgedAt = status === 'acknowledged' ? now : current.acknowledgedAt;
-        await tx.update(cases).set({ status, acknowledgedAt }).where(eq(cases.id, caseId));
+        // Retention counts from the latest closure: reopening stops the clock, closing again restarts it.
+        const closedAt = status === 'closed' ? now : null;
+        await tx.update(cases).set({ status, acknowledgedAt, closedAt }).where(eq(cases.id, caseId));
         await recordAudit(tx, { actor: accountId, action: 'status', subject: caseId, at: now });
-        return { ...current, status, acknowledgedAt };
-      }).then((row) => ({ status: row.status, acknowledgedAt: row.acknowledgedAt, ...deadlines(row, now) }));
+        return { ...current, status, acknowledgedAt, closedAt };
+      }).then((row) => ({ status: row.status, acknowledgedAt: row.acknowledgedAt, ...deadlines(row, now), deleteAfter: deletionDue(row, retentionMonths) }));
     },
 
     /** The record and the follow-up day the inbox shows, together: the day never outlives the record that set it. */
     async putRegistration(accountId: string, caseId: string, envelope: Sealed, followUpOn: string | null, now = new Date()) {
       await caseFor(accountId, caseId);
       await db.transaction(async (tx) => {
-        await tx.update(cases).set({ followUpOn }).where(eq(cases.id, caseId));
+        const [live] = await tx.update(cases).set({ followUpOn }).where(and(eq(cases.id, caseId), isNull(cases.deletedAt))).returning({ id: cases.id });
+        if (!live) throw unknownCase();
         await tx
           .insert(registrations)
           .values({ caseId, nonce: envelope.nonce, ciphertext: envelope.ciphertext, updatedAt: now, updatedBy: accountId })
@@ -276,6 +312,38 @@ export function createCases(db: Database) {
         await recordAudit(tx, { actor: accountId, action: 'registration', subject: caseId, at: now });
       });
       return { updatedAt: now };
+    },
+
+    /**
+     * Puts the case on legal hold, or changes the reason: one statement, so a hold and the
+     * retention sweep never both win (the sweep deletes only where no hold is set). The first
+     * hold's time stays; the adviser who set the current reason is recorded.
+     */
+    async putHold(accountId: string, caseId: string, reason: Sealed, now = new Date()): Promise<{ heldAt: Date }> {
+      await caseFor(accountId, caseId);
+      return db.transaction(async (tx) => {
+        const [held] = await tx
+          .update(cases)
+          .set({ heldAt: sql`coalesce(${cases.heldAt}, ${now.toISOString()}::timestamptz)`, heldBy: accountId, holdNonce: reason.nonce, holdCiphertext: reason.ciphertext })
+          .where(and(eq(cases.id, caseId), isNull(cases.deletedAt)))
+          .returning({ heldAt: cases.heldAt });
+        if (!held?.heldAt) throw unknownCase();
+        await recordAudit(tx, { actor: accountId, action: 'hold', subject: caseId, at: now });
+        return { heldAt: held.heldAt };
+      });
+    },
+
+    async releaseHold(accountId: string, caseId: string, now = new Date()): Promise<void> {
+      await caseFor(accountId, caseId);
+      await db.transaction(async (tx) => {
+        const [released] = await tx
+          .update(cases)
+          .set({ heldAt: null, heldBy: null, holdNonce: null, holdCiphertext: null })
+          .where(and(eq(cases.id, caseId), isNull(cases.deletedAt), isNotNull(cases.heldAt)))
+          .returning({ id: cases.id });
+        if (!released) throw conflict('not_held', 'This case is not on legal hold.');
+        await recordAudit(tx, { actor: accountId, action: 'hold_released', subject: caseId, at: now });
+      });
     },
 
     /**
@@ -288,7 +356,7 @@ export function createCases(db: Database) {
         const pinned = await tx
           .update(caseWraps)
           .set({ pin })
-          .where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId), isNull(caseWraps.pin)))
+          .where(and(eq(caseWraps.caseId, caseId), eq(caseWraps.accountId, accountId), isNull(caseWraps.pin), sql`exists (select 1 from cases where id = ${caseId}::text and deleted_at is null)`))
           .returning({ caseId: caseWraps.caseId });
         if (pinned.length === 0) throw conflict('pin_exists', 'You pinned the key of this case already.');
         await recordAudit(tx, { actor: accountId, action: 'pin', subject: caseId, at: now });
@@ -304,12 +372,18 @@ export function createCases(db: Database) {
       if (commitmentOf(row)?.excluded.includes(grant.keyId)) {
         throw forbidden('adviser_excluded', 'The reporter chose not to send this case to that adviser.');
       }
-      const [member] = await db
-        .select({ accountId: adviserChannels.accountId })
-        .from(adviserChannels)
-        .where(and(eq(adviserChannels.channelId, row.channelId), eq(adviserChannels.accountId, grant.keyId)));
-      if (!member) throw invalid('invalid_key_id', 'A case can be granted only to an adviser of its channel.');
       await db.transaction(async (tx) => {
+        // The case row shared: a deletion by retention since the check above waits, or is seen.
+        const [live] = await tx.select({ id: cases.id }).from(cases).where(and(eq(cases.id, caseId), isNull(cases.deletedAt))).for('share');
+        if (!live) throw unknownCase();
+        // Checked under a share lock on the membership: an operator removing that adviser from the
+        // channel meanwhile waits for this grant, then deletes its wrap with the others.
+        const [member] = await tx
+          .select({ accountId: adviserChannels.accountId })
+          .from(adviserChannels)
+          .where(and(eq(adviserChannels.channelId, row.channelId), eq(adviserChannels.accountId, grant.keyId)))
+          .for('share');
+        if (!member) throw invalid('invalid_key_id', 'A case can be granted only to an adviser of its channel.');
         const inserted = await tx
           .insert(caseWraps)
           .values({ caseId, accountId: grant.keyId, wrap: grant.wrap, grantedBy: accountId, createdAt: now })

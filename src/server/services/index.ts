@@ -12,6 +12,9 @@ import { createProofOfWork } from './proof-of-work.js';
 import { createRelays } from './relays.js';
 import { createReporterEvents } from './reporter-events.js';
 import { createReports } from './reports.js';
+import { createMailOutbox } from './mail-outbox.js';
+import { createNotificationSettings } from './notifications.js';
+import { createRetention } from './retention.js';
 import { loadSecrets } from './settings.js';
 
 /** Every service, built once per app from the configuration and the database. */
@@ -34,6 +37,9 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     cases,
     periodRegistrations: createPeriodRegistrations(db),
     relays: createRelays(db, cases),
+    retention: createRetention(db),
+    notificationSettings: createNotificationSettings(db),
+    mailOutbox: createMailOutbox(db, { publicUrl: config.publicUrl, digestMinuteUtc: config.mail?.digestMinuteUtc ?? 0 }),
     audit: createAudit(db),
     accounts: createAccounts(db, secrets, { requireTotp: config.requireTotp, issuer: 'Confidant' }),
   };

@@ -5,7 +5,7 @@
  * Every time kept here is a whole hour (coarse-time.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, asc, count, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { toBase64url, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
 import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate } from '../../protocol/checks.js';
 import type { Database } from '../db/connection.js';
@@ -13,7 +13,8 @@ import { isUniqueViolation } from '../db/errors.js';
 import { cases, files, mailboxSessions, messages, relays, spentMailboxChallenges, type CaseStatus, type RelayState } from '../db/schema.js';
 import { invalid, conflict, notFound, throttled, unauthenticated } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
-import { caseReaders, commitmentOf, preparedCaseReaders, toReaders } from './case-commitments.js';
+import { commitmentOf, preparedCaseReaders, toReaders } from './case-commitments.js';
+import { caseAdvisers, caseChannel, noteActivity } from './notifications.js';
 import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
 import { feedbackBy } from '../../protocol/index.js';
 import { recordReporterEvent } from './reporter-events.js';
@@ -129,7 +130,8 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         .select({ id: cases.id, key: cases.reporterSignPublicKey })
         .from(cases)
         .where(eq(cases.mailboxId, input.mailboxId));
-      const valid = verifyMailboxLogin(input.challenge, input.signature, found ? new Uint8Array(found.key) : decoyKey);
+      // A deleted case has no mailbox id, so it is never found: its code answers as a wrong one.
+      const valid = verifyMailboxLogin(input.challenge, input.signature, found?.key ? new Uint8Array(found.key) : decoyKey);
       if (!expiry || expiry <= now) throw loginFailed();
       // Any attempt spends a challenge this server issued, known mailbox or not, signature right or
       // wrong; the primary key makes it atomic: of concurrent attempts with one challenge, one inserts.
@@ -138,7 +140,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         .values(spentChallenge(input.challenge, expiry))
         .onConflictDoNothing()
         .returning({ hash: spentMailboxChallenges.challengeHash });
-      if (first.length === 0 || !found || !valid) throw loginFailed();
+      if (first.length === 0 || !found?.key || !valid) throw loginFailed();
       const token = newToken();
       const expiresAt = sessionEnd(now);
       await db.insert(mailboxSessions).values({ tokenHash: tokenHash(token), caseId: found.id, expiresAt });
@@ -160,7 +162,8 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
 
     async read(caseId: string): Promise<MailboxView> {
       const [row] = await prepared.caseRow.execute({ caseId });
-      if (!row) throw notSignedIn();
+      // A session that outlived its case's deletion opens nothing.
+      if (!row || row.reporterWrap === null || row.reportNonce === null || row.reportCiphertext === null) throw notSignedIn();
       const [messageRows, relayRows, fileRows, readers] = await Promise.all([
         prepared.messages.execute({ caseId }),
         prepared.relays.execute({ caseId }),
@@ -194,7 +197,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         const [next] = await tx
           .update(cases)
           .set({ messageSeq: sql`${cases.messageSeq} + 1`, reporterSeq: sql`${cases.messageSeq} + 1` })
-          .where(eq(cases.id, caseId))
+          .where(and(eq(cases.id, caseId), isNull(cases.deletedAt)))
           .returning({ seq: cases.messageSeq });
         if (!next) throw notSignedIn();
         const [recent] = await tx
@@ -207,6 +210,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         const id = newId();
         await tx.insert(messages).values({ id, caseId, author: 'reporter', seq: next.seq, nonce: envelope.nonce, ciphertext: envelope.ciphertext, sentAt: hour });
         await recordReporterEvent(tx, { action: 'message', caseId, at: hour });
+        await noteActivity(tx, caseAdvisers(caseId), caseChannel(caseId), now);
         return { id, sentAt: hour };
       });
     },
@@ -220,7 +224,10 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
           .set({ state, decidedAt: toHour(now), approval: approval ?? null })
           .where(and(eq(relays.id, relayId), eq(relays.caseId, caseId), eq(relays.state, 'awaiting_consent')))
           .returning({ state: relays.state });
-        if (row) await recordReporterEvent(tx, { action: 'consent', caseId, at: now });
+        if (row) {
+          await recordReporterEvent(tx, { action: 'consent', caseId, at: now });
+          await noteActivity(tx, caseAdvisers(caseId), caseChannel(caseId), now);
+        }
         return row;
       });
       if (updated) return updated.state;
@@ -237,9 +244,13 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
      */
     async rotate(caseId: string, keys: NewMailboxKeys & { commitmentSignature?: Uint8Array | undefined }, now = new Date()): Promise<void> {
       const [current] = await db.select().from(cases).where(eq(cases.id, caseId));
-      if (!current || !verifyMailboxRotate(Buffer.from(keys.mailboxId, 'base64url'), keys.reporterSignPublicKey, keys.proof, current.reporterSignPublicKey)) {
+      if (
+        !current?.reporterSignPublicKey ||
+        !verifyMailboxRotate(Buffer.from(keys.mailboxId, 'base64url'), keys.reporterSignPublicKey, keys.proof, current.reporterSignPublicKey)
+      ) {
         throw rotationProofWrong();
       }
+      const currentKey = current.reporterSignPublicKey;
       const commitment = commitmentOf(current);
       if (commitment !== null) {
         if (keys.commitmentSignature === undefined) {
@@ -264,7 +275,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
               reporterWrap: keys.reporterWrap,
               ...(keys.commitmentSignature ? { commitmentSignature: keys.commitmentSignature } : {}),
             })
-            .where(and(eq(cases.id, caseId), eq(cases.reporterSignPublicKey, current.reporterSignPublicKey)))
+            .where(and(eq(cases.id, caseId), eq(cases.reporterSignPublicKey, currentKey)))
             .returning({ id: cases.id });
           if (!rotated) throw rotationProofWrong();
           await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));

@@ -3,13 +3,14 @@
  * the organisation's recipients, the reporter approves it, the adviser sends it, and the
  * organisation answers in the relay thread. Nothing the organisation can reach names the case.
  */
-import { and, asc, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { adviserChannels, caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayKind, type RelayState } from '../db/schema.js';
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
+import { caseChannel, noteActivity, relayHolders } from './notifications.js';
 import type { Cases } from './cases.js';
 import { toHour } from './coarse-time.js';
 import type { Sealed } from './sealed.js';
@@ -90,7 +91,9 @@ export function createRelays(db: Database, caseService: Cases) {
     if (viewer.role === 'recipient') {
       const [me] = await db.select({ organisationId: staffAccounts.organisationId }).from(staffAccounts).where(eq(staffAccounts.id, viewer.accountId));
       if (row.relay.state !== 'sent' || me?.organisationId !== row.relay.organisationId) throw unknownRelay();
-    } else if (row.relay.caseId !== null) {
+    } else if (row.relay.kind === 'case') {
+      // A relay whose case retention purged stays the organisation's; its advisers reach it no more.
+      if (row.relay.caseId === null) throw unknownRelay();
       await caseService.caseFor(viewer.accountId, row.relay.caseId);
     }
     // An annual report has no case: its wraps are the recipients' and its author's only.
@@ -161,11 +164,14 @@ export function createRelays(db: Database, caseService: Cases) {
             textCiphertext: input.text.ciphertext,
             createdBy: accountId,
             createdAt: now,
+            // Decided as it is made (no reporter decides on it): the check relays_kind_shape tells it from what retention leaves of a case's relay by this.
+            decidedAt: toHour(now),
             sentAt: now,
           });
           await tx.insert(relayWraps).values(input.wraps.map((w) => ({ relayId: input.relayId, accountId: w.keyId, wrap: w.wrap })));
           await recordAudit(tx, { actor: accountId, action: 'relay_created', subject: input.relayId, at: now });
           await recordAudit(tx, { actor: accountId, action: 'relay_sent', subject: input.relayId, at: now });
+          await noteActivity(tx, relayHolders(input.relayId, 'recipient'), { id: organisation.id, kind: 'organisation' }, now);
         });
       } catch (error) {
         if (isUniqueViolation(error, 'pkey')) throw conflict('relay_exists', 'A relay with this id exists already: make a new relay id.');
@@ -193,8 +199,10 @@ export function createRelays(db: Database, caseService: Cases) {
       const state: RelayState = organisation.consentRequired ? 'awaiting_consent' : 'approved';
       try {
         await db.transaction(async (tx) => {
-          // Lock the case row: concurrent requests must not both find no pending relay.
-          await tx.select({ id: cases.id }).from(cases).where(eq(cases.id, caseId)).for('update');
+          // Lock the case row: concurrent requests must not both find no pending relay, and a
+          // deletion by retention since the check above is seen here.
+          const [live] = await tx.select({ id: cases.id }).from(cases).where(and(eq(cases.id, caseId), isNull(cases.deletedAt))).for('update');
+          if (!live) throw notFound('unknown_case', 'There is no case with this id that you can open.');
           const [pending] = await tx
             .select({ id: relays.id })
             .from(relays)
@@ -235,11 +243,14 @@ export function createRelays(db: Database, caseService: Cases) {
           .returning({ state: relays.state });
         if (!sent) {
           const [current] = await tx.select({ state: relays.state }).from(relays).where(eq(relays.id, relayId));
-          if (current?.state === 'sent') throw conflict('relay_sent', 'This relay was sent already.');
-          if (current?.state === 'declined') throw conflict('relay_declined', 'The reporter declined this relay: write a new one.');
+          // Gone since the check above: retention deleted its case, and with it this unsent relay.
+          if (!current) throw unknownRelay();
+          if (current.state === 'sent') throw conflict('relay_sent', 'This relay was sent already.');
+          if (current.state === 'declined') throw conflict('relay_declined', 'The reporter declined this relay: write a new one.');
           throw conflict('consent_missing', 'The reporter has not approved this relay yet.');
         }
         await recordAudit(tx, { actor: accountId, action: 'relay_sent', subject: relayId, at: now });
+        await noteActivity(tx, relayHolders(relayId, 'recipient'), { id: sql`(select organisation_id from relays where id = ${relayId}::text)`, kind: 'organisation' }, now);
         return { state: sent.state, sentAt: now };
       });
     },
@@ -323,6 +334,9 @@ export function createRelays(db: Database, caseService: Cases) {
           sentAt: now,
         });
         await recordAudit(tx, { actor: viewer.accountId, action: 'relay_message', subject: relayId, at: now });
+        // The other side hears of it: recipients at their organisation, advisers at the case's channel (or the organisation, for an annual report).
+        if (viewer.role === 'adviser') await noteActivity(tx, relayHolders(relayId, 'recipient'), { id: relay.organisationId, kind: 'organisation' }, now);
+        else await noteActivity(tx, relayHolders(relayId, 'adviser'), relay.caseId ? caseChannel(relay.caseId) : { id: relay.organisationId, kind: 'organisation' }, now);
       });
       return { id, sentAt: now };
     },

@@ -10,6 +10,7 @@ import { verifyCaseCommitmentSignature } from '../../protocol/checks.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { invalid, conflict } from '../errors.js';
 import type { Channels, PublicChannel } from './channels.js';
+import { activityCtes } from './notifications.js';
 import { toHour } from './coarse-time.js';
 import { acknowledgeBy } from '../../protocol/index.js';
 import { powReused, type ProofOfWork, type SpentChallenge } from './proof-of-work.js';
@@ -49,6 +50,19 @@ function checkCommitment(input: NewCase, channelAdvisers: Set<string>): void {
 
 const joinIds = (ids: string[]) => [...ids].sort().join(',');
 
+/** The wraps are for advisers of the channel, each once, at least one; the commitment names them. */
+function checkWraps(input: NewCase, channel: PublicChannel): void {
+  const advisers = new Set(channel.advisers.map((a) => a.keyId));
+  const seen = new Set<string>();
+  for (const [index, { keyId }] of input.wraps.entries()) {
+    if (!advisers.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for an adviser of this channel.`);
+    if (seen.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is for an adviser who has a wrap already.`);
+    seen.add(keyId);
+  }
+  if (input.wraps.length === 0) throw invalid('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
+  checkCommitment(input, advisers);
+}
+
 export interface Submitted {
   caseId: string;
   receivedAt: Date;
@@ -62,16 +76,23 @@ export interface Submitted {
  * hour of receipt: no finer time of a submission is kept.
  */
 async function insertCase(db: Database, channelId: string, input: NewCase, spent: SpentChallenge | null, hour: Date): Promise<boolean> {
-  // Parameters in a SELECT list have no type of their own: each is cast to its column's type.
-  const gate = spent
-    ? sql`spent as (insert into spent_pow_challenges (challenge_hash, expires_at) values (${spent.challengeHash}::bytea, ${spent.expiresAt}::timestamptz) on conflict do nothing returning 1),`
-    : sql``;
-  const onlyIfSpent = spent ? sql`where exists (select 1 from spent)` : sql``;
   const c = input.commitment;
   const wrapRows = sql.join(
     input.wraps.map((w) => sql`(${w.keyId}::text, ${w.wrap}::bytea)`),
     sql`, `,
   );
+  // Every wrap is for an enabled adviser of the channel as the statement runs, not as the recent
+  // copy of the channel said: an operator may have removed or disabled one since.
+  const advisersNow = sql`not exists (
+    select 1 from (values ${wrapRows}) as m (account_id, wrap)
+    where not exists (
+      select 1 from adviser_channels ac join staff_accounts a on a.id = ac.account_id
+      where ac.channel_id = ${channelId}::text and ac.account_id = m.account_id and a.disabled_at is null))`;
+  // Parameters in a SELECT list have no type of their own: each is cast to its column's type.
+  const gate = spent
+    ? sql`spent as (insert into spent_pow_challenges (challenge_hash, expires_at) select ${spent.challengeHash}::bytea, ${spent.expiresAt}::timestamptz where ${advisersNow} on conflict do nothing returning 1),`
+    : sql``;
+  const onlyIf = spent ? sql`where exists (select 1 from spent)` : sql`where ${advisersNow}`;
   const result = await db.execute(sql`
     with ${gate}
     new_case as (
@@ -82,13 +103,14 @@ async function insertCase(db: Database, channelId: string, input: NewCase, spent
              ${input.reporterBoxPublicKey}::bytea, ${input.reporterWrap}::bytea, ${input.report.nonce}::bytea,
              ${input.report.ciphertext}::bytea, ${c ? fromBase64url(c.key) : null}::bytea, ${c ? fromBase64url(c.signature) : null}::bytea,
              ${c ? joinIds(c.chosen) : null}::text, ${c ? joinIds(c.excluded) : null}::text, ${hour}::timestamptz
-      ${onlyIfSpent}
+      ${onlyIf}
       returning id
     ),
     new_wraps as (
       insert into case_wraps (case_id, account_id, wrap, created_at)
       select new_case.id, w.account_id, w.wrap, ${hour}::timestamptz from new_case, (values ${wrapRows}) as w (account_id, wrap)
-    )
+    ),
+    ${activityCtes(sql`select w.account_id from new_case, (values ${wrapRows}) as w (account_id, wrap)`, { id: channelId, kind: 'channel' }, hour)}
     insert into reporter_events (hour, action, case_id)
     select ${hour}::timestamptz, 'submitted', id from new_case
     returning case_id`);
@@ -101,7 +123,8 @@ const CHANNEL_REUSE_MS = 2000;
 export function createReports(db: Database, channels: Channels, pow: ProofOfWork) {
   // The channel lookup is half the database work of a submission; under load, reports to one
   // channel reuse it for two seconds. It only checks who may receive wraps: an adviser added
-  // since is found by the fresh lookup below, and one removed since gets at most a wrap.
+  // since is found by the fresh lookup below, and one removed or disabled since is caught by the
+  // insert itself, which checks the channel's advisers as it runs.
   const recent = new Map<string, { channel: PublicChannel; until: number }>();
   async function freshChannel(slug: string, now: Date): Promise<PublicChannel> {
     const channel = await channels.bySlug(slug);
@@ -120,15 +143,7 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
       // A wrap for someone the recent copy does not know: ask the database before refusing.
       const named = [...input.wraps.map((w) => w.keyId), ...(input.commitment?.excluded ?? [])];
       if (named.some((keyId) => !channel.advisers.some((a) => a.keyId === keyId))) channel = await freshChannel(slug, now);
-      const advisers = new Set(channel.advisers.map((a) => a.keyId));
-      const seen = new Set<string>();
-      for (const [index, { keyId }] of input.wraps.entries()) {
-        if (!advisers.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is not for an adviser of this channel.`);
-        if (seen.has(keyId)) throw invalid('invalid_wraps', `Wrap ${index + 1} is for an adviser who has a wrap already.`);
-        seen.add(keyId);
-      }
-      if (input.wraps.length === 0) throw invalid('invalid_wraps', 'A report needs a wrap for at least one adviser of the channel.');
-      checkCommitment(input, advisers);
+      checkWraps(input, channel);
 
       const spent = pow.verify(input.pow, channel.powDifficulty, now);
       let stored: boolean;
@@ -139,7 +154,12 @@ export function createReports(db: Database, channels: Channels, pow: ProofOfWork
         if (isUniqueViolation(error, 'pkey')) throw conflict('case_exists', 'A case with this id exists already: make a new case id.');
         throw error;
       }
-      if (!stored) throw powReused();
+      if (!stored) {
+        // Nothing stored: an adviser left the channel since the recent copy (the wraps are checked
+        // again against a fresh one), or the proof of work was spent before.
+        checkWraps(input, await freshChannel(slug, now));
+        throw powReused();
+      }
       // From the floored receipt, the deadline falls up to 59 minutes early: on the safe side.
       const receivedAt = toHour(now);
       return { caseId: input.caseId, receivedAt, acknowledgeBy: acknowledgeBy(receivedAt) };

@@ -119,6 +119,8 @@ const nl = {
   'adviser.inbox.feedbackGiven': 'Terugkoppeling gegeven op {date}',
   'adviser.inbox.noDeadline': 'Geen (afgesloten)',
   'adviser.inbox.followUp': 'Vervolg op {date}',
+  'adviser.inbox.deleteOn': 'Wordt verwijderd op {date}',
+  'adviser.inbox.held': 'Bewaarplicht',
   'adviser.inbox.pages': 'Pagina’s',
   'adviser.inbox.previous': 'Vorige pagina',
   'adviser.inbox.next': 'Volgende pagina',
@@ -228,6 +230,22 @@ const nl = {
 
   // Registration
   'adviser.registration.title': 'Registratie',
+  'adviser.retention.title': 'Bewaren en verwijderen',
+  'adviser.retention.deleteOn':
+    'Deze zaak wordt op {date} verwijderd: de melding, het gesprek, de bestanden en de brievenbus van de melder. De registratie blijft voor het jaarverslag tot het einde van het volgende kalenderjaar.',
+  'adviser.retention.whenClosed':
+    'Een gesloten zaak wordt verwijderd als de bewaartermijn van het kanaal voorbij is, tenzij er een bewaarplicht op rust. Heropenen zet de termijn stil; opnieuw sluiten laat hem opnieuw beginnen.',
+  'adviser.retention.held': 'Bewaarplicht sinds {date}: deze zaak wordt niet verwijderd.',
+  'adviser.retention.reason': 'Reden: {reason}',
+  'adviser.retention.reasonUnreadable': 'De reden kan niet worden geopend.',
+  'adviser.retention.reasonLabel': 'Reden van de bewaarplicht',
+  'adviser.retention.reasonHint':
+    'Bijvoorbeeld een lopend onderzoek of een verzoek van de rechter. De reden wordt versleuteld: alleen adviseurs van deze zaak kunnen hem lezen. Hoogstens {max} tekens.',
+  'adviser.retention.hold': 'Bewaarplicht instellen',
+  'adviser.retention.change': 'Reden wijzigen',
+  'adviser.retention.release': 'Bewaarplicht opheffen',
+  'adviser.retention.saved': 'De bewaarplicht is vastgelegd.',
+  'adviser.retention.released': 'De bewaarplicht is opgeheven.',
   'adviser.registration.intro': 'Uw eigen registratie van deze melding, voor het jaarverslag. Versleuteld opgeslagen: alleen vertrouwenspersonen met toegang tot deze melding kunnen haar lezen.',
   'adviser.registration.unreadable': 'De opgeslagen registratie kan niet worden gelezen (beschadigd of van een andere versie). Als u opslaat, vervangt u haar.',
   'adviser.registration.notRecorded': 'Niet vastgelegd',
@@ -456,6 +474,9 @@ const nl = {
   'adviser.error.unknown_case': 'Deze melding bestaat niet, of u heeft er geen toegang toe.',
   'adviser.error.invalid_transition': 'Deze statuswijziging kan niet (meer). Vernieuw de pagina.',
   'adviser.error.message_empty': 'Schrijf eerst een bericht.',
+  'adviser.error.hold_reason_empty': 'Schrijf eerst de reden van de bewaarplicht.',
+  'adviser.error.bad_hold_reason': 'De reden is te lang: houd hem kort.',
+  'adviser.error.not_held': 'Op deze zaak rust geen bewaarplicht (meer).',
   'adviser.error.relay_empty': 'Schrijf eerst de tekst voor de organisatie.',
   'adviser.error.relay_readers_changed': 'Wie de tekst kan lezen, is veranderd. Controleer de namen en vingerafdrukken hierboven en klik nog eens.',
   'adviser.error.no_recipients': 'De organisatie heeft nog geen ontvanger. Vraag de beheerder om een ontvanger bij de organisatie uit te nodigen.',
@@ -588,6 +609,8 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.inbox.feedbackGiven': 'Feedback given on {date}',
   'adviser.inbox.noDeadline': 'None (closed)',
   'adviser.inbox.followUp': 'Follow-up on {date}',
+  'adviser.inbox.deleteOn': 'Deleted on {date}',
+  'adviser.inbox.held': 'Legal hold',
   'adviser.inbox.pages': 'Pages',
   'adviser.inbox.previous': 'Previous page',
   'adviser.inbox.next': 'Next page',
@@ -697,6 +720,22 @@ const en: Record<keyof typeof nl, string> = {
 
   // Registration
   'adviser.registration.title': 'Registration',
+  'adviser.retention.title': 'Retention and deletion',
+  'adviser.retention.deleteOn':
+    "This case is deleted on {date}: the report, the conversation, the files and the reporter's mailbox. The registration stays for the annual report until the end of the next calendar year.",
+  'adviser.retention.whenClosed':
+    "A closed case is deleted when the channel's retention period has passed, unless it is on legal hold. Reopening stops the clock; closing again starts it anew.",
+  'adviser.retention.held': 'On legal hold since {date}: this case is not deleted.',
+  'adviser.retention.reason': 'Reason: {reason}',
+  'adviser.retention.reasonUnreadable': 'The reason cannot be opened.',
+  'adviser.retention.reasonLabel': 'Reason for the legal hold',
+  'adviser.retention.reasonHint':
+    'For example an ongoing investigation or a court request. The reason is encrypted: only advisers of this case can read it. At most {max} characters.',
+  'adviser.retention.hold': 'Put on legal hold',
+  'adviser.retention.change': 'Change the reason',
+  'adviser.retention.release': 'Lift the legal hold',
+  'adviser.retention.saved': 'The legal hold is recorded.',
+  'adviser.retention.released': 'The legal hold is lifted.',
   'adviser.registration.intro': 'Your own registration of this case, for the annual report. Stored encrypted: only advisers with access to this case can read it.',
   'adviser.registration.unreadable': 'The saved registration cannot be read (damaged, or from another version). Saving replaces it.',
   'adviser.registration.notRecorded': 'Not recorded',
@@ -925,6 +964,9 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.error.unknown_case': 'This case does not exist, or you have no access to it.',
   'adviser.error.invalid_transition': 'This change of status is not possible (any more). Refresh the page.',
   'adviser.error.message_empty': 'Write a message first.',
+  'adviser.error.hold_reason_empty': 'Write the reason for the legal hold first.',
+  'adviser.error.bad_hold_reason': 'The reason is too long: keep it short.',
+  'adviser.error.not_held': 'This case is not (or no longer) on legal hold.',
   'adviser.error.relay_empty': 'Write the text for the organisation first.',
   'adviser.error.relay_readers_changed': 'Who can read the text has changed. Check the names and fingerprints above and press again.',
   'adviser.error.no_recipients': 'The organisation has no recipient yet. Ask the operator to invite a recipient at the organisation.',

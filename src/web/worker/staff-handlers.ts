@@ -9,6 +9,7 @@ import {
   setUpAccount,
   signIn,
   type CaseListQuery,
+  type NotificationSettings,
   type CaseStatus,
   type Registration,
   type ConfidantClient,
@@ -80,6 +81,14 @@ export function staffHandlers(client: ConfidantClient) {
       return session?.account ?? null;
     },
 
+    async notificationSettings() {
+      return signedIn().notificationSettings();
+    },
+
+    async setNotificationSettings(_progress: Progress, settings: NotificationSettings) {
+      return signedIn().setNotificationSettings(settings);
+    },
+
     async listCases(_progress: Progress, query: CaseListQuery) {
       return signedIn().listCases(query);
     },
@@ -95,6 +104,13 @@ export function staffHandlers(client: ConfidantClient) {
 
     async setStatus(_progress: Progress, caseId: string, status: CaseStatus) {
       return signedIn().setStatus(caseId, status);
+    },
+
+    /** Sets or changes the legal hold (the reason sealed here), or lifts it with a null reason; answers with the case as it now reads. */
+    async setHold(_progress: Progress, caseId: string, reason: string | null) {
+      if (reason === null) await signedIn().releaseHold(caseId);
+      else await signedIn().hold(caseId, reason);
+      return signedIn().openCase(caseId);
     },
 
     async saveRegistration(_progress: Progress, caseId: string, record: Registration) {

@@ -1,7 +1,7 @@
 /**
  * One case: where it stands (status, the next step as a button, the deadlines in words), the
  * report and the conversation with the reporter, the relay to the organisation, the
- * registration, and access for another adviser.
+ * registration, retention with the legal hold, and access for another adviser.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { CaseStatus, OpenedCase, StaffAccount, StatusChangeResponse } from '../../../protocol/index.js';
@@ -14,6 +14,7 @@ import { GrantAccess } from './grant.js';
 import { RegistrationForm } from './registration.js';
 import { RelaySection } from './relay.js';
 import { ReportView } from './report.js';
+import { RetentionSection } from './retention.js';
 import { caseReference } from '../../../protocol/case-reference.js';
 import { AdviserError, errorCode, LiveStatus, relativeDays, staffCall } from './shared.js';
 
@@ -24,6 +25,7 @@ const SECTIONS: ReadonlyArray<readonly [string, string]> = [
   ['conversation-title', 'adviser.conversation.title'],
   ['relay-title', 'adviser.relay.title'],
   ['registration-title', 'adviser.registration.title'],
+  ['retention-title', 'adviser.retention.title'],
   ['grant-title', 'adviser.grant.title'],
 ];
 
@@ -39,7 +41,7 @@ function StatusPanel(props: { opened: OpenedCase; onStatus(change: StatusChangeR
   const t = useT();
   const { lang } = useLang();
   const { opened } = props;
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const [changed, setChanged] = useState<CaseStatus | null>(null);
   const next = NEXT_STATUS[opened.status];
 
@@ -226,6 +228,7 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
             </div>
           </div>
           <RegistrationForm key={opened.caseId} opened={opened} onSaved={(followUpOn) => setOpened({ ...opened, followUpOn })} />
+          <RetentionSection opened={opened} onOpened={setOpened} />
           <GrantAccess opened={opened} account={props.account} />
         </>
       ) : null}

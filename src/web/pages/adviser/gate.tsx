@@ -60,6 +60,7 @@ function SignedInBar(props: { account: StaffAccount; offerTotp: boolean }) {
         <span>{t('adviser.signedInAs', { name: props.account.displayName })}</span>
         <OwnFingerprint />
         {totp.button}
+        <Link href="/notifications">{t('staff.notifications.link')}</Link>
         <button type="button" class="secondary" onClick={() => void signOut()}>
           {t('nav.signOut')}
         </button>

@@ -34,11 +34,11 @@ function NextDeadline(props: { item: CaseSummary }) {
         : item.feedbackGivenAt
           ? t('adviser.inbox.feedbackGiven', { date: formatDate(item.feedbackGivenAt, lang) })
           : t('adviser.inbox.feedbackBy', { date: formatDate(item.feedbackBy, lang) });
-  if (!item.followUpOn) return <>{legal}</>;
   return (
     <>
       {legal}
-      <span class="follow-up">{t('adviser.inbox.followUp', { date: formatDate(dayTime(item.followUpOn), lang) })}</span>
+      {item.followUpOn ? <span class="follow-up">{t('adviser.inbox.followUp', { date: formatDate(dayTime(item.followUpOn), lang) })}</span> : null}
+      {item.deleteAfter ? <span class="retention">{t('adviser.inbox.deleteOn', { date: formatDate(item.deleteAfter, lang) })}</span> : null}
     </>
   );
 }
@@ -224,6 +224,7 @@ function Inbox(props: { account: StaffAccount }) {
                     <Link href={`/cases/${encodeURIComponent(item.caseId)}`}>{t('adviser.case.name', { ref: caseReference(item.caseId) })}</Link>
                     {item.overdue ? <span class="badge overdue">{t('adviser.badge.overdue')}</span> : null}
                     {item.unread ? <span class="badge unread">{t('adviser.badge.unread')}</span> : null}
+                    {item.held ? <span class="badge held">{t('adviser.inbox.held')}</span> : null}
                   </td>
                   <td>{channelName.get(item.channel) ?? item.channel}</td>
                   <td>{t(`status.${item.status}`)}</td>

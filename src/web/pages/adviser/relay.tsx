@@ -92,7 +92,7 @@ function RelayThread(props: { relayId: string; index: number }) {
 function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Promise<void> }) {
   const t = useT();
   const { relay, index } = props;
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const [message, setMessage] = useState<string | null>(null);
   const body = relayBody(relay);
   const titleId = `relay-${index}-title`;

@@ -108,6 +108,7 @@ export function AccountBar(props: { account: StaffAccount }) {
         </p>
         <OwnFingerprint />
         {totp.button}
+        <Link href="/notifications">{t('staff.notifications.link')}</Link>
         <button type="button" class="secondary" disabled={busy} onClick={() => void signOut()}>
           {busy ? t('organisation.signOut.busy') : t('nav.signOut')}
         </button>
