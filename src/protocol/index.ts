@@ -51,3 +51,4 @@ export type { AccountSetup, AnnualReportText, CreatedAccount, SignIn, OpenedCase
 export { newDeviceKey } from './staff-resume.js';
 export type { ResumeRecord } from './staff-resume.js';
 export * from './legal-hold.js';
+export * from './file-stream.js';

@@ -14,6 +14,7 @@ import { argon2id } from '@noble/hashes/argon2.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { KeyPair, Sodium } from './sodium.js';
+import * as stream from './secretstream-noble.js';
 import { reportWork } from './work-progress.js';
 
 const encoder = new TextEncoder();
@@ -180,6 +181,14 @@ export const nobleSodium: Sodium = {
   crypto_scalarmult_base: (secretKey) => x25519.getPublicKey(secretKey),
   crypto_box_keypair: () => boxKeypairFromSecret(randomBytes(32)),
   crypto_box_seed_keypair: (seed) => boxKeypairFromSecret(sha512(seed).slice(0, 32)),
+  crypto_secretstream_xchacha20poly1305_init_push(key) {
+    const header = randomBytes(stream.HEADER_BYTES);
+    return { state: stream.initState(header, key), header };
+  },
+  crypto_secretstream_xchacha20poly1305_push: (state, message, ad, tag) => stream.push(state as stream.NobleStreamState, message, ad ?? new Uint8Array(0), tag),
+  crypto_secretstream_xchacha20poly1305_init_pull: (header, key) => stream.initState(header, key),
+  crypto_secretstream_xchacha20poly1305_pull: (state, ciphertext, ad) => stream.pull(state as stream.NobleStreamState, ciphertext, ad ?? new Uint8Array(0)) ?? false,
+
   crypto_box_seal(message, publicKey) {
     const ephemeral = boxKeypairFromSecret(randomBytes(32));
     const key = boxKey(ephemeral.privateKey, publicKey);

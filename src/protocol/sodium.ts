@@ -49,7 +49,15 @@ export interface Sodium {
   crypto_box_seal_open(ciphertext: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array;
   crypto_aead_xchacha20poly1305_ietf_encrypt(message: Uint8Array | string, ad: Uint8Array | string | null, secretNonce: null, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   crypto_aead_xchacha20poly1305_ietf_decrypt(secretNonce: null, ciphertext: Uint8Array, ad: Uint8Array | string | null, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  crypto_secretstream_xchacha20poly1305_init_push(key: Uint8Array): { state: SecretStreamState; header: Uint8Array };
+  crypto_secretstream_xchacha20poly1305_push(state: SecretStreamState, message: Uint8Array, ad: Uint8Array | null, tag: number): Uint8Array;
+  crypto_secretstream_xchacha20poly1305_init_pull(header: Uint8Array, key: Uint8Array): SecretStreamState;
+  /** false (or, in some builds, a throw) when the chunk does not verify. */
+  crypto_secretstream_xchacha20poly1305_pull(state: SecretStreamState, ciphertext: Uint8Array, ad: Uint8Array | null): { message: Uint8Array; tag: number } | false;
 }
+
+/** A secretstream's state: libsodium keeps it in its heap (an address), the JavaScript engine in an object. Opaque to callers. */
+export type SecretStreamState = unknown;
 
 export type Engine = 'libsodium' | 'noble';
 

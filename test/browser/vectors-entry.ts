@@ -1,13 +1,15 @@
 /**
- * The protocol vectors (docs/vectors/code-v1.json, docs/vectors/pinning-v1.json) in the browser,
+ * The protocol vectors (docs/vectors/code-v1.json, pinning-v1.json, file-v1.json) in the browser,
  * bundled like the web app by vectors.test.ts. Runs the checks of test/protocol/vectors.test.ts
  * and test/protocol/pinning-vectors.test.ts, one result per vector, and writes the results as
  * JSON into #results (the DOM, because waiting on it needs no script evaluation under the CSP).
  */
 import code from '../../docs/vectors/code-v1.json' with { type: 'json' };
 import pinning from '../../docs/vectors/pinning-v1.json' with { type: 'json' };
+import file from '../../docs/vectors/file-v1.json' with { type: 'json' };
+import { initState, push } from '../../src/protocol/secretstream-noble.js';
 import {
-  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, REPORT_BLOCK
+  CODE_ALPHABET, encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, openFileHeader, sealFileHeader, type FileHeaderPlaintext, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, REPORT_BLOCK
 } from '../../src/protocol/index.js';
 import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyPow } from '../../src/protocol/checks.js';
 
@@ -207,6 +209,60 @@ vector('key fingerprint', (c) => {
   c.same(normaliseFingerprint(` ${v.fingerprint.toLowerCase().replace(/-/g, ' ')} `), v.fingerprint, 'case and spaces do not matter');
   c.same(normaliseFingerprint('ABCD-EFGH'), null, 'too short');
   c.same(normaliseFingerprint('ABCD-EFGH-IJKL-MNOU'), null, 'I, L, O, U are not symbols');
+});
+
+// file-v1.json
+
+/** The vector's body, pushed again with its fixed stream header (libsodium would choose a random one). */
+function fileVectorChunks(): Uint8Array[] {
+  const v = file;
+  const state = initState(fromBase64url(v.streamHeader), fromBase64url(v.fileKey));
+  const plaintext = Uint8Array.from({ length: v.plaintext.size }, (_, i) => i % 251);
+  return v.chunks.map((chunk, i) => push(state, plaintext.subarray(i * FILE_CHUNK_BYTES, i * FILE_CHUNK_BYTES + chunk.plaintextBytes), new Uint8Array(0), chunk.tag));
+}
+
+/** Reads a body through the module in pieces of `piece` bytes: the plaintext's hash, or the error code. */
+function readFileBody(bytes: Uint8Array, piece: number): string {
+  const s = sodium();
+  const reader = new FileDecryptor(fromBase64url(file.fileKey), file.plaintext.size);
+  const out: Uint8Array[] = [];
+  try {
+    for (let at = 0; at < bytes.length; at += piece) out.push(...reader.push(bytes.subarray(at, at + piece)));
+    reader.end();
+    return toBase64url(s.crypto_generichash(32, concat(...out), null));
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+vector('file header and three-chunk body', (c) => {
+  const s = sodium();
+  const v = file;
+  const caseKey = fromBase64url(v.caseKey);
+  c.same(sealFileHeader(caseKey, v.caseId, v.fileId, v.header.plaintext as FileHeaderPlaintext, fromBase64url(v.header.nonce)).ciphertext, v.header.ciphertext, 'header byte for byte');
+  c.same(openFileHeader(caseKey, v.caseId, v.fileId, v.header), v.header.plaintext, 'header opens');
+  const chunks = fileVectorChunks();
+  chunks.forEach((chunk, i) => c.same(toBase64url(s.crypto_generichash(32, chunk, null)), v.chunks[i]!.blake2b256, `chunk ${i + 1} hash`));
+  const body = concat(fromBase64url(v.streamHeader), ...chunks);
+  c.same(body.length, encryptedFileSize(v.plaintext.size), 'encryptedFileSize');
+  c.same(toBase64url(s.crypto_generichash(32, body, null)), v.body.blake2b256, 'body hash');
+  c.same(readFileBody(body, 10_007), v.plaintext.blake2b256, 'read in pieces of 10,007 bytes');
+});
+
+vector('file body refusals', (c) => {
+  const chunks = fileVectorChunks();
+  const header = fromBase64url(file.streamHeader);
+  const whole = concat(header, ...chunks);
+  const flipped = whole.slice();
+  flipped[24 + chunks[0]!.length + 100]! ^= 1;
+  const bodies: Record<string, Uint8Array> = {
+    'the body without its last chunk': concat(header, chunks[0]!, chunks[1]!),
+    'the body cut one byte short': whole.subarray(0, whole.length - 1),
+    'chunks 1 and 2 swapped': concat(header, chunks[1]!, chunks[0]!, chunks[2]!),
+    'one bit flipped in chunk 2': flipped,
+    'one byte after the last chunk': concat(whole, new Uint8Array([0])),
+  };
+  for (const { what, error } of file.refused) c.same(readFileBody(bodies[what]!, 65_553), error, what);
 });
 
 /** Every vector, in order; a vector that throws fails with the error. */

@@ -128,3 +128,49 @@ t.test('randomness and comparison', async (t) => {
   noble.memzero(secret);
   t.same([...secret], [0, 0, 0]);
 });
+
+t.test('secretstream: what one engine pushes the other pulls, message by message, tags and rekeys included; tampering is refused', async (t) => {
+  const TAG = { MESSAGE: 0, PUSH: 1, REKEY: 2, FINAL: 3 };
+  t.same(
+    [libsodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, libsodium.crypto_secretstream_xchacha20poly1305_TAG_PUSH, libsodium.crypto_secretstream_xchacha20poly1305_TAG_REKEY, libsodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL],
+    [TAG.MESSAGE, TAG.PUSH, TAG.REKEY, TAG.FINAL],
+    "libsodium's tag values",
+  );
+  const message = fc.record({ body: bytes(0, 300), tag: fc.constantFrom(TAG.MESSAGE, TAG.PUSH, TAG.REKEY, TAG.MESSAGE), ad: fc.option(bytes(0, 40), { nil: null }) });
+  const pulls = (from: Sodium, to: Sodium) => (key: Uint8Array, messages: Array<{ body: Uint8Array; tag: number; ad: Uint8Array | null }>) => {
+    const { state, header } = from.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const chunks = messages.map((m, i) => from.crypto_secretstream_xchacha20poly1305_push(state, m.body, m.ad, i === messages.length - 1 ? TAG.FINAL : m.tag));
+    const reader = to.crypto_secretstream_xchacha20poly1305_init_pull(header, key);
+    return chunks.every((chunk, i) => {
+      const got = to.crypto_secretstream_xchacha20poly1305_pull(reader, chunk, messages[i]!.ad);
+      const tag = i === messages.length - 1 ? TAG.FINAL : messages[i]!.tag;
+      return got !== false && got.tag === tag && Buffer.from(got.message).equals(messages[i]!.body) && chunk.length === messages[i]!.body.length + 17;
+    });
+  };
+  fc.assert(fc.property(key32, fc.array(message, { minLength: 1, maxLength: 12 }), pulls(sodium, noble)), runs);
+  fc.assert(fc.property(key32, fc.array(message, { minLength: 1, maxLength: 12 }), pulls(noble, sodium)), runs);
+  // Chunks of the size files use: 64 KiB, and one byte either side.
+  const key = libsodium.randombytes_buf(32);
+  t.ok(pulls(noble, sodium)(key, [65535, 65536, 65537].map((n) => ({ body: libsodium.randombytes_buf(n), tag: TAG.MESSAGE, ad: null }))), 'chunks of 64 KiB ± 1, noble to libsodium');
+  t.ok(pulls(sodium, noble)(key, [65535, 65536, 65537].map((n) => ({ body: libsodium.randombytes_buf(n), tag: TAG.MESSAGE, ad: null }))), 'and libsodium to noble');
+
+  // Each engine refuses a flipped bit anywhere in a chunk, and a chunk out of its place.
+  for (const [name, engine] of [['libsodium', sodium], ['noble', noble]] as const) {
+    const { state, header } = engine.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const first = engine.crypto_secretstream_xchacha20poly1305_push(state, libsodium.from_string('eerste'), null, TAG.MESSAGE);
+    const second = engine.crypto_secretstream_xchacha20poly1305_push(state, libsodium.from_string('tweede'), null, TAG.FINAL);
+    const refuses = (chunks: Uint8Array[]) => {
+      const reader = engine.crypto_secretstream_xchacha20poly1305_init_pull(header, key);
+      try {
+        return chunks.some((chunk) => engine.crypto_secretstream_xchacha20poly1305_pull(reader, chunk, null) === false);
+      } catch {
+        return true;
+      }
+    };
+    for (let at = 0; at < first.length; at++) if (!refuses([flipped(first, at)])) t.fail(`${name}: a bit flipped at ${at} is accepted`);
+    t.ok(refuses([second]), `${name}: the second chunk first is refused`);
+    t.ok(refuses([first, first]), `${name}: a chunk twice is refused`);
+    t.ok(refuses([first.subarray(0, 16)]), `${name}: a chunk shorter than its overhead is refused`);
+    t.notOk(refuses([first, second]), `${name}: in order, both open`);
+  }
+});

@@ -437,7 +437,7 @@ export const auditEvents = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     at: at('at').notNull(),
-    /** A staff account id or 'system': never a reporter. */
+    /** A staff account id, 'operator' (the `confidant` command) or 'system': never a reporter. */
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     subject: text('subject'),

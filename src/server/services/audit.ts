@@ -4,9 +4,10 @@
  * A sealer (plugins/audit-sealer.ts, and `confidant audit verify`) moves pending events into
  * the append-only, hash-chained auditLog in batches; verify() walks the chain.
  *
- * An event names who acted (a staff account id or 'system'), what was done and to what (a
- * case, relay or account id). Nothing a reporter does enters the chain: it is permanent and
- * precise (services/reporter-events.ts keeps those apart, coarse and for a while only).
+ * An event names who acted (a staff account id, 'operator' for the `confidant` command, or
+ * 'system'), what was done and to what (a case, relay or account id). Nothing a reporter does
+ * enters the chain: it is permanent and precise (services/reporter-events.ts keeps those apart,
+ * coarse and for a while only).
  */
 import { createHash } from 'node:crypto';
 import { asc, desc, gt, inArray, sql } from 'drizzle-orm';
@@ -50,7 +51,7 @@ export type AuditAction =
   | 'channel_retention';
 
 export interface AuditEvent {
-  /** A staff account id, or 'system'. Reporter actions go to reporter events (services/reporter-events.ts). */
+  /** A staff account id, 'operator' (the `confidant` command) or 'system'. Reporter actions go to reporter events (services/reporter-events.ts). */
   actor: string;
   action: AuditAction;
   /** The object acted on (case, relay, account id); null when there is none. */
