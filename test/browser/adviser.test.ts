@@ -19,7 +19,7 @@ import { qrPath } from '../../src/web/pages/adviser/qr.js';
 import { IDENTITY_FIELDS, QUESTIONS } from '../../src/web/pages/reporter/fields.js';
 import { addAdviser, fromBase32 } from '../fixtures.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage, shown } from './harness.js';
 
 const SLOW = { timeout: 60_000 };
 // Argon2id at 128 MiB runs five times in Chromium here: allow for a slow, busy machine.
@@ -133,7 +133,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
 
   // TOTP offered right after set-up: QR code and secret, then one code.
   await page.getByRole('button', { name: 'Nu instellen' }).waitFor(SLOW);
-  t.ok(await page.getByRole('button', { name: 'Later' }).isVisible(), 'optional here: Later is offered');
+  t.ok(await shown(page.getByRole('button', { name: 'Later' })), 'optional here: Later is offered');
   await fill(page, 'totp-passphrase', passphrase);
   await page.getByRole('button', { name: 'Nu instellen' }).click();
   await page.getByRole('img', { name: /QR-code/ }).waitFor();
@@ -245,7 +245,7 @@ t.test('an adviser sets up the account, signs in with TOTP and works a case to t
   // Acknowledge: the next step is one button; the new status is announced.
   await page.getByRole('button', { name: 'Ontvangst bevestigen' }).click();
   await page.getByText('De status is nu: Ontvangst bevestigd.').waitFor();
-  t.ok(await page.getByRole('button', { name: 'In behandeling nemen' }).isVisible(), 'the next step is offered');
+  t.ok(await shown(page.getByRole('button', { name: 'In behandeling nemen' })), 'the next step is offered');
 
   // Reply to the reporter.
   await fill(page, 'reply-body', 'Dank u voor uw melding. Ik neem contact op.');

@@ -13,7 +13,7 @@ import { ConfidantClient, emptyRegistration, setUpAccount, signIn, submitNewRepo
 import { cases } from '../../src/server/db/schema.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, screenshots, signInThroughLogin } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, screenshots, shown, signInThroughLogin } from './harness.js';
 
 const SLOW = { timeout: 120_000 };
 t.setTimeout(480_000);
@@ -96,7 +96,7 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   await page.getByRole('button', { name: 'Jaarverslag maken' }).click();
   await page.getByRole('heading', { name: /^Jaarverslag vertrouwenspersoon/ }).waitFor(SLOW);
   t.match(await page.locator('.annual-headline').textContent(), /Aantal contacten: 7 \(vorige periode, .*: < 5\)\. Bestede tijd: 3 uur\./, 'seven this year; three last year shows as < 5; 150 minutes');
-  t.ok(await page.locator('.annual-suppression').isVisible(), 'the page says small numbers are suppressed');
+  t.ok(await shown(page.locator('.annual-suppression')), 'the page says small numbers are suppressed');
 
   const cells = async (id: string) =>
     page.locator(`#annual-table-${id}`).locator('xpath=..').locator('tbody tr, tfoot tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((c) => c.textContent?.trim() ?? '')));
@@ -138,7 +138,7 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   await page.emulateMedia({ media: 'print' });
   t.notOk(await page.locator('form.annual-form').isVisible(), 'the form is not printed');
   t.notOk(await page.locator('header.top').isVisible(), 'the header is not printed');
-  t.ok(await page.locator('.print-only').filter({ hasText: 'vier-ogenprincipe' }).isVisible(), 'the commentary is printed');
+  t.ok(await shown(page.locator('.print-only').filter({ hasText: 'vier-ogenprincipe' })), 'the commentary is printed');
   const pdf = await page.pdf({ format: 'A4' });
   t.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'prints to a PDF');
   t.ok(pdf.length > 20_000, 'with the charts in it');
@@ -172,7 +172,7 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   t.match(await olga.page.locator('.annual-headline').textContent(), /Aantal contacten: 7/);
   const olgaKind = await olga.page.locator('#annual-table-kind').locator('xpath=..').locator('tbody tr').first().evaluate((row) => [...row.children].map((c) => c.textContent?.trim()));
   t.same(olgaKind, ['Melding', '•', '0'], 'the same suppressed table');
-  t.ok(await olga.page.getByText('Maak het vier-ogenprincipe bij inkoop verplicht.').isVisible(), 'the commentary arrives');
+  t.ok(await shown(olga.page.getByText('Maak het vier-ogenprincipe bij inkoop verplicht.')), 'the commentary arrives');
   t.equal(await olga.page.locator('.annual-table canvas').count(), 15, 'with the charts');
   t.notMatch(await olga.page.content(), new RegExp(thisYear.join('|')), 'no case id reaches the organisation');
   await checkPage(t, olga, 'annual report at the organisation');

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { Test } from 'tap';
 import { ConfidantClient, setUpAccount } from '../../src/protocol/index.js';
 import { createAdministration, type Administration } from '../../src/server/services/administration.js';
@@ -155,4 +155,17 @@ export async function goInApp(page: Page, path: string): Promise<void> {
     history.pushState(null, '', to);
     dispatchEvent(new PopStateEvent('popstate'));
   }, path);
+}
+
+/**
+ * Whether the locator becomes visible within `timeout`: for content that arrives after the page's
+ * heading (a channel, a decrypted case), where isVisible() would answer for one instant only.
+ */
+export async function shown(locator: Locator, timeout = 30_000): Promise<boolean> {
+  try {
+    await locator.waitFor({ state: 'visible', timeout });
+    return true;
+  } catch {
+    return false;
+  }
 }

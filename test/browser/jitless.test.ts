@@ -11,7 +11,7 @@ import t from 'tap';
 import { ConfidantClient, setUpAccount, signIn } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { addChannel } from '../fixtures.js';
-import { buildTestApp, buildWeb, checkPage, chromiumAvailable, launch, openPage } from './harness.js';
+import { buildTestApp, buildWeb, checkPage, chromiumAvailable, launch, openPage, shown } from './harness.js';
 
 /** Argon2id at 64 MiB without a JIT takes most of a minute, more on a busy machine. */
 const SLOW = { timeout: 300_000 };
@@ -46,7 +46,7 @@ t.test('without WebAssembly, a reporter reports, opens the mailbox with the code
   await page.getByRole('button', { name: 'Send report' }).click();
   const busy = page.getByRole('status').filter({ hasText: 'Securing' });
   await busy.waitFor(SLOW);
-  t.ok(await busy.getByText(/runs without WebAssembly .* takes a minute or longer/).isVisible(), 'the page says why this step is slow');
+  t.ok(await shown(busy.getByText(/runs without WebAssembly .* takes a minute or longer/)), 'the page says why this step is slow');
   await busy.locator('progress').waitFor(SLOW);
   const early = Number(await busy.locator('progress').getAttribute('value'));
   await page.waitForFunction((start) => {
@@ -95,7 +95,7 @@ t.test('without WebAssembly, a reporter reports, opens the mailbox with the code
   for (const path of ['/login', '/inbox', '/relays']) {
     await page.goto(path);
     await page.getByRole('heading', { level: 1, name: 'This page needs WebAssembly', exact: true }).waitFor();
-    t.ok(await page.getByText(/Choose the “Standard” level in Tor Browser/).isVisible(), `${path}: how to get there instead`);
+    t.ok(await shown(page.getByText(/Choose the “Standard” level in Tor Browser/)), `${path}: how to get there instead`);
   }
   await checkPage(t, watched, 'a staff page without WebAssembly');
 });

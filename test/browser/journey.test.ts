@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { caseReference } from '../../src/protocol/case-reference.js';
 import { createAdministration, inviteLink, type CreatedInvite } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots, type Watched } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage, screenshots, shown, type Watched } from './harness.js';
 
 /** Argon2id at 128 MiB in Chromium takes seconds, more on a busy machine. */
 const SLOW = { timeout: 120_000 };
@@ -110,7 +110,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await a.waitForURL('**/inbox', SLOW);
   await a.getByRole('heading', { level: 1, name: 'Meldingen' }).waitFor();
   await a.getByText('Er zijn geen meldingen om te tonen.').waitFor(SLOW);
-  t.ok(await a.getByText('Ingelogd als Anna de Vries').isVisible(), 'the adviser is signed in by name');
+  t.ok(await shown(a.getByText('Ingelogd als Anna de Vries')), 'the adviser is signed in by name');
   await checkPage(t, adviser, 'adviser: empty inbox');
 
   // ── The organisation recipient accepts the invite (English) and arrives at the empty relay inbox.
@@ -135,13 +135,13 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await o.getByRole('heading', { level: 1, name: 'Relayed reports' }).waitFor(SLOW);
   await o.getByText('No reports have been relayed yet.', { exact: false }).waitFor(SLOW);
   t.equal(await o.locator('html').getAttribute('lang'), 'en', 'the organisation’s pages are in English');
-  t.ok(await o.getByText('Signed in as Olga Bakker, for Acme B.V.').isVisible(), 'the recipient and the organisation are named');
+  t.ok(await shown(o.getByText('Signed in as Olga Bakker, for Acme B.V.')), 'the recipient and the organisation are named');
   organisationPages.push({ what: 'empty relay inbox', html: await html(o) });
   await checkPage(t, organisation, 'organisation: empty relay inbox');
   // The set-up said two-step verification can be set up later "with the button at the top of the page": it is there.
   await o.getByRole('button', { name: 'Set up two-step verification' }).click();
   await o.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-  t.ok(await o.locator('#totp-passphrase').isVisible(), 'the recipient can set it up from the relay inbox');
+  t.ok(await shown(o.locator('#totp-passphrase')), 'the recipient can set it up from the relay inbox');
   await checkPage(t, organisation, 'organisation: setting up two-step verification');
   await o.getByRole('button', { name: 'Later' }).click();
   t.equal(await o.locator('#totp-passphrase').count(), 0, 'and put it off again');
@@ -182,8 +182,8 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await checkPage(t, reporter, 'reporter: mailbox login');
   await r.getByRole('button', { name: 'Openen' }).click();
   await r.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor(SLOW);
-  t.ok(await r.getByText('Status: Ontvangen').isVisible(), 'the new report is received');
-  t.ok(await r.getByText('Nog geen berichten.', { exact: false }).isVisible(), 'no messages yet');
+  t.ok(await shown(r.getByText('Status: Ontvangen')), 'the new report is received');
+  t.ok(await shown(r.getByText('Nog geen berichten.', { exact: false })), 'no messages yet');
   t.same(await r.locator('ul.readers li').allTextContents(), ['Anna de Vries'], 'the reporter sees who can read the report');
   await checkPage(t, reporter, 'reporter: mailbox, just reported');
 
@@ -203,7 +203,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await reportSection.getByText(reportSentence).waitFor(SLOW);
   t.match(await reportSection.textContent(), reportSentence, 'the adviser reads the report the reporter typed');
   t.match(await reportSection.textContent(), reportWhere, 'with every answer');
-  t.ok(await a.getByText('Sleutel gecontroleerd: de melder heeft deze sleutel bij het melden ondertekend.').isVisible(), 'the case key is checked against the reporter’s signature');
+  t.ok(await shown(a.getByText('Sleutel gecontroleerd: de melder heeft deze sleutel bij het melden ondertekend.')), 'the case key is checked against the reporter’s signature');
   const annaPrint = ((await a.locator('.account-bar .fingerprint').textContent()) ?? '').replace(/^.*: /, '');
   t.match(annaPrint, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/, 'the adviser sees her own key fingerprint');
   await checkPage(t, adviser, 'adviser: case');
@@ -252,12 +252,12 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   t.equal(await fromAdviser.first().locator('.badge.feedback').textContent(), 'Terugkoppeling', 'marked as the feedback');
   t.match(await r.locator('.deadlines').textContent(), /heeft u op .* laten weten hoe uw melding is beoordeeld/, 'the mailbox: feedback given, as the adviser’s pages say');
   t.notMatch(await r.locator('.deadlines').textContent(), /U hoort uiterlijk/, 'and no longer "you will hear by"');
-  t.ok(await r.getByText('Status: Ontvangst bevestigd').isVisible(), 'the status moved on');
+  t.ok(await shown(r.getByText('Status: Ontvangst bevestigd')), 'the status moved on');
   const reporterRelay = r.locator('article.relay');
   await reporterRelay.waitFor(SLOW);
   t.equal(await reporterRelay.count(), 1, 'one relay text to decide on');
   t.equal(await reporterRelay.locator('blockquote.relay-text').textContent(), relayText, 'the text to approve is exactly the adviser’s');
-  t.ok(await reporterRelay.getByText('Wacht op uw toestemming').isVisible());
+  t.ok(await shown(reporterRelay.getByText('Wacht op uw toestemming')));
   t.match(await reporterRelay.locator('h3').textContent(), /^Voorgestelde tekst/, 'a text awaiting consent is headed as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the reply and a relay text');
   await screenshots(r, 'reporter-mailbox');
@@ -299,8 +299,8 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   const organisationText = o.locator('.org-text .pre');
   await organisationText.waitFor(SLOW);
   t.equal(await organisationText.textContent(), relayText, 'the organisation reads exactly the text the reporter approved');
-  t.ok(await o.getByText('Checked: this is exactly the text the reporter approved.').isVisible(), 'and its client checked that against the reporter’s approval');
-  t.ok(await o.getByText('No messages yet.', { exact: false }).isVisible(), 'no messages yet');
+  t.ok(await shown(o.getByText('Checked: this is exactly the text the reporter approved.')), 'and its client checked that against the reporter’s approval');
+  t.ok(await shown(o.getByText('No messages yet.', { exact: false })), 'no messages yet');
   organisationPages.push({ what: 'relay', html: await html(o) });
   await checkPage(t, organisation, 'organisation: relay');
   await o.getByLabel('Your answer to the adviser').fill(organisationAnswer);
@@ -337,7 +337,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   await r.locator('.messages li:not(.mine)').filter({ hasText: organisationAnswer }).waitFor(SLOW);
   const adviserMessages = await r.locator('.messages li:not(.mine) p.pre').allTextContents();
   t.same(adviserMessages, [adviserReply, passedOn], 'the reporter reads both of the adviser’s messages, in order');
-  t.ok(await reporterRelay.getByText('Deze tekst is aan de organisatie doorgegeven.').isVisible(), 'the reporter sees the text was sent');
+  t.ok(await shown(reporterRelay.getByText('Deze tekst is aan de organisatie doorgegeven.')), 'the reporter sees the text was sent');
   t.match(await reporterRelay.locator('h3').textContent(), /^Doorgegeven tekst/, 'a sent text is headed as passed on, no longer as proposed');
   await checkPage(t, reporter, 'reporter: mailbox with the organisation’s answer passed on');
 

@@ -7,7 +7,7 @@ import t from 'tap';
 import { ConfidantClient, relayReference, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, shown } from './harness.js';
 
 /** Relays per inbox page (PAGE_SIZE in src/web/pages/organisation/inbox.tsx). */
 const PAGE_SIZE = 20;
@@ -65,7 +65,7 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
 
   // Nothing sent yet: the empty state says where relays come from.
   await page.getByText('Zodra de vertrouwenspersoon een melding aan uw organisatie doorgeeft, verschijnt die hier.').waitFor();
-  t.ok(await page.getByText('Ingelogd als Olga Bakker, namens Acme B.V.').isVisible(), 'the account and its organisation are named');
+  t.ok(await shown(page.getByText('Ingelogd als Olga Bakker, namens Acme B.V.')), 'the account and its organisation are named');
   await look('relay inbox, empty');
 
   // The adviser sends more relays than fit on one page; the last one is the one to answer.
@@ -91,8 +91,8 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   t.equal(await firstLink.getAttribute('href'), `/relays/${relay.relayId}`, 'the newest relay comes first');
   const reference = relayReference(relay.relayId);
   t.equal(await firstLink.textContent(), `Doorgegeven melding ${reference}`, 'the link names the relay by its reference');
-  t.ok(await page.getByRole('columnheader', { name: 'Doorgegeven op' }).isVisible(), 'the sent date has a column');
-  t.ok(await page.getByRole('columnheader', { name: 'Stand' }).isVisible(), 'and where each relay stands');
+  t.ok(await shown(page.getByRole('columnheader', { name: 'Doorgegeven op' })), 'the sent date has a column');
+  t.ok(await shown(page.getByRole('columnheader', { name: 'Stand' })), 'and where each relay stands');
   t.equal(await rows.first().locator('td').nth(2).textContent(), 'Nieuw', 'a relay never opened is new');
   await look('relay inbox, first page');
 
@@ -113,9 +113,9 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   await page.getByRole('heading', { level: 1, name: `Doorgegeven melding ${reference}` }).waitFor();
   await page.getByText('Het gaat om de afdeling Facilitair.', { exact: false }).waitFor();
   t.equal(await page.locator('.org-text .pre').textContent(), relayText, 'the relay text, line breaks kept');
-  t.ok(await page.getByText('Probeer niet te achterhalen wie de melder is', { exact: false }).isVisible(), 'the organisation is told not to look for the reporter');
-  t.ok(await page.getByText('De vertrouwenspersoon geeft aan de melder door wat voor de melder van belang is.', { exact: false }).isVisible(), 'the adviser passes on what is useful');
-  t.ok(await page.getByText('Nog geen berichten.', { exact: false }).isVisible(), 'an empty thread says so');
+  t.ok(await shown(page.getByText('Probeer niet te achterhalen wie de melder is', { exact: false })), 'the organisation is told not to look for the reporter');
+  t.ok(await shown(page.getByText('De vertrouwenspersoon geeft aan de melder door wat voor de melder van belang is.', { exact: false })), 'the adviser passes on what is useful');
+  t.ok(await shown(page.getByText('Nog geen berichten.', { exact: false })), 'an empty thread says so');
   t.same(
     await page.getByRole('heading').evaluateAll((hs) => hs.map((h) => h.tagName)),
     ['H1', 'H2', 'H2', 'H2', 'H2'],
@@ -170,13 +170,13 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('heading', { level: 1, name: 'Relayed report' }).waitFor();
   t.equal(await page.locator('html').getAttribute('lang'), 'en');
-  t.ok(await page.getByRole('heading', { level: 2, name: 'How this works' }).isVisible());
-  t.ok(await page.getByLabel('Your answer to the adviser').isVisible());
-  t.ok(await page.getByRole('button', { name: 'Send answer' }).isVisible());
-  t.ok(await page.getByRole('button', { name: 'Sign out' }).isVisible());
+  t.ok(await shown(page.getByRole('heading', { level: 2, name: 'How this works' })));
+  t.ok(await shown(page.getByLabel('Your answer to the adviser')));
+  t.ok(await shown(page.getByRole('button', { name: 'Send answer' })));
+  t.ok(await shown(page.getByRole('button', { name: 'Sign out' })));
   t.match(await items.nth(0).textContent(), /^Organisation \(your organisation\)/);
   t.match(await items.nth(1).textContent(), /^Adviser/);
-  t.ok(await page.getByText('Do not try to find out who the reporter is', { exact: false }).isVisible());
+  t.ok(await shown(page.getByText('Do not try to find out who the reporter is', { exact: false })));
   t.notOk(await page.getByText('Doorgegeven melding').count(), 'no Dutch heading left');
   await look('relay in English');
   await page.getByRole('button', { name: 'Nederlands' }).click();

@@ -9,7 +9,7 @@ import { caseReference } from '../../src/protocol/case-reference.js';
 import { ConfidantClient, setUpAccount, signIn } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, launch, openPage, signInThroughLogin } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, launch, openPage, shown, signInThroughLogin } from './harness.js';
 
 const SLOW = { timeout: 120_000 };
 t.setTimeout(480_000);
@@ -52,7 +52,7 @@ t.test('an adviser records a phone report; the reporter approves the minutes wit
   const heading = (await page.getByRole('heading', { name: /^Contact .* is vastgelegd$/ }).textContent()) ?? '';
   const reference = /Contact (\S+) is vastgelegd/.exec(heading)?.[1] ?? '';
   await page.emulateMedia({ media: 'print' });
-  t.ok(await page.getByText(/vul deze code in\. Maak daarna een nieuwe code/).isVisible(), 'the printed sheet says how to use and replace the code');
+  t.ok(await shown(page.getByText(/vul deze code in\. Maak daarna een nieuwe code/)), 'the printed sheet says how to use and replace the code');
   t.notOk(await page.locator('header.top').isVisible(), 'the sheet holds no page header');
   await page.emulateMedia({ media: 'screen' });
   await checkPage(t, watched, 'contact recorded, code shown');
@@ -60,7 +60,7 @@ t.test('an adviser records a phone report; the reporter approves the minutes wit
   // The case: the minutes as the report, the registration already says phone and report.
   await page.getByRole('link', { name: 'Naar het contact' }).click();
   await page.getByRole('heading', { level: 1, name: `Melding ${reference}` }).waitFor(SLOW);
-  t.ok(await page.locator('.case-report').getByText(minutes).isVisible(), 'the minutes are the report');
+  t.ok(await shown(page.locator('.case-report').getByText(minutes)), 'the minutes are the report');
   t.ok(await page.getByLabel('Telefonisch').isChecked(), 'registered as a phone contact');
   t.ok(await page.getByLabel('Melding', { exact: true }).isChecked(), 'and as a report');
 
@@ -76,7 +76,7 @@ t.test('an adviser records a phone report; the reporter approves the minutes wit
   await reporter.page.getByRole('button', { name: 'Openen' }).click();
   await reporter.page.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor(SLOW);
   t.equal(await reporter.page.getByTestId('minutes').textContent(), minutes, 'the minutes, as written');
-  t.ok(await reporter.page.getByText(/Maak hieronder bij “Uw code vervangen” een nieuwe code/).isVisible(), 'asked to replace the code');
+  t.ok(await shown(reporter.page.getByText(/Maak hieronder bij “Uw code vervangen” een nieuwe code/)), 'asked to replace the code');
   await checkPage(t, reporter, 'mailbox with minutes to approve');
   await reporter.page.getByRole('button', { name: 'Het verslag klopt' }).click();
   await reporter.page.getByText('U heeft het verslag goedgekeurd.').waitFor(SLOW);

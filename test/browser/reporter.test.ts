@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { ConfidantClient, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { addAdviser, addChannel } from '../fixtures.js';
-import { buildTestApp, buildWeb, checkPage, chromiumAvailable, launch, openPage, type Watched } from './harness.js';
+import { buildTestApp, buildWeb, checkPage, chromiumAvailable, launch, openPage, shown, type Watched } from './harness.js';
 
 type Tap = Parameters<typeof chromiumAvailable>[0];
 
@@ -151,13 +151,13 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   await page.getByRole('heading', { level: 1, name: 'Report an integrity concern', exact: true }).waitFor();
   await page.getByText('Reporting channel: Channel acme').waitFor();
   for (const text of ['What happens to your report', 'Who can read your report', 'You can report anonymously', 'Reporting outside the organisation', 'Your safety']) {
-    t.ok(await page.getByRole('heading', { level: 2, name: text }).isVisible(), `landing: "${text}"`);
+    t.ok(await shown(page.getByRole('heading', { level: 2, name: text })), `landing: "${text}"`);
   }
-  t.ok(await page.getByRole('listitem').filter({ hasText: 'Anna de Vries' }).isVisible(), 'landing names the advisers');
-  t.ok(await page.getByText('We never ask for your name or e-mail address.').isVisible(), 'landing says no name or e-mail is asked');
-  t.ok(await page.getByText(/Do not use a computer, phone or network of your employer/).isVisible(), 'landing advises against the employer’s device and network');
-  t.ok(await page.getByText(/directly to a competent external authority, such as the Dutch Whistleblowers Authority/).isVisible(), 'landing says the reporter may report externally, to the Huis voor Klokkenluiders');
-  t.ok(await page.getByRole('button', { name: 'Quick exit' }).isVisible(), 'the quick-exit button is there');
+  t.ok(await shown(page.getByRole('listitem').filter({ hasText: 'Anna de Vries' })), 'landing names the advisers');
+  t.ok(await shown(page.getByText('We never ask for your name or e-mail address.')), 'landing says no name or e-mail is asked');
+  t.ok(await shown(page.getByText(/Do not use a computer, phone or network of your employer/)), 'landing advises against the employer’s device and network');
+  t.ok(await shown(page.getByText(/directly to a competent external authority, such as the Dutch Whistleblowers Authority/)), 'landing says the reporter may report externally, to the Huis voor Klokkenluiders');
+  t.ok(await shown(page.getByRole('button', { name: 'Quick exit' })), 'the quick-exit button is there');
   await shot(page, 'landing');
   await checkPage(t, watched, 'landing page');
 
@@ -166,7 +166,7 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   await page.getByRole('heading', { level: 1, name: 'Your report', exact: true }).waitFor();
   t.ok(await focusOnHeading(page), 'the focus moves to the form’s heading');
   t.equal(await page.getByRole('textbox', { name: /name|e-mail/i }).count(), 0, 'no name or e-mail field while anonymous');
-  t.ok(await page.getByText('Before anything is passed on to your organisation').isVisible(), 'the consent rule is explained');
+  t.ok(await shown(page.getByText('Before anything is passed on to your organisation')), 'the consent rule is explained');
   t.ok(await page.getByRole('checkbox', { name: 'Anna de Vries' }).isChecked(), 'every adviser is chosen by default');
   t.ok(await page.getByRole('checkbox', { name: 'Bram Jansen' }).isChecked());
   await checkPage(t, watched, 'report form');
@@ -197,14 +197,14 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   t.pass('the submission shows its progress');
   await page.getByRole('heading', { level: 1, name: 'Save your code', exact: true }).waitFor(SLOW);
   t.ok(await focusOnHeading(page), 'the focus moves to the code page’s heading');
-  t.ok(await page.getByText(/Your report has been sent safely\. The adviser confirms receipt by/).isVisible());
+  t.ok(await shown(page.getByText(/Your report has been sent safely\. The adviser confirms receipt by/)));
   await shot(page, 'code');
   const code = await saveShownCode(t, watched, 'code');
 
   await page.getByRole('heading', { level: 1, name: 'Thank you for your report', exact: true }).waitFor();
   t.ok(await focusOnHeading(page), 'the focus moves to the last page’s heading');
   t.equal(await page.locator('#the-code').count(), 0, 'the code is gone from the page');
-  t.ok(await page.getByText(/ask the Dutch Whistleblowers Authority .* for free, confidential advice, or report to it externally/).isVisible(), 'the thank-you page names the Huis voor Klokkenluiders');
+  t.ok(await shown(page.getByText(/ask the Dutch Whistleblowers Authority .* for free, confidential advice, or report to it externally/)), 'the thank-you page names the Huis voor Klokkenluiders');
   await checkPage(t, watched, 'thank-you page');
   t.same(mailboxRequests, [], 'no mailbox request before the mailbox is opened');
 
@@ -220,14 +220,14 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   t.ok(mailboxRequests.length > 0, 'opening the mailbox does reach the mailbox routes (the watch works)');
   t.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/mailbox', 'the code is not in the URL');
 
-  t.ok(await page.getByText('Status: Received').isVisible(), 'the status in plain words');
-  t.ok(await page.getByText(/^The adviser confirms receipt by \d{1,2} \w+ \d{4}\.$/).isVisible(), 'the acknowledgement deadline');
-  t.ok(await page.getByText(/^You will hear by \d{1,2} \w+ \d{4} how your report was assessed and what follows\.$/).isVisible(), 'the feedback deadline');
-  t.ok(await page.getByText('No messages yet.', { exact: false }).isVisible());
-  t.ok(await page.getByText(/Dutch Whistleblowers Authority .* gives free, confidential advice and takes external reports/).isVisible(), 'the mailbox names the Huis voor Klokkenluiders');
+  t.ok(await shown(page.getByText('Status: Received')), 'the status in plain words');
+  t.ok(await shown(page.getByText(/^The adviser confirms receipt by \d{1,2} \w+ \d{4}\.$/)), 'the acknowledgement deadline');
+  t.ok(await shown(page.getByText(/^You will hear by \d{1,2} \w+ \d{4} how your report was assessed and what follows\.$/)), 'the feedback deadline');
+  t.ok(await shown(page.getByText('No messages yet.', { exact: false })));
+  t.ok(await shown(page.getByText(/Dutch Whistleblowers Authority .* gives free, confidential advice and takes external reports/)), 'the mailbox names the Huis voor Klokkenluiders');
   await page.getByText('Show your report').click();
-  t.ok(await page.getByText('Invoices are split to stay below the tender threshold.').isVisible(), 'the own report is shown');
-  t.ok(await page.getByText('Robin Reporter').isVisible(), 'with the identity given to the adviser');
+  t.ok(await shown(page.getByText('Invoices are split to stay below the tender threshold.')), 'the own report is shown');
+  t.ok(await shown(page.getByText('Robin Reporter')), 'with the identity given to the adviser');
   await checkPage(t, watched, 'mailbox');
 
   await page.getByRole('button', { name: 'Send message' }).click();
@@ -255,7 +255,7 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   const newCode = await saveShownCode(t, watched, 'new code');
   t.not(newCode, code, 'the new code differs from the old');
   await page.getByRole('heading', { level: 1, name: 'Open your report', exact: true }).waitFor();
-  t.ok(await page.getByText('Your old code no longer works. Open your report with the new code.').isVisible());
+  t.ok(await shown(page.getByText('Your old code no longer works. Open your report with the new code.')));
 
   await page.getByLabel('Your code').fill(newCode);
   await page.getByRole('button', { name: 'Open' }).click();
@@ -355,13 +355,13 @@ t.test('the mailbox shows the adviser’s answer and a relay text to approve', a
   await page.getByRole('button', { name: 'Openen' }).click();
   await page.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor(SLOW);
 
-  t.ok(await page.getByText('Status: Ontvangst bevestigd').isVisible(), 'the status in Dutch');
-  t.ok(await page.getByText(/^De vertrouwenspersoon heeft de ontvangst bevestigd op /).isVisible(), 'when receipt was acknowledged');
-  t.ok(await page.getByText(/^U hoort uiterlijk op .+ hoe uw melding is beoordeeld en wat er nu gebeurt\.$/).isVisible(), 'the feedback deadline: a thank-you is not the feedback');
+  t.ok(await shown(page.getByText('Status: Ontvangst bevestigd')), 'the status in Dutch');
+  t.ok(await shown(page.getByText(/^De vertrouwenspersoon heeft de ontvangst bevestigd op /)), 'when receipt was acknowledged');
+  t.ok(await shown(page.getByText(/^U hoort uiterlijk op .+ hoe uw melding is beoordeeld en wat er nu gebeurt\.$/)), 'the feedback deadline: a thank-you is not the feedback');
   const theirs = page.locator('.messages li:not(.mine)');
   t.match(await theirs.textContent(), /Vertrouwenspersoon.*Dank u wel\. Ik neem dit in behandeling\./s, 'the adviser’s answer');
   t.equal(await page.locator('blockquote.relay-text').textContent(), relayText, 'the relay text exactly as the organisation gets it');
-  t.ok(await page.getByText('Wacht op uw toestemming').isVisible());
+  t.ok(await shown(page.getByText('Wacht op uw toestemming')));
   await shot(page, 'relay');
   await checkPage(t, watched, 'mailbox with a relay');
 
@@ -396,20 +396,20 @@ t.test('the language switch changes the strings and <html lang>; the consent not
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('heading', { level: 1, name: 'Report an integrity concern', exact: true }).waitFor();
   t.equal(await lang(), 'en', '<html lang> follows the switch');
-  t.ok(await page.getByRole('link', { name: 'Start your report' }).isVisible());
+  t.ok(await shown(page.getByRole('link', { name: 'Start your report' })));
   await checkPage(t, watched, 'landing page in English');
 
   await page.getByRole('link', { name: 'Start your report' }).click();
   await page.getByRole('heading', { level: 1, name: 'Your report', exact: true }).waitFor();
-  t.ok(await page.getByRole('heading', { name: 'Please note: no permission asked beforehand' }).isVisible(), 'the form warns before submitting');
-  t.ok(await page.getByText('Your report goes to Anna de Vries.').isVisible(), 'a single adviser is named');
+  t.ok(await shown(page.getByRole('heading', { name: 'Please note: no permission asked beforehand' })), 'the form warns before submitting');
+  t.ok(await shown(page.getByText('Your report goes to Anna de Vries.')), 'a single adviser is named');
   await checkPage(t, watched, 'report form in English');
 
   await page.getByRole('button', { name: 'Nederlands' }).click();
   await page.getByRole('heading', { level: 1, name: 'Uw melding', exact: true }).waitFor();
   t.equal(await lang(), 'nl');
-  t.ok(await page.getByRole('heading', { name: 'Let op: geen toestemming vooraf' }).isVisible());
-  t.ok(await page.getByLabel(/Wat is er gebeurd\?/).isVisible(), 'the labels follow the switch');
+  t.ok(await shown(page.getByRole('heading', { name: 'Let op: geen toestemming vooraf' })));
+  t.ok(await shown(page.getByLabel(/Wat is er gebeurd\?/)), 'the labels follow the switch');
   await checkPage(t, watched, 'report form in Dutch');
 
   await page.goto('/mailbox');
