@@ -169,3 +169,17 @@ export async function shown(locator: Locator, timeout = 30_000): Promise<boolean
     return false;
   }
 }
+
+/**
+ * How many elements the locator finds once that number is `expected`, or after `timeout` what it
+ * finds then: for a list that is replaced as a whole (a next page), where one count could fall
+ * between the old rows and the new.
+ */
+export async function settledCount(locator: Locator, expected: number, timeout = 30_000): Promise<number> {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const found = await locator.count();
+    if (found === expected || Date.now() > until) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -7,7 +7,7 @@ import t from 'tap';
 import { ConfidantClient, relayReference, setUpAccount, signIn, submitNewReport } from '../../src/protocol/index.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
-import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, shown } from './harness.js';
+import { buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, settledCount, shown } from './harness.js';
 
 /** Relays per inbox page (PAGE_SIZE in src/web/pages/organisation/inbox.tsx). */
 const PAGE_SIZE = 20;
@@ -86,7 +86,7 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   await page.reload();
   const rows = page.locator('table tbody tr');
   await rows.first().waitFor();
-  t.equal(await rows.count(), PAGE_SIZE, 'one full page');
+  t.equal(await settledCount(rows, PAGE_SIZE), PAGE_SIZE, 'one full page');
   const firstLink = rows.first().getByRole('link');
   t.equal(await firstLink.getAttribute('href'), `/relays/${relay.relayId}`, 'the newest relay comes first');
   const reference = relayReference(relay.relayId);
@@ -99,7 +99,7 @@ t.test('an organisation recipient reads relays and answers them; the adviser rea
   await page.getByRole('button', { name: 'Volgende pagina' }).click();
   await page.getByText('Pagina 2').waitFor();
   await rows.first().waitFor();
-  t.equal(await rows.count(), 1, 'the second page holds the rest');
+  t.equal(await settledCount(rows, 1), 1, 'the second page holds the rest');
   t.equal(await rows.first().getByRole('link').getAttribute('href'), `/relays/${first.relayId}`, 'the oldest relay comes last');
   t.equal(await page.getByRole('button', { name: 'Volgende pagina' }).count(), 0, 'no next page after the last');
   await look('relay inbox, second page');
