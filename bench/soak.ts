@@ -558,8 +558,10 @@ async function main(): Promise<number> {
       await database.close();
     }
 
-    // Enough for every reporter to start a new case every ~2 s; a pool that runs out is reported.
-    const poolSize = Math.ceil((settings.reporters * settings.seconds) / 2);
+    // Enough for every reporter to start a new case every ~0.7 s, so that writes go on through the
+    // PostgreSQL restart on a quiet machine too (a pool that ran out at 6.7 s of 15 left no write
+    // after the restart to check); a pool that runs out is reported.
+    const poolSize = Math.ceil(settings.reporters * settings.seconds * 1.5);
     const preparing = performance.now();
     const pool = Array.from({ length: poolSize }, (_, n) => prepare(s, advisers, n)).reverse();
     log(`${poolSize} submissions prepared in ${fixed((performance.now() - preparing) / 1000, 1)} s`);
