@@ -196,12 +196,13 @@ export function loadConfig(env: Env = process.env): Config {
     fileBytes: integer(env, 'MAX_FILE_BYTES', 25 * MiB, 0, 2048 * MiB),
   };
   const dataDir = path.resolve(text(env, 'DATA_DIR') ?? './data');
+  const serviceUrl = publicUrl(env, hostName, port);
   return {
     host: hostName,
     port,
     databaseUrl: databaseUrl(env),
     dataDir,
-    publicUrl: publicUrl(env, hostName, port),
+    publicUrl: serviceUrl,
     onionLocation: onionLocation(env),
     logLevel: logLevel(env),
     trustProxy: trustProxy(env),
@@ -214,7 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
     timeouts: timeouts(env),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     adminSocket: adminSocket(env, dataDir),
-    mail: mail(env, publicUrl(env, hostName, port)),
+    mail: mail(env, serviceUrl),
   };
 }
 

@@ -52,11 +52,15 @@ const words = {
 
 const signInUrl = (publicUrl: string) => `${publicUrl}/login`;
 
+/** The digest's time of day as HH:MM (UTC), as mail and the settings page show it. */
+export const digestTimeText = (digestMinuteUtc: number): string =>
+  `${String(Math.floor(digestMinuteUtc / 60)).padStart(2, '0')}:${String(digestMinuteUtc % 60).padStart(2, '0')}`;
+
 export function digestText(lang: MailLang, places: readonly DigestPlace[], publicUrl: string, digestMinuteUtc: number): MailText {
   const w = words[lang];
   const width = Math.max(w.yes.length, w.no.length);
   const answer = (value: boolean) => (value ? w.yes : w.no).padEnd(width, ' ');
-  const time = `${String(Math.floor(digestMinuteUtc / 60)).padStart(2, '0')}:${String(digestMinuteUtc % 60).padStart(2, '0')}`;
+  const time = digestTimeText(digestMinuteUtc);
   const lines: string[] = [w.digestIntro, ''];
   for (const place of places) {
     lines.push(place.name, `  ${w.news}: ${answer(place.news)}`);

@@ -1,6 +1,7 @@
 /** Extension: a staff member's notification settings (services/notifications.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getNotificationSettings, putNotificationSettings } from '../../protocol/contract/index.js';
+import { digestTimeText } from '../mail/texts.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import type { NotificationSettings } from '../services/notifications.js';
 import { routeOf } from './operation-route.js';
@@ -9,7 +10,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { notificationSettings } = app.services;
   const guards = staffGuards(app);
   const mail = app.config.mail;
-  const digestTime = mail ? `${String(Math.floor(mail.digestMinuteUtc / 60)).padStart(2, '0')}:${String(mail.digestMinuteUtc % 60).padStart(2, '0')}` : null;
+  const digestTime = mail ? digestTimeText(mail.digestMinuteUtc) : null;
   const view = (settings: NotificationSettings) => ({ ...settings, mailConfigured: mail !== null, digestTime });
 
   app.route({
