@@ -17,9 +17,11 @@
  *    scratch PostgreSQL database with `--postgres[=URL]`. Before the rounds it reads every
  *    page twice (not timed), so that neither side meets a cold server.
  *  - Chromium: every round a fresh browser context signs in through /login (not timed), opens
- *    the annual report, picks the year and clicks "Jaarverslag maken"; the page's own worker
- *    does the rest. Times in the page: the click, the worker's stages (a wrapper around the
- *    page's Worker records the messages it posts and receives), the report's heading in the
+ *    the annual report, picks the year, waits for the page to have readied its worker
+ *    (prepareAnnualReport: the second thread started and warm) and clicks "Jaarverslag maken";
+ *    the page's own worker (and its helper thread) does the rest. Times in the page: the
+ *    click, the worker's stages (a wrapper around the page's Worker records the messages it
+ *    posts and receives), the report's heading in the
  *    DOM (MutationObserver) and two animation frames later (painted). The same page then makes
  *    the report once more ("again": the worker's code warm).
  *  - Node: every round a fresh signIn (not timed), then exactly what the worker's annualReport
@@ -33,7 +35,7 @@
  *
  * Settings (environment): BENCH_DATABASE_URL (the server `--postgres` makes its scratch
  * database beside; default postgres://postgres@127.0.0.1:5432/test), CHROMIUM_PATH
- * (/usr/bin/chromium), BENCH_RESULTS.
+ * (/usr/bin/chromium), BENCH_RESULTS, BENCH_PROFILE_DIR (the server writes V8 CPU profiles there).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -672,6 +674,13 @@ async function signedInPage(browser: Browser, baseUrl: string, year: number) {
   await page.getByRole('link', { name: 'Jaarverslag maken' }).click();
   await page.getByRole('heading', { level: 1, name: 'Jaarverslag' }).waitFor();
   await page.locator('#annual-year').selectOption(String(year));
+  // The page readies the worker's second thread when it opens (prepareAnnualReport); a user
+  // choosing a period takes longer than that, so the click comes once it has answered.
+  await page.waitForFunction(() => {
+    const marks = (globalThis as unknown as { __annualMarks: Array<{ kind: string; method?: string; id: number }> }).__annualMarks;
+    const asked = marks.find((m) => m.kind === 'request' && m.method === 'prepareAnnualReport');
+    return asked !== undefined && marks.some((m) => m.id === asked.id && (m.kind === 'result' || m.kind === 'error'));
+  });
   return { context, page, problems };
 }
 
@@ -793,7 +802,7 @@ async function main(): Promise<void> {
   try {
     const { seeded, tables } = await prepare(store, year, started);
     log(`seeded ${COUNT} cases (${seeded.previous} in ${year - 1}, ${seeded.current} in ${year}; ${seeded.previousRegistered + seeded.currentRegistered} registered) in ${fixed(seeded.seconds)} s; ${tables} (${elapsed()})`);
-    server = await startChildServer('app', fileURLToPath(import.meta.url), ['serve'], store.env);
+    server = await startChildServer('app', fileURLToPath(import.meta.url), ['serve'], store.env, { profileDir: process.env.BENCH_PROFILE_DIR?.trim() || undefined });
     const baseUrl = `http://127.0.0.1:${server.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const warm = await warmServer(baseUrl, year);
@@ -941,8 +950,8 @@ function report(input: {
     '### Method',
     '',
     `- The server: \`buildApp()\` as production builds it (info-level logs to /dev/null) in a child process, ${input.store === 'pglite' ? 'on PGlite with fsync on' : 'on a scratch PostgreSQL database'}; both sides send their requests to it, one side at a time. Each report reads \`GET /api/v1/registrations\` for ${input.year - 1}-01-01 … ${input.year + 1}-01-01 in pages of ${REGISTRATION_PAGE_MAX} (${Math.ceil(COUNT / REGISTRATION_PAGE_MAX)} request${Math.ceil(COUNT / REGISTRATION_PAGE_MAX) === 1 ? '' : 's'}, ${fixed(med('node', 'answerBytes') / 2 ** 20, 1)} MiB of JSON in all). Before the rounds the server read every page twice (not timed), so that neither side meets a cold server.`,
-    '- **Chromium**: each round a fresh browser context signs in through `/login` (Argon2id in the worker; not timed), follows the inbox\'s link to the annual report, picks the year and clicks "Jaarverslag maken" (Playwright); the app\'s own page and worker do the rest. Timed in the page: the click (a capture listener), the worker\'s request, its "fetching" and "counting" stages and its result (a wrapper around the page\'s `Worker` records the messages the worker sends and receives, with their time; the worker itself is unchanged), the report\'s heading `#annual-title` entering the page (MutationObserver) and two animation frames after that (painted). The charts draw after the heading and are not in the figure. The request times are Playwright\'s timing of the worker\'s requests (start to the end of the answer). Then the same page makes the report again.',
-    `- **Node**: each round a fresh \`signIn\` (not timed), then what the worker's \`annualReport\` handler does, in this process: \`StaffSession.periodCases({ from, to, channel })\` for [${input.year - 1}-01-01, ${input.year + 1}-01-01) per channel of the account, over HTTP to the same server (Node's fetch), then \`countPeriod\` for both years and \`publishReport\` (threshold ${DEFAULT_THRESHOLD}); then the same again on the same session. The request times are from a fetch wrapper (call to the answer's text read).`,
+    '- **Chromium**: each round a fresh browser context signs in through `/login` (Argon2id in the worker; not timed), follows the inbox\'s link to the annual report, picks the year, waits until the page has readied the worker (its `prepareAnnualReport` call, made when the page opens, has answered: the worker\'s second thread is started and both threads have opened 256 made-up cases, as they do while a user chooses the period) and clicks "Jaarverslag maken" (Playwright); the app\'s own page and worker do the rest. Timed in the page: the click (a capture listener), the worker\'s request, its "fetching" and "counting" stages and its result (a wrapper around the page\'s `Worker` records the messages the worker sends and receives, with their time; the worker itself is unchanged), the report\'s heading `#annual-title` entering the page (MutationObserver) and two animation frames after that (painted). The charts draw after the heading and are not in the figure. The request times are Playwright\'s timing of the worker\'s requests (start to the end of the answer). Then the same page makes the report again.',
+    `- **Node**: each round a fresh \`signIn\` (not timed), then what the worker's \`annualReport\` handler does, in this process: \`StaffSession.periodCases({ from, to, channel })\` for [${input.year - 1}-01-01, ${input.year + 1}-01-01) per channel of the account, over HTTP to the same server (Node's fetch), opening every page on this one thread (the browser's worker splits each page with its helper thread), then \`countPeriod\` for both years and \`publishReport\` (threshold ${DEFAULT_THRESHOLD}); then the same again on the same session. The request times are from a fetch wrapper (call to the answer's text read).`,
     `- Order: Node first in rounds 1, 3, …, Chromium first in rounds 2, 4, …. "others busy": the share of the cores taken by processes other than the server, this process and Chromium during the first report of the round.`,
     '',
     '### Machine',

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { webBuildOptions } from './web-build-options.js';
 
-const entries = ['src/web/main.tsx', 'src/web/worker.ts'].filter((file) => existsSync(file));
+const entries = ['src/web/main.tsx', 'src/web/worker.ts', 'src/web/period-helper.ts'].filter((file) => existsSync(file));
 if (entries.length === 0) {
   process.stdout.write('build-web: no web app sources yet; serving public/ as it is\n');
 } else {

@@ -16,21 +16,13 @@
  * retention.test.ts), so that reports, relays and threads are made by the protocol client.
  */
 import t, { type Test } from 'tap';
-import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   ConfidantClient,
-  STAFF_ARGON2_MEM,
-  STAFF_ARGON2_OPS,
-  StaffSession,
   caseReference,
-  makeStaffKeys,
   openMailbox,
   ready,
-  sealKeyBundle,
-  sealRecoveryBundle,
   submitNewReport,
-  type StaffKeys,
 } from '../src/protocol/index.js';
 import { countPeriod, previousPeriod, publishReport } from '../src/protocol/annual-report/aggregate.js';
 import { buildApp } from '../src/server/app.js';
@@ -40,7 +32,7 @@ import { smtpSender } from '../src/server/mail/smtp.js';
 import { createMailOutbox, digestDueAt, nextAttemptAfterFailure } from '../src/server/services/mail-outbox.js';
 import { noteActivity } from '../src/server/services/notifications.js';
 import { apiFailure, buildTestApp, databaseKind, LogCapture, openTestDatabase, testConfig, type TestApp } from './helper.js';
-import { addAdviser, sessionOf } from './fixtures.js';
+import { addAdviser, personThroughApi, sessionOf, type ApiPerson } from './fixtures.js';
 import { SmtpCatcher, type CaughtMail } from './helpers/smtp.js';
 
 await ready();
@@ -51,8 +43,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const DIGEST_MINUTE = 7 * 60;
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-const randomB64 = (bytes: number) => randomBytes(bytes).toString('base64url');
 /** Anything like an e-mail address, for searching logs. */
 const ADDRESS = /[\w.+-]+@[\w-]+\.[\w.-]+/;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,12 +53,7 @@ const dateHeader = (date: Date) => date.toUTCString().replace('GMT', '+0000');
 const REPORT_TEXT = 'Facturen worden gesplitst om de aanbesteding te ontlopen, afdeling inkoop.';
 const report = (what = REPORT_TEXT) => ({ v: 1 as const, lang: 'nl', answers: { what }, anonymity: 'anonymous' as const });
 
-interface Person {
-  id: string;
-  token: string;
-  keys: StaffKeys;
-  session: StaffSession;
-}
+type Person = ApiPerson;
 
 /** An app with an organisation "Acme B.V." and its channel "Meldpunt Acme", and a way to add people. */
 async function world(t: Teardown, env: Record<string, string> = {}, options: { consentRequired?: boolean } = {}) {
@@ -81,27 +66,7 @@ async function world(t: Teardown, env: Record<string, string> = {}, options: { c
   await admin.createChannel({ slug: 'meldpunt', name: 'Meldpunt Acme', organisation: 'acme', consentRequired: options.consentRequired ?? false });
   const [channel] = await db.select().from(channels).where(eq(channels.slug, 'meldpunt'));
   const [organisation] = await db.select().from(organisations).where(eq(organisations.slug, 'acme'));
-  let people = 0;
-
-  async function person(role: 'adviser' | 'recipient'): Promise<Person> {
-    const invite = role === 'adviser' ? await admin.createInvite({ role, channel: 'meldpunt' }) : await admin.createInvite({ role, organisation: 'acme' });
-    const keys = makeStaffKeys();
-    const username = `${role}-${++people}-${randomBytes(3).toString('hex')}`;
-    const authKey = randomB64(32);
-    const created = await client.acceptInvite({
-      token: invite.token,
-      username,
-      displayName: username,
-      kdf: { salt: randomB64(16), ops: STAFF_ARGON2_OPS, mem: STAFF_ARGON2_MEM },
-      authKey,
-      boxPublicKey: b64(keys.boxPublicKey),
-      signPublicKey: b64(keys.signPublicKey),
-      keyBundle: sealKeyBundle(randomBytes(32), keys, username),
-      recoveryBundle: sealRecoveryBundle(randomBytes(32), keys, username),
-    });
-    const login = await client.login({ username, authKey });
-    return { id: created.accountId, token: login.token, keys, session: new StaffSession(client, login.token, login.account, keys) };
-  }
+  const person = (role: 'adviser' | 'recipient'): Promise<Person> => personThroughApi(client, admin, role, role === 'adviser' ? 'meldpunt' : 'acme');
 
   return { ...built, db, client, person, channelId: channel!.id, organisationId: organisation!.id };
 }

@@ -46,7 +46,6 @@ import {
   sodium,
   submitNewReport,
   type FetchLike,
-  type StaffKeys,
 } from '../src/protocol/index.js';
 import {
   auditLog,
@@ -67,6 +66,7 @@ import {
 import type { Database } from '../src/server/db/connection.js';
 import { deletionDue, purgeDue } from '../src/server/services/retention.js';
 import { apiFailure, buildTestApp, databaseKind, mailboxToken, type TestApp } from './helper.js';
+import { personThroughApi, type ApiPerson } from './fixtures.js';
 
 await ready();
 
@@ -85,12 +85,7 @@ const report = (what: string) => ({ v: 1 as const, lang: 'en', answers: { what }
 
 // ─── One app per test, with its organisation, channels and people ───────────────────────────
 
-interface Person {
-  id: string;
-  token: string;
-  keys: StaffKeys;
-  session: StaffSession;
-}
+type Person = ApiPerson;
 
 interface World extends TestApp {
   db: Database;
@@ -119,33 +114,7 @@ async function world(t: Teardown, channelList: Array<{ slug: string; retentionMo
     await admin.createChannel({ slug: c.slug, name: `Channel ${c.slug}`, organisation: 'org' });
     if (c.retentionMonths !== undefined) await db.update(channels).set({ retentionMonths: c.retentionMonths }).where(eq(channels.slug, c.slug));
   }
-  let people = 0;
-
-  async function person(role: 'adviser' | 'recipient', where: string[] | string): Promise<Person> {
-    const [first, ...more] = Array.isArray(where) ? where : [where];
-    const invite =
-      role === 'adviser' ? await admin.createInvite({ role, channel: first! }) : await admin.createInvite({ role, organisation: first! });
-    const keys = makeStaffKeys();
-    const username = `${role}-${++people}-${randomBytes(3).toString('hex')}`;
-    const authKey = randomB64(32);
-    const created = await client.acceptInvite({
-      token: invite.token,
-      username,
-      displayName: username,
-      kdf: { salt: randomB64(16), ops: STAFF_ARGON2_OPS, mem: STAFF_ARGON2_MEM },
-      authKey,
-      boxPublicKey: b64(keys.boxPublicKey),
-      signPublicKey: b64(keys.signPublicKey),
-      keyBundle: sealKeyBundle(randomBytes(32), keys, username),
-      recoveryBundle: sealRecoveryBundle(randomBytes(32), keys, username),
-    });
-    const login = await client.login({ username, authKey });
-    for (const slug of more) {
-      const join = await admin.createInvite({ role: 'adviser', channel: slug });
-      await client.joinChannel(login.token, join.token);
-    }
-    return { id: created.accountId, token: login.token, keys, session: new StaffSession(client, login.token, login.account, keys) };
-  }
+  const person = (role: 'adviser' | 'recipient', where: string[] | string): Promise<Person> => personThroughApi(client, admin, role, where);
 
   return {
     ...built,

@@ -44,10 +44,11 @@ export { submitNewReport, openMailbox, pinnedAdvisers, Mailbox } from './reporte
 export type { NewReport, SubmittedReport, OpenedMailbox, OpenedMessage, OpenedRelay } from './reporter.js';
 export { signStaffRecovery } from './staff-auth.js';
 export { caseKeyCommitment, signCaseCommitment, checkCaseKey } from './commitment.js';
-export { signCasePin, verifyCasePin } from './case-pin.js';
+export { signCasePin, verifyCasePin, verifyCasePins, type PinCheck } from './case-pin.js';
 export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
 export type { AccountSetup, AnnualReportText, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';
+export { openPinnedRegistrations, type PeriodKeys, type PeriodOpener } from './period-open.js';
 export { newDeviceKey } from './staff-resume.js';
 export type { ResumeRecord } from './staff-resume.js';
 export * from './legal-hold.js';

@@ -120,8 +120,29 @@ export function emptyRegistration(): Registration {
 /** A calendar day written YYYY-MM-DD that exists (2026-02-30 does not). */
 export function isCalendarDay(day: string): boolean {
   if (!DAY.test(day)) return false;
-  const parsed = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+  const year = Number(day.slice(0, 4));
+  const month = Number(day.slice(5, 7));
+  const date = Number(day.slice(8, 10));
+  if (month < 1 || month > 12 || date < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return date <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Characters as JSON Schema's maxLength counts them (code points, not UTF-16 units), up to `max` + 1. */
+function codePointsUpTo(text: string, max: number): number {
+  // A string of at most `max` UTF-16 units has at most that many code points: no need to count.
+  if (text.length <= max) return text.length;
+  let count = 0;
+  for (let i = 0; i < text.length && count <= max; i++, count++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return count;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -183,7 +204,7 @@ const recordFields = {
     v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MINUTES_MAX) ? [] : [`${path}: must be whole minutes from 0 to ${MINUTES_MAX}, or null`],
   outcome: oneOf(OUTCOMES, true),
   // Characters as JSON Schema's maxLength counts them: code points, not UTF-16 units.
-  notes: (v: unknown, path: string) => (typeof v === 'string' && [...v].length <= NOTES_MAX ? [] : [`${path}: must be text of at most ${NOTES_MAX} characters`]),
+  notes: (v: unknown, path: string) => (typeof v === 'string' && codePointsUpTo(v, NOTES_MAX) <= NOTES_MAX ? [] : [`${path}: must be text of at most ${NOTES_MAX} characters`]),
 };
 
 /** What is wrong with a record, as `path: problem` lines; empty when it is a valid v1 record. */

@@ -13,13 +13,13 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { argon2id } from '@noble/hashes/argon2.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { fromBase64url, toBase64url } from './base64url.js';
 import type { KeyPair, Sodium } from './sodium.js';
 import * as stream from './secretstream-noble.js';
 import { reportWork } from './work-progress.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const URLSAFE_NO_PADDING = 7;
 /** "expand 32-byte k", the Salsa20 constant crypto_box's key derivation (HSalsa20) uses. */
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
@@ -46,35 +46,17 @@ function onlyUrlsafe(variant: number): void {
 
 function toBase64(input: Uint8Array, variant: number): string {
   onlyUrlsafe(variant);
-  let out = '';
-  for (let i = 0; i < input.length; i += 3) {
-    const n = (input[i]! << 16) | ((input[i + 1] ?? 0) << 8) | (input[i + 2] ?? 0);
-    const symbols = Math.min(4, Math.ceil(((input.length - i) * 8) / 6));
-    for (let j = 0; j < symbols; j++) out += BASE64URL.charAt((n >> (18 - 6 * j)) & 63);
-  }
-  return out;
+  return toBase64url(input);
 }
 
 /** Callers check the encoding first (base64url.ts); this refuses anything else all the same. */
 function fromBase64(text: string, variant: number): Uint8Array {
   onlyUrlsafe(variant);
-  if (text.length % 4 === 1) throw new TypeError('invalid input');
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (const symbol of text) {
-    const value = BASE64URL.indexOf(symbol);
-    if (value < 0) throw new TypeError('invalid input');
-    acc = ((acc << 6) | value) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  try {
+    return fromBase64url(text);
+  } catch {
+    throw new TypeError('invalid input');
   }
-  if ((acc & ((1 << bits) - 1)) !== 0) throw new TypeError('invalid input');
-  return out;
 }
 
 function uniform(upperBound: number): number {

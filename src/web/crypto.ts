@@ -2,6 +2,7 @@
  * The page side of the crypto worker. The worker's script URL goes through the one Trusted
  * Types policy the CSP allows ('confidant'), which admits only our own worker bundle.
  */
+import { trustedScriptUrl } from './trusted-script-url.js';
 import type { RpcRequest, RpcResponse } from './worker/rpc.js';
 
 /** A failure from the worker: `code` is the API's or the protocol's error code. */
@@ -16,24 +17,7 @@ export class FlowError extends Error {
   }
 }
 
-interface TrustedTypePolicyFactoryLike {
-  createPolicy(name: string, rules: { createScriptURL(input: string): string }): { createScriptURL(input: string): unknown };
-}
-
 const WORKER_URL = '/assets/worker.js';
-
-function workerUrl(): string | URL {
-  const factory = (globalThis as { trustedTypes?: TrustedTypePolicyFactoryLike }).trustedTypes;
-  if (!factory) return WORKER_URL;
-  const policy = factory.createPolicy('confidant', {
-    createScriptURL: (input) => {
-      if (input !== WORKER_URL) throw new TypeError('only the Confidant worker may be loaded');
-      return input;
-    },
-  });
-  // A TrustedScriptURL is accepted wherever a URL string is.
-  return policy.createScriptURL(WORKER_URL) as string;
-}
 
 type WorkListener = (stage: string, fraction: number) => void;
 const workListeners = new Set<WorkListener>();
@@ -50,7 +34,7 @@ const pending = new Map<number, { resolve(value: unknown): void; reject(error: E
 
 function start(): Worker {
   if (worker) return worker;
-  worker = new Worker(workerUrl(), { type: 'module', name: 'confidant-crypto' });
+  worker = new Worker(trustedScriptUrl(WORKER_URL), { type: 'module', name: 'confidant-crypto' });
   worker.addEventListener('message', (event: MessageEvent<RpcResponse>) => {
     const message = event.data;
     const waiting = pending.get(message.id);

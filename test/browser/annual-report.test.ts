@@ -88,13 +88,20 @@ t.test('an adviser registers five cases and makes the annual report: charts, sup
   const firstRow = page.locator('tr').filter({ has: page.getByRole('link', { name: `Melding ${caseReference(thisYear[0] ?? '')}` }) });
   t.match(await firstRow.locator('.follow-up').textContent(), /Vervolg op 15 januari/, 'the follow-up shows in the inbox');
 
-  // The annual report, for this year.
+  // The annual report, for this year. The page has the worker start its helper thread (two threads decrypt).
+  const helperStarted = new Promise<boolean>((resolve) => {
+    page.on('worker', (worker) => {
+      if (new URL(worker.url()).pathname === '/assets/period-helper.js') resolve(true);
+    });
+    setTimeout(() => resolve(false), 60_000);
+  });
   await page.getByRole('link', { name: 'Jaarverslag maken' }).click();
   await page.getByRole('heading', { level: 1, name: 'Jaarverslag' }).waitFor();
   await checkPage(t, watched, 'annual report form');
   await page.locator('#annual-year').selectOption(String(year));
   await page.getByRole('button', { name: 'Jaarverslag maken' }).click();
   await page.getByRole('heading', { name: /^Jaarverslag vertrouwenspersoon/ }).waitFor(SLOW);
+  t.ok(await helperStarted, 'the worker started its helper thread for the report');
   t.match(await page.locator('.annual-headline').textContent(), /Aantal contacten: 7 \(vorige periode, .*: < 5\)\. Bestede tijd: 3 uur\./, 'seven this year; three last year shows as < 5; 150 minutes');
   t.ok(await shown(page.locator('.annual-suppression')), 'the page says small numbers are suppressed');
 

@@ -9,7 +9,7 @@ import pinning from '../../docs/vectors/pinning-v1.json' with { type: 'json' };
 import file from '../../docs/vectors/file-v1.json' with { type: 'json' };
 import { initState, push } from '../../src/protocol/secretstream-noble.js';
 import {
-  CODE_ALPHABET, encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, openFileHeader, sealFileHeader, type FileHeaderPlaintext, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, REPORT_BLOCK
+  CODE_ALPHABET, encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, openFileHeader, sealFileHeader, type FileHeaderPlaintext, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, verifyCasePins, REPORT_BLOCK
 } from '../../src/protocol/index.js';
 import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyPow } from '../../src/protocol/checks.js';
 
@@ -179,7 +179,7 @@ vector('case commitment, through the protocol module', (c) => {
     'a key id with "," is refused');
 });
 
-vector('case pin', (c) => {
+vector('case pin', async (c) => {
   const s = sodium();
   const v = pinning;
   const adviser = s.crypto_sign_seed_keypair(fromBase64url(v.adviserSignSeed));
@@ -191,6 +191,17 @@ vector('case pin', (c) => {
   c.ok(verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), v.pin, adviser.publicKey), 'verifies');
   c.ok(!verifyCasePin(v.caseId, s.randombytes_buf(32), v.pin, adviser.publicKey), 'another key commitment');
   c.ok(!verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), 'short', adviser.publicKey), 'garbage never throws');
+  // The batch check goes through Chromium's own Ed25519 (WebCrypto) and must give the same verdicts.
+  const commitment = fromBase64url(v.keyCommitment);
+  const checks = [
+    { caseId: v.caseId, keyCommitment: commitment, pin: v.pin },
+    { caseId: v.caseId, keyCommitment: s.randombytes_buf(32), pin: v.pin },
+    { caseId: `${v.caseId}x`, keyCommitment: commitment, pin: v.pin },
+    { caseId: v.caseId, keyCommitment: commitment, pin: 'short' },
+    { caseId: v.caseId, keyCommitment: commitment, pin: toBase64url(new Uint8Array(64)) },
+  ];
+  c.same(await verifyCasePins(checks, adviser.publicKey), [true, false, false, false, false], 'in a batch, natively');
+  c.same(await verifyCasePins(checks, adviser.publicKey, 'libsodium'), [true, false, false, false, false], 'in a batch, with libsodium');
 });
 
 vector('key fingerprint', (c) => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import t from 'tap';
 import { base64urlByteLength, fromBase64url, isBase64url, ready, sodium, toBase64url } from '../../src/protocol/index.js';
 
@@ -64,4 +65,37 @@ t.test('every string libsodium itself decodes strictly is accepted, and only tho
   };
   walk('', 4);
   t.ok(agreed > 2000);
+});
+
+t.test('the table codec agrees with libsodium on random bytes, and with isBase64url on random text', async (t) => {
+  const s = sodium();
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+      const text = toBase64url(bytes);
+      return text === s.to_base64(bytes, s.base64_variants.URLSAFE_NO_PADDING) && text === Buffer.from(bytes).toString('base64url') && Buffer.from(fromBase64url(text)).equals(Buffer.from(bytes));
+    }),
+    { numRuns: 500 },
+  );
+  // Text near the alphabet, with padding, whitespace, non-ASCII and lone surrogates mixed in.
+  const symbol = fc.oneof(fc.constantFrom(...'AQgw_-z9'), fc.constantFrom('=', '+', '/', ' ', '\n', 'é', '\u0100', '\ud800', '\u{1F600}', '\u0041\u0301'));
+  fc.assert(
+    fc.property(fc.array(symbol, { maxLength: 12 }).map((parts) => parts.join('')), (text) => {
+      let decoded: Uint8Array | null;
+      try {
+        decoded = fromBase64url(text);
+      } catch {
+        decoded = null;
+      }
+      if (!isBase64url(text)) return decoded === null;
+      return decoded !== null && toBase64url(decoded) === text;
+    }),
+    { numRuns: 3000 },
+  );
+  t.pass('5000 inputs');
+});
+
+t.test('fromBase64url refuses what is not text, without throwing anything but a ProtocolError', async (t) => {
+  for (const value of [undefined, null, 12, ['AA'], { toString: () => 'AA' }]) {
+    t.throws(() => fromBase64url(value as unknown as string), { name: 'ProtocolError', code: 'bad_base64url' }, String(value));
+  }
 });

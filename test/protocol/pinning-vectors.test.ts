@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment, signCasePin, sodium, toBase64url, verifyCasePin
+  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment, signCasePin, sodium, toBase64url, verifyCasePin, verifyCasePins, type PinCheck
 } from '../../src/protocol/index.js';
 import { verifyCaseCommitmentSignature } from '../../src/protocol/checks.js';
 
@@ -64,6 +64,43 @@ t.test('the pin', async (t) => {
   t.ok(verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), v.pin, adviser.publicKey));
   t.notOk(verifyCasePin(v.caseId, s.randombytes_buf(32), v.pin, adviser.publicKey), 'another key commitment');
   t.notOk(verifyCasePin(v.caseId, fromBase64url(v.keyCommitment), 'short', adviser.publicKey), 'garbage never throws');
+});
+
+t.test('verifyCasePins: the same verdicts as verifyCasePin, natively (WebCrypto) and with libsodium', async (t) => {
+  const s = sodium();
+  const adviser = s.crypto_sign_seed_keypair(fromBase64url(v.adviserSignSeed));
+  const other = s.crypto_sign_keypair();
+  const checks: PinCheck[] = [];
+  for (let i = 0; i < 40; i++) {
+    const caseId = `case-${i}`;
+    const keyCommitment = s.randombytes_buf(32);
+    const pin = signCasePin(caseId, keyCommitment, adviser.privateKey);
+    const signature = fromBase64url(pin);
+    const flipped = signature.slice();
+    flipped[i % 64]! ^= 1 << (i % 8);
+    checks.push(
+      { caseId, keyCommitment, pin },
+      { caseId, keyCommitment: s.randombytes_buf(32), pin },
+      { caseId: `${caseId}-other`, keyCommitment, pin },
+      { caseId, keyCommitment, pin: toBase64url(flipped) },
+      { caseId, keyCommitment, pin: signCasePin(caseId, keyCommitment, other.privateKey) },
+    );
+  }
+  // Malformed pins, and the edge cases of the signature's encoding: S = 0, S = L (not canonical), R the identity.
+  const L = fromBase64url('7dP1XBpjEljWnPei3vneFAAAAAAAAAAAAAAAAAAAABA');
+  const identity = new Uint8Array(32);
+  identity[0] = 1;
+  const edge = (r: Uint8Array, sPart: Uint8Array) => toBase64url(new Uint8Array([...r, ...sPart]));
+  const commitment = fromBase64url(v.keyCommitment);
+  for (const pin of ['', 'short', 'not base64url!', `${v.pin}A`, v.pin.slice(1), edge(identity, new Uint8Array(32)), edge(identity, L), edge(new Uint8Array(32), new Uint8Array(32)), edge(fromBase64url(v.pin).slice(0, 32), L)]) {
+    checks.push({ caseId: v.caseId, keyCommitment: commitment, pin });
+  }
+  const expected = checks.map((c) => verifyCasePin(c.caseId, c.keyCommitment, c.pin, adviser.publicKey));
+  t.equal(expected.filter(Boolean).length, 40, 'exactly the forty real pins verify');
+  t.same(await verifyCasePins(checks, adviser.publicKey), expected, 'natively');
+  t.same(await verifyCasePins(checks, adviser.publicKey, 'libsodium'), expected, 'with libsodium');
+  t.same(await verifyCasePins([], adviser.publicKey), [], 'an empty batch');
+  t.same(await verifyCasePins(checks.slice(0, 5), other.publicKey), [false, false, false, false, true], 'under another key, only its own pin');
 });
 
 t.test('the fingerprint', async (t) => {

@@ -59,6 +59,7 @@ import {
   type Registration,
   type Support,
 } from '../../src/protocol/index.js';
+import { isCalendarDay } from '../../src/protocol/registration.js';
 import { auditLog, cases, registrations } from '../../src/server/db/schema.js';
 import { createAdministration } from '../../src/server/services/administration.js';
 import { buildTestApp } from '../helper.js';
@@ -361,6 +362,38 @@ t.test('notes: the check and the schema count the same characters', async (t) =>
   const over = { ...emptyRegistration(), notes: '😀'.repeat(NOTES_MAX + 1) };
   t.notOk(schemaAccepts(over), 'NOTES_MAX + 1 emoji: the schema refuses');
   t.ok(registrationProblems(over).length > 0, 'so does the check');
+});
+
+t.test('notes: counted as code points for any text around the limit, lone surrogates one each', async (t) => {
+  const unit = fc.constantFrom('x', 'é', '😀', '\ud800', '\udc00', '\u0000');
+  fc.assert(
+    fc.property(fc.array(unit, { minLength: NOTES_MAX - 4, maxLength: NOTES_MAX + 4 }).map((parts) => parts.join('')), (notes) => {
+      const accepted = registrationProblems({ ...emptyRegistration(), notes }).length === 0;
+      return accepted === ([...notes].length <= NOTES_MAX) && accepted === schemaAccepts({ ...emptyRegistration(), notes });
+    }),
+    { numRuns: 300 },
+  );
+  t.strictSame(registrationProblems({ ...emptyRegistration(), notes: `${'x'.repeat(NOTES_MAX - 1)}\ud83d` }), [], 'a lone high surrogate at the end is one character');
+  t.ok(registrationProblems({ ...emptyRegistration(), notes: `${'😀'.repeat(NOTES_MAX)}\ud83d` }).length > 0, 'and counts');
+});
+
+t.test('isCalendarDay: exactly the days the calendar has, in every year 0000-9999', async (t) => {
+  const reference = (day: string) => {
+    if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(day)) return false;
+    const parsed = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+  };
+  const two = (n: number) => String(n).padStart(2, '0');
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), (year, month, date) => {
+      const day = `${String(year).padStart(4, '0')}-${two(month)}-${two(date)}`;
+      return isCalendarDay(day) === reference(day);
+    }),
+    { numRuns: 5000 },
+  );
+  for (const [day, expected] of [['2024-02-29', true], ['2100-02-29', false], ['2000-02-29', true], ['0000-02-29', true], ['2026-04-31', false], ['2026-12-31', true], ['2026-13-01', false], ['2026-00-10', false], ['2026-01-00', false], ['2026-1-01', false], ['２０２６-01-01', false]] as const) {
+    t.equal(isCalendarDay(day), expected, day);
+  }
 });
 
 // ─── The first shape ────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { durablePglite } from './durable-pglite.js';
+import { byteaCodec } from './pglite-bytea.js';
 import * as schema from './schema.js';
 
 /** One drizzle type for both drivers: they share the PostgreSQL dialect. */
@@ -153,7 +154,7 @@ async function openPglite(dataDir: string | undefined, durable: boolean): Promis
     unlock = await lockDataDir(dataDir);
   }
   // In memory (tests) there is no disk to sync to.
-  const client = !dataDir ? new PGlite() : durable ? durablePglite(dataDir).client : new PGlite(dataDir);
+  const client = !dataDir ? new PGlite(byteaCodec) : durable ? durablePglite(dataDir).client : new PGlite(dataDir, byteaCodec);
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {

@@ -6,6 +6,7 @@
  */
 import { fsyncSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { byteaCodec } from './pglite-bytea.js';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /** PGlite's own start parameters without `-F`, with fsync forced on through plain fsync(2). */
@@ -61,5 +62,5 @@ export class DurableNodeFS extends NodeFS {
 /** `loadDataDir`: a dump to start from (a restore into an empty folder). */
 export function durablePglite(dataDir: string, loadDataDir?: Blob): { client: PGlite; fs: DurableNodeFS } {
   const fs = new DurableNodeFS(dataDir);
-  return { client: new PGlite({ fs, startParams: DURABLE_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) }), fs };
+  return { client: new PGlite({ ...byteaCodec, fs, startParams: DURABLE_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) }), fs };
 }

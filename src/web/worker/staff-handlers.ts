@@ -19,11 +19,19 @@ import {
   type RelayRecipients,
 } from '../../protocol/index.js';
 import { countPeriod, previousPeriod, publishReport, type PeriodCase } from '../../protocol/annual-report/aggregate.js';
+import { splitOpener, startHelper } from './parallel-open.js';
 import { forgetResume, loadResume, saveResume } from './resume-store.js';
 import type { Progress } from './rpc.js';
 
 export function staffHandlers(client: ConfidantClient) {
   let session: StaffSession | undefined;
+  /** The annual report's second thread (parallel-open.ts): started when the report page opens, kept while signed in. */
+  let helper: ReturnType<typeof startHelper> | undefined;
+  const periodHelper = () => (helper === undefined ? (helper = startHelper()) : helper);
+  const stopHelper = () => {
+    helper?.stop();
+    helper = undefined;
+  };
   const signedIn = (): StaffSession => {
     if (!session) throw Object.assign(new Error('Sign in first.'), { code: 'not_signed_in' });
     return session;
@@ -37,6 +45,7 @@ export function staffHandlers(client: ConfidantClient) {
 
     async signIn(progress: Progress, username: string, passphrase: string, totp: string | undefined) {
       progress('deriving');
+      stopHelper();
       await session?.logout().catch(() => {});
       session = await signIn(client, { username, passphrase, ...(totp ? { totp } : {}) });
       // Kept for a reload or a new tab; a browser without IndexedDB just signs in again then.
@@ -71,6 +80,7 @@ export function staffHandlers(client: ConfidantClient) {
     },
 
     async signOut() {
+      stopHelper();
       await forgetResume().catch(() => {});
       await session?.logout().catch(() => {});
       session = undefined;
@@ -128,6 +138,16 @@ export function staffHandlers(client: ConfidantClient) {
     },
 
     /**
+     * When the annual report page opens: starts the second thread and runs the opening of a
+     * page of made-up cases on both, so that the report itself meets warm code, not WebAssembly
+     * being compiled.
+     */
+    async prepareAnnualReport() {
+      await signedIn().warmUpPeriodOpening(splitOpener(periodHelper()?.open ?? null));
+      return null;
+    },
+
+    /**
      * The annual report: fetches the period and the one before it, decrypts every registration
      * here in the worker, counts, and returns only the suppressed tables. The location table's
      * rows are the chosen channels' lists as the signed-in account has them.
@@ -138,8 +158,9 @@ export function staffHandlers(client: ConfidantClient) {
       const cases: PeriodCase[] = [];
       let unread = 0;
       progress('fetching');
+      const opener = splitOpener(periodHelper()?.open ?? null);
       for (const channel of request.channels) {
-        const found = await signedIn().periodCases({ from: previous.from, to: period.to, channel });
+        const found = await signedIn().periodCases({ from: previous.from, to: period.to, channel }, { opener });
         cases.push(...found.cases);
         unread += found.unread;
       }

@@ -357,6 +357,11 @@ function AnnualReport(props: { account: StaffAccount }) {
   const { busy, error, setError, run } = useAction();
   const thisYear = new Date().getUTCFullYear();
   const years = Array.from({ length: 8 }, (_, i) => thisYear - i);
+  // While the adviser picks the period, the worker readies its second thread; a failure here
+  // only means the report runs on one thread.
+  useEffect(() => {
+    staffCall('prepareAnnualReport', []).catch(() => undefined);
+  }, []);
 
   const make = async (event: Event) => {
     event.preventDefault();
