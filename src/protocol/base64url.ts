@@ -22,25 +22,18 @@ function valueAt(text: string, i: number): number {
 }
 
 export function toBase64url(bytes: Uint8Array): string {
-  const parts: string[] = [];
   let out = '';
   const whole = bytes.length - (bytes.length % 3);
   for (let i = 0; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
     out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + BASE64URL_ALPHABET[(n >> 6) & 63]! + BASE64URL_ALPHABET[n & 63]!;
-    // Short strings join faster than one long chain of concatenations.
-    if (out.length >= 4096) {
-      parts.push(out);
-      out = '';
-    }
   }
   const rest = bytes.length - whole;
   if (rest > 0) {
     const n = (bytes[whole]! << 16) | (rest === 2 ? bytes[whole + 1]! << 8 : 0);
     out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + (rest === 2 ? BASE64URL_ALPHABET[(n >> 6) & 63]! : '');
   }
-  parts.push(out);
-  return parts.join('');
+  return out;
 }
 
 /** The bytes, or null when `text` is not canonical unpadded base64url. */
