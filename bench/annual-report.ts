@@ -8,7 +8,8 @@
  *  - Data: one organisation, one channel, one adviser set up through the API with a known
  *    passphrase (setUpAccount). N cases (10,000; `--count`) received over the report's year and
  *    the year before, about half each, each with the adviser's wrap of a fresh case key, the
- *    adviser's own pin of that key (as StaffSession pins a key it accepted) and, for ~90%, a
+ *    adviser's own pin of that key and the adviser's sealed copy of it (as StaffSession stores
+ *    both when it first accepts a key; docs/protocol.md "Case key copies") and, for ~90%, a
  *    random valid registration record encrypted under the case key. Inserted with drizzle in
  *    batches (data setup, not the code under test); the report ciphertext is random bytes of the
  *    protocol's size (the annual report never opens it).
@@ -64,12 +65,14 @@ import {
   SUPPORT_OUTCOMES,
   TRACKS,
   caseKeyCommitment,
+  caseKeyCopyKey,
   checkRegistration,
   deriveStaffMaster,
   fromBase64url,
   openKeyBundle,
   ready,
   setUpAccount,
+  sealCaseKeyCopy,
   signCasePin,
   signIn,
   type FetchInit,
@@ -247,6 +250,8 @@ interface AdviserKeys {
   accountId: string;
   boxPublicKey: Uint8Array;
   signSecretKey: Uint8Array;
+  /** caseKeyCopyKey of the adviser's box secret key. */
+  copyKey: Uint8Array;
 }
 
 /**
@@ -301,8 +306,9 @@ async function seed(db: Database, channelId: string, adviser: AdviserKeys, year:
         acknowledgedAt,
         feedbackGivenAt,
       });
-      // A fresh case key, sealed to the adviser and pinned by the adviser's own signature.
+      // A fresh case key, sealed to the adviser, pinned by the adviser's own signature and copied under the adviser's copy key.
       const caseKey = new Uint8Array(randomBytes(32));
+      const keyCopy = sealCaseKeyCopy(adviser.copyKey, id, caseKey);
       wrapRows.push({
         caseId: id,
         accountId: adviser.accountId,
@@ -310,6 +316,8 @@ async function seed(db: Database, channelId: string, adviser: AdviserKeys, year:
         createdAt: receivedAt,
         lastReadSeq: 0,
         pin: fromBase64url(signCasePin(id, caseKeyCommitment(caseKey), adviser.signSecretKey)),
+        keyCopyNonce: fromBase64url(keyCopy.nonce),
+        keyCopyCiphertext: fromBase64url(keyCopy.ciphertext),
       });
       if (inCurrent) seeded.current++;
       else seeded.previous++;
@@ -406,12 +414,14 @@ async function prepare(store: Store, year: number, now: Date): Promise<{ seeded:
       const master = await deriveStaffMaster(ADVISER.passphrase, kdf);
       const answer = await client.login({ username: ADVISER.username, authKey: Buffer.from(master.authKey).toString('base64url') });
       const secrets = openKeyBundle(master.wrapKey, answer.account.keyBundle, ADVISER.username);
-      adviser = { accountId: created.accountId, boxPublicKey: fromBase64url(answer.account.boxPublicKey), signSecretKey: secrets.signSecretKey };
+      adviser = { accountId: created.accountId, boxPublicKey: fromBase64url(answer.account.boxPublicKey), signSecretKey: secrets.signSecretKey, copyKey: caseKeyCopyKey(secrets.boxSecretKey) };
+      secrets.boxSecretKey.fill(0);
     } finally {
       await app.close();
     }
     const seeded = await seed(database.db, channelId, adviser, year, now);
     adviser.signSecretKey.fill(0);
+    adviser.copyKey.fill(0);
     await database.db.execute(sql`analyze`);
     const sizes = (await database.db.execute(
       sql`select relname as name, pg_size_pretty(pg_total_relation_size(oid)) as size from pg_class where relname in ('cases', 'case_wraps', 'registrations') order by relname`,

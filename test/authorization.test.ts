@@ -65,6 +65,8 @@ interface Answer {
   cases?: string[];
   registrations?: string[];
   relays?: string[];
+  /** How many case key copies the answer says it stored. */
+  stored?: number;
 }
 
 const NOT_SIGNED_IN: Answer = { status: 401, error: 'not_signed_in' };
@@ -81,6 +83,8 @@ const list = (...ids: string[]): Answer => ({ status: 200, cases: ids });
 const relayList = (...ids: string[]): Answer => ({ status: 200, relays: ids });
 /** The registrations of a period: the cases, by id, it lists. */
 const registrationList = (...ids: string[]): Answer => ({ status: 200, registrations: ids });
+/** Case key copies: how many the answer says were stored. */
+const stored = (count: number): Answer => ({ status: 200, stored: count });
 /** Every caller without a staff session gets the same 401. */
 const SIGNED_OUT = { reporter: NOT_SIGNED_IN, noToken: NOT_SIGNED_IN, garbageToken: NOT_SIGNED_IN, idleExpired: NOT_SIGNED_IN, pastMaxAge: NOT_SIGNED_IN };
 /** The recipients of both organisations, where neither may use a route for advisers. */
@@ -414,6 +418,16 @@ t.test('every staff route answers every caller as designed', async (t) => {
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 409, error: 'pin_exists' } },
     },
     {
+      route: 'PUT /api/v1/case-key-copies',
+      note: 'of case A; A1 stored its copy when it first used the key, and a copy is never replaced',
+      request: () => ({
+        method: 'PUT',
+        url: '/api/v1/case-key-copies',
+        payload: { copies: [{ caseId: caseA, keyCopy: { nonce: randomBytes(24).toString('base64url'), ciphertext: randomBytes(48).toString('base64url') } }] },
+      }),
+      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: stored(0), channelPeer: stored(0), caseAdviser: stored(0) },
+    },
+    {
       route: 'PATCH /api/v1/cases/{caseId}',
       request: (_, caseId) => ({ method: 'PATCH', url: caseUrl(caseId), payload: { status: 'acknowledged' } }),
       answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
@@ -659,6 +673,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
         const listed = answer.json<{ registrations: Array<{ caseId: string }> }>().registrations.map((r) => r.caseId);
         t.same(listed, expected.registrations, `${where}: lists exactly the cases of the period it holds a wrap for`);
       }
+      if (expected.stored !== undefined) t.equal(answer.json<{ stored: number }>().stored, expected.stored, `${where}: stores ${expected.stored}`);
       if (expected.relays) {
         const listed = answer.json<{ relays: Array<{ relayId: string }> }>().relays.map((r) => r.relayId);
         t.same(listed, expected.relays, `${where}: lists exactly the sent relays of its organisation`);

@@ -165,6 +165,7 @@ interface Item {
   feedbackGivenAt: string | null;
   wrap: string;
   pin: string | null;
+  keyCopy: { nonce: string; ciphertext: string } | null;
   registration: { nonce: string; ciphertext: string; updatedAt: string } | null;
 }
 interface Page {
@@ -172,7 +173,7 @@ interface Page {
   next: string | null;
 }
 
-const ITEM_KEYS = ['acknowledgedAt', 'caseId', 'channel', 'feedbackGivenAt', 'pin', 'receivedAt', 'registration', 'status', 'wrap'];
+const ITEM_KEYS = ['acknowledgedAt', 'caseId', 'channel', 'feedbackGivenAt', 'keyCopy', 'pin', 'receivedAt', 'registration', 'status', 'wrap'];
 
 const query = (parameters: Record<string, string | number | undefined>) => {
   const search = new URLSearchParams();
@@ -277,6 +278,7 @@ t.test('every case received in [from, to) with a wrap for this adviser, oldest f
       feedbackGivenAt: iso(from + 40 * DAY),
       wrap: byId.get(acknowledged.id)?.wrap,
       pin: null,
+      keyCopy: null,
       registration: savedAcknowledged,
     },
     'a closed case: its status, the three dates, and the registration envelope exactly as it was PUT, with the updatedAt the PUT answered',
@@ -292,6 +294,7 @@ t.test('every case received in [from, to) with a wrap for this adviser, oldest f
       feedbackGivenAt: null,
       wrap: byId.get(first.id)?.wrap,
       pin: null,
+      keyCopy: null,
       registration: null,
     },
     'a new case without a registration: registration null, no acknowledgement or feedback',

@@ -41,6 +41,11 @@ export function holdAd(caseId: string): string {
   return `${PREFIX}hold/${part(caseId)}`;
 }
 
+/** Extension: an adviser's own copy of a case key (docs/protocol.md "Case key copies"). */
+export function caseKeyCopyAd(caseId: string): string {
+  return `${PREFIX}case-key-copy/${part(caseId)}`;
+}
+
 export function fileAd(caseId: string, fileId: string): string {
   return `${PREFIX}file/${part(caseId)}/${part(fileId)}`;
 }

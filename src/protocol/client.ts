@@ -266,6 +266,11 @@ export class ConfidantClient {
     return this.#call('pinCase', 'PUT', '/api/v1/cases/:caseId/pin', { token, params: { caseId }, body: { pin } });
   }
 
+  /** Extension: this adviser's sealed copies of case keys it pinned (docs/protocol.md "Case key copies"). */
+  putCaseKeyCopies(token: string, copies: Body<'putCaseKeyCopies'>['copies']): Promise<Answer<'putCaseKeyCopies'>> {
+    return this.#call('putCaseKeyCopies', 'PUT', '/api/v1/case-key-copies', { token, body: { copies } });
+  }
+
   // Relays (§5).
 
   /** Extension: who an annual report to this organisation is sealed to. */

@@ -20,7 +20,7 @@ export { REFERENCE_SYMBOLS, REFERENCE_VALUES, caseReference, parseReference, rel
 export { ACKNOWLEDGE_DAYS, FEEDBACK_MONTHS, acknowledgeBy, addCalendarMonths, deadlines, feedbackBy, followUpPassed } from './deadlines.js';
 export type { CaseTimes, Deadlines } from './deadlines.js';
 export {
-  reportAd, messageAd, registrationAd, holdAd, fileAd, relayAd, relayCopyAd, relayMessageAd, keysAd, recoveryAd
+  reportAd, messageAd, registrationAd, holdAd, caseKeyCopyAd, fileAd, relayAd, relayCopyAd, relayMessageAd, keysAd, recoveryAd
 } from './associated-data.js';
 export type { MessageAuthor, RelayMessageAuthor } from './associated-data.js';
 export {
@@ -48,7 +48,8 @@ export { signCasePin, verifyCasePin, verifyCasePins, type PinCheck } from './cas
 export { keyFingerprint, fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 export { setUpAccount, signIn, recoverAccount, StaffSession } from './staff.js';
 export type { AccountSetup, AnnualReportText, CreatedAccount, SignIn, OpenedCase, RelayText, OpenedRelayThread } from './staff.js';
-export { openPinnedRegistrations, type PeriodKeys, type PeriodOpener } from './period-open.js';
+export { openPinnedRegistrations, type NewKeyCopy, type OpenedPage, type PeriodKeys, type PeriodOpener } from './period-open.js';
+export { caseKeyCopyKey, openCaseKeyCopy, sealCaseKeyCopy } from './case-key-copy.js';
 export { newDeviceKey } from './staff-resume.js';
 export type { ResumeRecord } from './staff-resume.js';
 export * from './legal-hold.js';

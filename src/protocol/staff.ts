@@ -11,7 +11,8 @@ import { BOX_PUBLIC_KEY_BYTES, KEY_BYTES, MESSAGE_BLOCK, REGISTRATION_BLOCK, REG
 import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js';
 import { caseKeyCommitment, checkCaseKey } from './commitment.js';
 import { signCasePin, verifyCasePin } from './case-pin.js';
-import { openPinnedRegistrations, type PeriodOpener } from './period-open.js';
+import { openPinnedRegistrations, type NewKeyCopy, type PeriodOpener } from './period-open.js';
+import { caseKeyCopyKey, sealCaseKeyCopy } from './case-key-copy.js';
 import { ProtocolError } from './errors.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
@@ -288,6 +289,7 @@ export class StaffSession {
         }
       } else {
         await this.#client.pinCase(this.#token, detail.caseId, signCasePin(detail.caseId, commitment, this.#keys.signSecretKey));
+        await this.#storeKeyCopies([{ caseId: detail.caseId, keyCopy: this.#sealKeyCopy(detail.caseId, caseKey) }]);
       }
       return { caseKey, report, keyCheck: detail.commitment !== null ? 'signed' : 'pinned' };
     } catch (error) {
@@ -296,12 +298,33 @@ export class StaffSession {
     }
   }
 
+  #sealKeyCopy(caseId: string, caseKey: Uint8Array) {
+    const copyKey = caseKeyCopyKey(this.#keys.boxSecretKey);
+    try {
+      return sealCaseKeyCopy(copyKey, caseId, caseKey);
+    } finally {
+      copyKey.fill(0);
+    }
+  }
+
+  /**
+   * Stores copies of pinned case keys. They only make the annual report quicker (a case without
+   * one opens through its wrap and pin, and gets a copy then), so a failure to store them is not
+   * the caller's failure: they are made again next time.
+   */
+  async #storeKeyCopies(copies: readonly NewKeyCopy[]): Promise<void> {
+    for (let i = 0; i < copies.length; i += REGISTRATION_PAGE_MAX) {
+      await this.#client.putCaseKeyCopies(this.#token, copies.slice(i, i + REGISTRATION_PAGE_MAX)).catch(() => undefined);
+    }
+  }
+
   /**
    * Every case received in [from, to) that this adviser holds, with its registration decrypted,
    * fetched page by page for the annual report. A registration counts only under a case key this
    * account pinned (a server cannot slip in a key and a record of its own); one without a pin
    * (a colleague registered a case this adviser never opened) or that does not open counts as
-   * unread, and the caller says how many.
+   * unread, and the caller says how many. Keys that passed their pin but had no copy yet get
+   * one, stored while the next page is fetched.
    */
   async periodCases(
     query: { from: string; to: string; channel?: string },
@@ -311,6 +334,7 @@ export class StaffSession {
     const keys = { boxPublicKey: this.#keys.boxPublicKey, boxSecretKey: this.#keys.boxSecretKey, signPublicKey: this.#keys.signPublicKey };
     const found: PeriodCase[] = [];
     let unread = 0;
+    const storing: Array<Promise<void>> = [];
     const fetchPage = (after: string | null): Promise<RegistrationList> => {
       const fetching = this.#client.listRegistrations(this.#token, { ...query, limit: REGISTRATION_PAGE_MAX, ...(after ? { after } : {}) });
       // Awaited below; this only keeps a failure while it waits from counting as unhandled.
@@ -322,7 +346,8 @@ export class StaffSession {
       const page: RegistrationList = await next;
       // The next page travels while this one is decrypted.
       next = page.next ? fetchPage(page.next) : null;
-      const registrations = await open(page.registrations, keys);
+      const { registrations, copies } = await open(page.registrations, keys);
+      if (copies.length > 0) storing.push(this.#storeKeyCopies(copies));
       for (const [i, item] of page.registrations.entries()) {
         const registration = registrations[i] ?? null;
         if (item.registration && registration === null) unread += 1;
@@ -330,16 +355,19 @@ export class StaffSession {
       }
       options.onPage?.(found.length);
     }
+    await Promise.all(storing);
     return { cases: found, unread };
   }
 
   /**
-   * Opens `count` made-up cases, sealed to and pinned by this account, through `opener`: the
-   * annual report page calls it when it opens, so that the report meets compiled code. Throws
-   * if any does not open, which would mean the opener is broken.
+   * Opens `count` made-up cases through `opener`, half with this account's key copies and half
+   * sealed to and pinned by it (both ways a report opens cases): the annual report page calls it
+   * when it opens, so that the report meets compiled code. Throws if any does not open, which
+   * would mean the opener is broken.
    */
   async warmUpPeriodOpening(opener: PeriodOpener = openPinnedRegistrations, count = 256): Promise<void> {
     const record = emptyRegistration();
+    const copyKey = caseKeyCopyKey(this.#keys.boxSecretKey);
     const items: PeriodRegistration[] = Array.from({ length: count }, (_, i) => {
       const caseId = `warm-up-${i}`;
       const caseKey = sodium().randombytes_buf(KEY_BYTES);
@@ -353,14 +381,16 @@ export class StaffSession {
           feedbackGivenAt: null,
           wrap: sealKey(caseKey, this.#keys.boxPublicKey),
           pin: signCasePin(caseId, caseKeyCommitment(caseKey), this.#keys.signSecretKey),
+          keyCopy: i % 2 === 0 ? sealCaseKeyCopy(copyKey, caseId, caseKey) : null,
           registration: { ...encryptRecord(caseKey, record, registrationAd(caseId), REGISTRATION_BLOCK), updatedAt: new Date(0).toISOString() },
         };
       } finally {
         caseKey.fill(0);
       }
     });
+    copyKey.fill(0);
     const keys = { boxPublicKey: this.#keys.boxPublicKey, boxSecretKey: this.#keys.boxSecretKey, signPublicKey: this.#keys.signPublicKey };
-    const opened = await opener(items, keys);
+    const { registrations: opened } = await opener(items, keys);
     if (opened.length !== count || opened.some((r) => r === null)) throw new ProtocolError('bad_registration', 'the warm-up cases did not open');
   }
 

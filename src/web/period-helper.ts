@@ -15,7 +15,7 @@ self.addEventListener('message', (event: MessageEvent<HelperRequest>) => {
   void (async () => {
     try {
       await ready();
-      post({ id, registrations: await openPinnedRegistrations(items, keys) });
+      post({ id, opened: await openPinnedRegistrations(items, keys) });
     } catch (error) {
       post({ id, failed: (error as Error).message });
     } finally {

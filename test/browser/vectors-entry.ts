@@ -9,7 +9,7 @@ import pinning from '../../docs/vectors/pinning-v1.json' with { type: 'json' };
 import file from '../../docs/vectors/file-v1.json' with { type: 'json' };
 import { initState, push } from '../../src/protocol/secretstream-noble.js';
 import {
-  CODE_ALPHABET, encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, openFileHeader, sealFileHeader, type FileHeaderPlaintext, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, verifyCasePins, REPORT_BLOCK
+  CODE_ALPHABET, caseKeyCopyKey, openCaseKeyCopy, sealCaseKeyCopy, encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, openFileHeader, sealFileHeader, type FileHeaderPlaintext, caseKeyCommitment, checkCaseKey, checkSymbols, codeSalt, decryptRecord, deriveMailboxKeys, encryptRecord, formatCode, fromBase64url, keyFingerprint, leadingZeroBits, normaliseFingerprint, powHash, readBack, ready, reportAd, signCaseCommitment, signCasePin, signMailboxLogin, solvePow, sodium, toBase64url, verifyCasePin, verifyCasePins, REPORT_BLOCK
 } from '../../src/protocol/index.js';
 import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyPow } from '../../src/protocol/checks.js';
 
@@ -202,6 +202,20 @@ vector('case pin', async (c) => {
   ];
   c.same(await verifyCasePins(checks, adviser.publicKey), [true, false, false, false, false], 'in a batch, natively');
   c.same(await verifyCasePins(checks, adviser.publicKey, 'libsodium'), [true, false, false, false, false], 'in a batch, with libsodium');
+});
+
+vector('case key copy', (c) => {
+  const s = sodium();
+  const v = pinning;
+  const box = s.crypto_box_seed_keypair(fromBase64url(v.adviserBoxSeed));
+  const copyKey = s.crypto_generichash(32, s.from_string('confidant-v1/case-key-copy-key'), box.privateKey);
+  c.same(toBase64url(copyKey), v.keyCopyKey, 'copyKey from the formula');
+  c.same(toBase64url(caseKeyCopyKey(box.privateKey)), v.keyCopyKey, 'copyKey through the module');
+  const sealed = s.crypto_aead_xchacha20poly1305_ietf_encrypt(fromBase64url(v.caseKey), v.keyCopyAd, null, fromBase64url(v.keyCopy.nonce), copyKey);
+  c.same(toBase64url(sealed), v.keyCopy.ciphertext, 'sealed from the formula');
+  c.same(sealCaseKeyCopy(copyKey, v.caseId, fromBase64url(v.caseKey), fromBase64url(v.keyCopy.nonce)), v.keyCopy, 'sealed through the module');
+  c.same(toBase64url(openCaseKeyCopy(copyKey, v.caseId, v.keyCopy)), v.caseKey, 'opens to the case key');
+  c.throws(() => openCaseKeyCopy(copyKey, 'AAAAAAAAAAAAAAAAAAAAAA', v.keyCopy), { code: 'decrypt_failed' }, 'not for another case');
 });
 
 vector('key fingerprint', (c) => {

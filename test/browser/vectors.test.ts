@@ -16,8 +16,9 @@ const read = (file: string): unknown => JSON.parse(readFileSync(new URL(`../../d
 const code = read('code-v1.json') as { codes: unknown[]; readBack: { inputs: unknown[] }; refused: unknown[] };
 // The entry's vectors: the salt, one per code, read-back input and refusal, then the report,
 // the mailbox login and the proof of work; pinning-v1.json gives the commitment twice
-// (formulas, module), the pin and the fingerprint; file-v1.json the header and body, and the refusals.
-const expectedCount = 1 + code.codes.length + code.readBack.inputs.length + code.refused.length + 3 + 4 + 2;
+// (formulas, module), the pin, the case key copy and the fingerprint; file-v1.json the header and
+// body, and the refusals.
+const expectedCount = 1 + code.codes.length + code.readBack.inputs.length + code.refused.length + 3 + 5 + 2;
 
 /** Five Argon2id derivations at 64 MiB in Chromium take seconds each, more on a busy machine. */
 const SLOW = 300_000;

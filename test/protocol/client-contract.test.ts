@@ -66,6 +66,7 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
     (c) => c.listRegistrations('tok', { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z', after: 'x' }),
     '/api/v1/registrations?from=2026-01-01T00%3A00%3A00Z&to=2027-01-01T00%3A00%3A00Z&after=x',
   ],
+  putCaseKeyCopies: [(c) => c.putCaseKeyCopies('tok', [{ caseId: 'c1', keyCopy: env }]), '/api/v1/case-key-copies'],
   annualReportRecipients: [(c) => c.annualReportRecipients('tok', 'acme'), '/api/v1/organisations/acme/relay-recipients'],
   createAnnualReport: [(c) => c.createAnnualReport('tok', 'acme', {} as never), '/api/v1/organisations/acme/annual-reports'],
   relayRecipients: [(c) => c.relayRecipients('tok', 'c1'), '/api/v1/cases/c1/relay-recipients'],

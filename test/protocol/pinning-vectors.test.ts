@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  CODE_ALPHABET, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment, signCasePin, sodium, toBase64url, verifyCasePin, verifyCasePins, type PinCheck
+  CODE_ALPHABET, caseKeyCopyKey, openCaseKeyCopy, ProtocolError, sealCaseKeyCopy, caseKeyCommitment, checkCaseKey, fromBase64url, keyFingerprint, normaliseFingerprint, ready, signCaseCommitment, signCasePin, sodium, toBase64url, verifyCasePin, verifyCasePins, type PinCheck
 } from '../../src/protocol/index.js';
 import { verifyCaseCommitmentSignature } from '../../src/protocol/checks.js';
 
@@ -11,6 +11,7 @@ const v = JSON.parse(readFileSync(new URL('../../docs/vectors/pinning-v1.json', 
   caseId: string; caseKey: string; reporterSignSeed: string; reporterSignPublicKey: string; chosen: string[]; excluded: string[];
   keyCommitment: string; commitmentStatement: string; commitment: { key: string; signature: string; chosen: string[]; excluded: string[] };
   adviserSignSeed: string; adviserSignPublicKey: string; pinStatement: string; pin: string; adviserBoxSeed: string; adviserBoxPublicKey: string;
+  adviserBoxSecretKey: string; keyCopyKey: string; keyCopyAd: string; keyCopy: { nonce: string; ciphertext: string };
   fingerprint: string;
 };
 
@@ -101,6 +102,25 @@ t.test('verifyCasePins: the same verdicts as verifyCasePin, natively (WebCrypto)
   t.same(await verifyCasePins(checks, adviser.publicKey, 'libsodium'), expected, 'with libsodium');
   t.same(await verifyCasePins([], adviser.publicKey), [], 'an empty batch');
   t.same(await verifyCasePins(checks.slice(0, 5), other.publicKey), [false, false, false, false, true], 'under another key, only its own pin');
+});
+
+t.test('the case key copy, from the formulas and through the module', async (t) => {
+  const s = sodium();
+  const box = s.crypto_box_seed_keypair(fromBase64url(v.adviserBoxSeed));
+  t.equal(toBase64url(box.publicKey), v.adviserBoxPublicKey);
+  t.equal(toBase64url(box.privateKey), v.adviserBoxSecretKey);
+  const copyKey = s.crypto_generichash(32, s.from_string('confidant-v1/case-key-copy-key'), box.privateKey);
+  t.equal(toBase64url(copyKey), v.keyCopyKey, 'copyKey = BLAKE2b-256(message, key = boxSk)');
+  t.equal(v.keyCopyAd, `confidant-v1/case-key-copy/${v.caseId}`, 'ad');
+  const sealed = s.crypto_aead_xchacha20poly1305_ietf_encrypt(fromBase64url(v.caseKey), v.keyCopyAd, null, fromBase64url(v.keyCopy.nonce), copyKey);
+  t.equal(toBase64url(sealed), v.keyCopy.ciphertext, 'from the formula');
+  t.equal(toBase64url(caseKeyCopyKey(box.privateKey)), v.keyCopyKey, 'copyKey through the module');
+  t.same(sealCaseKeyCopy(copyKey, v.caseId, fromBase64url(v.caseKey), fromBase64url(v.keyCopy.nonce)), v.keyCopy, 'sealed through the module');
+  t.equal(toBase64url(openCaseKeyCopy(copyKey, v.caseId, v.keyCopy)), v.caseKey, 'opens to the case key');
+  t.throws(() => openCaseKeyCopy(copyKey, 'AAAAAAAAAAAAAAAAAAAAAA', v.keyCopy), ProtocolError, 'not for another case');
+  t.throws(() => openCaseKeyCopy(s.randombytes_buf(32), v.caseId, v.keyCopy), ProtocolError, 'not under another account\'s copy key');
+  const short = s.crypto_aead_xchacha20poly1305_ietf_encrypt(s.randombytes_buf(31), v.keyCopyAd, null, fromBase64url(v.keyCopy.nonce), copyKey);
+  t.throws(() => openCaseKeyCopy(copyKey, v.caseId, { nonce: v.keyCopy.nonce, ciphertext: toBase64url(short) }), ProtocolError, 'a sealed value that is not 32 bytes is no key');
 });
 
 t.test('the fingerprint', async (t) => {

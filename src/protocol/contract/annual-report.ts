@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { REGISTRATION_PAGE_MAX } from '../constants.js';
 import { operation } from './operation.js';
-import { Base64url, CaseStatus, Cursor, IsoTime, NullableString, NullableTime, OrNull, Slug, Strict } from './primitives.js';
+import { Base64url, Bytes, CaseStatus, Cursor, IsoTime, NullableString, NullableTime, OrNull, Slug, StoredEnvelope, Strict } from './primitives.js';
 
 
 /** A pattern, not the `date-time` format: the server's validator checks patterns; the route checks the day exists. */
@@ -31,6 +31,9 @@ export const PeriodRegistration = Strict({
   feedbackGivenAt: NullableTime,
   wrap: Base64url,
   pin: NullableString({ description: "This adviser's signed pin of the case key (as in the case detail): the client accepts the wrap only with it." }),
+  keyCopy: OrNull(StoredEnvelope, {
+    description: "Extension (case key copies): this adviser's own sealed copy of the case key, or null; with it the client needs neither the wrap nor the pin.",
+  }),
   registration: OrNull(Strict({ nonce: Base64url, ciphertext: Base64url, updatedAt: IsoTime }), {
     description: 'Null for a case without a registration yet: it still counts, as "not registered".',
   }),
@@ -52,5 +55,30 @@ export const listRegistrations = operation({
   auth: 'staff',
   querystring: RegistrationListQuery,
   response: { 200: RegistrationList },
+  errors: [400, 401, 403],
+});
+
+/** The sealed copy of one case key: 32 key bytes and a 16-byte tag. */
+export const CaseKeyCopy = Strict({ caseId: Bytes(16), keyCopy: Strict({ nonce: Bytes(24), ciphertext: Bytes(48) }) });
+
+export const CaseKeyCopiesRequest = Strict({
+  copies: Type.Array(CaseKeyCopy, { minItems: 1, maxItems: REGISTRATION_PAGE_MAX }),
+});
+export type CaseKeyCopiesRequest = Static<typeof CaseKeyCopiesRequest>;
+
+export const CaseKeyCopiesResponse = Strict({
+  stored: Type.Integer({ minimum: 0, description: 'How many copies were stored; a case this adviser has not pinned, or has a copy of already, is skipped.' }),
+});
+export type CaseKeyCopiesResponse = Static<typeof CaseKeyCopiesResponse>;
+
+export const putCaseKeyCopies = operation({
+  method: 'PUT',
+  url: '/api/v1/case-key-copies',
+  operationId: 'putCaseKeyCopies',
+  summary: "Extension: store this adviser's sealed copies of case keys it pinned (each once), so that the annual report opens them quickly",
+  tag: 'cases',
+  auth: 'staff',
+  body: CaseKeyCopiesRequest,
+  response: { 200: CaseKeyCopiesResponse },
   errors: [400, 401, 403],
 });

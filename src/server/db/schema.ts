@@ -226,6 +226,9 @@ export const caseWraps = pgTable(
     lastReadSeq: integer('last_read_seq'),
     /** The adviser's own signature pinning the case key (docs/protocol.md "Case pins"); set once. */
     pin: bytea('pin'),
+    /** The adviser's own sealed copy of the case key (docs/protocol.md "Case key copies"); set once, after the pin. */
+    keyCopyNonce: bytea('key_copy_nonce'),
+    keyCopyCiphertext: bytea('key_copy_ciphertext'),
   },
   (table) => [primaryKey({ columns: [table.caseId, table.accountId] }), index('case_wraps_account').on(table.accountId, table.caseId)],
 );

@@ -1,7 +1,7 @@
 /** The registrations of a period, for the annual report the adviser's browser counts. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listRegistrations } from '../../protocol/contract/index.js';
-import { encodeBytes, envelopeOut, timeIn, timeOrNull } from '../bytes.js';
+import { listRegistrations, putCaseKeyCopies } from '../../protocol/contract/index.js';
+import { checkId, decodeBytes, encodeBytes, envelopeOut, timeIn, timeOrNull } from '../bytes.js';
 import { staffGuards } from '../plugins/staff-auth.js';
 import { checkBefore } from '../schemas/cursor.js';
 import { routeOf } from './operation-route.js';
@@ -33,10 +33,24 @@ export const annualReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
           feedbackGivenAt: timeOrNull(r.feedbackGivenAt),
           wrap: encodeBytes(r.wrap),
           pin: r.pin === null ? null : encodeBytes(r.pin),
+          keyCopy: r.keyCopy ? envelopeOut(r.keyCopy) : null,
           registration: r.registration ? { ...envelopeOut(r.registration), updatedAt: r.registration.updatedAt.toISOString() } : null,
         })),
         next: page.next,
       };
+    },
+  });
+
+  app.route({
+    ...routeOf(putCaseKeyCopies),
+    preHandler: guards.adviser,
+    handler: async (request) => {
+      const copies = request.body.copies.map((c) => ({
+        caseId: checkId(c.caseId, 'copies_case_id', 16),
+        nonce: decodeBytes(c.keyCopy.nonce, 'copies_key_copy_nonce', 24),
+        ciphertext: decodeBytes(c.keyCopy.ciphertext, 'copies_key_copy_ciphertext', 48),
+      }));
+      return { stored: await periodRegistrations.storeKeyCopies(guards.principal(request).accountId, copies) };
     },
   });
 };

@@ -16,6 +16,8 @@ import { auditEvents, auditLog } from '../db/schema.js';
 
 export type AuditAction =
   | 'pin'
+  // An adviser stored sealed copies of case keys it pinned (one entry per request, no subject).
+  | 'key_copies'
   | 'login'
   | 'login_failed'
   | 'logout'

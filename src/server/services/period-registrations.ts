@@ -24,6 +24,7 @@ export interface PeriodRegistration {
   feedbackGivenAt: Date | null;
   wrap: Uint8Array;
   pin: Uint8Array | null;
+  keyCopy: Sealed | null;
   registration: (Sealed & { updatedAt: Date }) | null;
 }
 
@@ -57,6 +58,8 @@ export function createPeriodRegistrations(db: Database) {
           feedbackGivenAt: cases.feedbackGivenAt,
           wrap: caseWraps.wrap,
           pin: caseWraps.pin,
+          keyCopyNonce: caseWraps.keyCopyNonce,
+          keyCopyCiphertext: caseWraps.keyCopyCiphertext,
           nonce: registrations.nonce,
           ciphertext: registrations.ciphertext,
           updatedAt: registrations.updatedAt,
@@ -70,12 +73,40 @@ export function createPeriodRegistrations(db: Database) {
         .limit(limit + 1);
       // One audit entry per reading of a period, not one per page.
       if (!query.after) await recordAudit(db, { actor: accountId, action: 'registrations_read', subject: query.channel ?? null, at: now });
-      const page = rows.slice(0, limit).map(({ nonce, ciphertext, updatedAt, ...row }) => ({
+      const page = rows.slice(0, limit).map(({ nonce, ciphertext, updatedAt, keyCopyNonce, keyCopyCiphertext, ...row }) => ({
         ...row,
+        keyCopy: keyCopyNonce && keyCopyCiphertext ? { nonce: keyCopyNonce, ciphertext: keyCopyCiphertext } : null,
         registration: nonce && ciphertext && updatedAt ? { nonce, ciphertext, updatedAt } : null,
       }));
       const last = page.at(-1);
       return { registrations: page, next: rows.length > limit && last ? encodeCursor(last.receivedAt, last.caseId) : null };
+    },
+
+    /**
+     * Stores this adviser's sealed copies of case keys, each once and only after the adviser's
+     * pin (a copy is made of a key the client trusts, never replaced), in one statement; answers
+     * how many were stored. Copies of cases not held, not pinned, deleted or copied already are
+     * skipped: a client backfilling a period may send some twice.
+     */
+    async storeKeyCopies(accountId: string, copies: ReadonlyArray<{ caseId: string } & Sealed>, now = new Date()): Promise<number> {
+      const values = sql.join(
+        copies.map((c) => sql`(${c.caseId}::text, ${c.nonce}::bytea, ${c.ciphertext}::bytea)`),
+        sql`, `,
+      );
+      return db.transaction(async (tx) => {
+        // Both drivers answer a raw statement with { rows } (node-postgres' QueryResult, PGlite's Results).
+        const stored = (await tx.execute(sql`
+          update case_wraps w
+             set key_copy_nonce = v.nonce, key_copy_ciphertext = v.ciphertext
+            from (values ${values}) as v(case_id, nonce, ciphertext)
+           where w.case_id = v.case_id and w.account_id = ${accountId}
+             and w.pin is not null and w.key_copy_ciphertext is null
+             and exists (select 1 from cases c where c.id = w.case_id and c.deleted_at is null)
+          returning w.case_id`)) as unknown as { rows: unknown[] };
+        const count = stored.rows.length;
+        if (count > 0) await recordAudit(tx, { actor: accountId, action: 'key_copies', subject: null, at: now });
+        return count;
+      });
     },
   };
 }

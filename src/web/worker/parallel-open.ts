@@ -1,12 +1,13 @@
 /// <reference lib="webworker" />
 /**
- * The annual report's decryption on two threads. Per case it takes two public-key operations
- * (the wrap, the pin): ~0.25 ms, seconds for a year of cases. Half of each page goes to a helper
+ * The annual report's decryption on two threads. Per case it takes a symmetric decryption or two
+ * (the account's key copy, the record), or, for a case without a copy yet, two public-key
+ * operations (the wrap, the pin): ~0.25 ms, seconds for a year of such cases. Half of each page goes to a helper
  * worker (src/web/period-helper.ts) with the keys opening needs, and half is opened here, so a
  * two-core machine does it in about half the time. Where a worker cannot start another, or the
  * helper fails, this thread opens everything.
  */
-import { openPinnedRegistrations, type PeriodKeys, type PeriodOpener, type Registration } from '../../protocol/index.js';
+import { openPinnedRegistrations, type OpenedPage, type PeriodKeys, type PeriodOpener } from '../../protocol/index.js';
 import type { PeriodRegistration } from '../../protocol/wire.js';
 import { trustedScriptUrl } from '../trusted-script-url.js';
 
@@ -16,7 +17,7 @@ export interface HelperRequest {
   keys: PeriodKeys;
 }
 
-export type HelperResponse = { id: number; registrations: Array<Registration | null> } | { id: number; failed: string };
+export type HelperResponse = { id: number; opened: OpenedPage } | { id: number; failed: string };
 
 /** Below this a page is not worth a message to another thread. */
 const MIN_SPLIT = 64;
@@ -29,7 +30,7 @@ export function splitOpener(helper: PeriodOpener | null): PeriodOpener {
     const away = helper(items.slice(half), keys).catch(() => null);
     const here = await openPinnedRegistrations(items.slice(0, half), keys);
     const there = (await away) ?? (await openPinnedRegistrations(items.slice(half), keys));
-    return [...here, ...there];
+    return { registrations: [...here.registrations, ...there.registrations], copies: [...here.copies, ...there.copies] };
   };
 }
 
@@ -48,7 +49,7 @@ export function startHelper(): { open: PeriodOpener; stop(): void } | null {
   } catch {
     return null;
   }
-  const waiting = new Map<number, { resolve(value: Array<Registration | null>): void; reject(error: Error): void }>();
+  const waiting = new Map<number, { resolve(value: OpenedPage): void; reject(error: Error): void }>();
   let nextId = 1;
   const failAll = (reason: string) => {
     for (const w of waiting.values()) w.reject(new Error(reason));
@@ -60,7 +61,7 @@ export function startHelper(): { open: PeriodOpener; stop(): void } | null {
     if (!w) return;
     waiting.delete(answer.id);
     if ('failed' in answer) w.reject(new Error(answer.failed));
-    else w.resolve(answer.registrations);
+    else w.resolve(answer.opened);
   });
   worker.addEventListener('error', () => failAll('the helper worker failed'));
   return {
