@@ -42,7 +42,7 @@ import { newToken, tokenHash } from '../src/server/tokens.js';
 import { buildTestApp, LogCapture, testConfig } from './helper.js';
 
 /** The callers, in the order each row asks them: the one allowed to change the case goes last. */
-const ACTORS = ['reporter', 'noToken', 'garbageToken', 'idleExpired', 'pastMaxAge', 'recipient', 'otherRecipient', 'otherChannel', 'channelPeer', 'caseAdviser'] as const;
+const ACTORS = ['reporter', 'noToken', 'garbageToken', 'idleExpired', 'pastMaxAge', 'recipient', 'otherRecipient', 'otherChannel', 'channelPeer', 'operator', 'caseAdviser'] as const;
 type Actor = (typeof ACTORS)[number];
 
 const LABELS: Record<Actor, string> = {
@@ -55,6 +55,7 @@ const LABELS: Record<Actor, string> = {
   otherRecipient: 'the recipient of organisation 2',
   otherChannel: 'B1, adviser of channel B',
   channelPeer: 'A2, adviser of channel A without a wrap',
+  operator: "O1, the installation's operator",
   caseAdviser: 'A1, adviser of the case',
 };
 
@@ -72,13 +73,16 @@ interface Answer {
 const NOT_SIGNED_IN: Answer = { status: 401, error: 'not_signed_in' };
 const ADVISERS_ONLY: Answer = { status: 403, error: 'advisers_only' };
 const RECIPIENTS_ONLY: Answer = { status: 403, error: 'recipients_only' };
+/** Routes for advisers and recipients alike (a relay, notifications), asked by the operator. */
+const NOT_FOR_OPERATORS: Answer = { status: 403, error: 'advisers_or_recipients_only' };
+const OPERATORS_ONLY: Answer = { status: 403, error: 'operators_only' };
 const UNKNOWN_CASE: Answer = { status: 404, error: 'unknown_case' };
 const UNKNOWN_RELAY: Answer = { status: 404, error: 'unknown_relay' };
 /** An organisation the adviser serves no channel of answers like one that does not exist. */
 const UNKNOWN_ORGANISATION: Answer = { status: 404, error: 'unknown_organisation' };
 const ok = (status: number): Answer => ({ status });
 /** The answers that refuse the caller before anything about the case or relay is looked at or shown. */
-const REFUSALS = new Set([NOT_SIGNED_IN, ADVISERS_ONLY, RECIPIENTS_ONLY, UNKNOWN_CASE, UNKNOWN_RELAY]);
+const REFUSALS = new Set([NOT_SIGNED_IN, ADVISERS_ONLY, RECIPIENTS_ONLY, NOT_FOR_OPERATORS, OPERATORS_ONLY, UNKNOWN_CASE, UNKNOWN_RELAY]);
 const list = (...ids: string[]): Answer => ({ status: 200, cases: ids });
 const relayList = (...ids: string[]): Answer => ({ status: 200, relays: ids });
 /** The registrations of a period: the cases, by id, it lists. */
@@ -87,8 +91,10 @@ const registrationList = (...ids: string[]): Answer => ({ status: 200, registrat
 const stored = (count: number): Answer => ({ status: 200, stored: count });
 /** Every caller without a staff session gets the same 401. */
 const SIGNED_OUT = { reporter: NOT_SIGNED_IN, noToken: NOT_SIGNED_IN, garbageToken: NOT_SIGNED_IN, idleExpired: NOT_SIGNED_IN, pastMaxAge: NOT_SIGNED_IN };
-/** The recipients of both organisations, where neither may use a route for advisers. */
-const NO_RECIPIENT = { recipient: ADVISERS_ONLY, otherRecipient: ADVISERS_ONLY };
+/** The recipients of both organisations and the operator, where none may use a route for advisers. */
+const NON_ADVISERS = { recipient: ADVISERS_ONLY, otherRecipient: ADVISERS_ONLY, operator: ADVISERS_ONLY };
+/** Every staff account but the operator, on the operator's routes. */
+const NON_OPERATORS = { recipient: OPERATORS_ONLY, otherRecipient: OPERATORS_ONLY, otherChannel: OPERATORS_ONLY, channelPeer: OPERATORS_ONLY, caseAdviser: OPERATORS_ONLY };
 /** Keys that would tell an organisation recipient about the case behind a relay. */
 const CASE_KEYS = ['caseId', 'status', 'report'];
 
@@ -170,6 +176,10 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const r1 = await staff('recipient-1', { role: 'recipient', organisation: 'org-one' });
   t.equal(r1.account.role, 'recipient', 'the recipient invite made a recipient account');
   const r2 = await staff('recipient-2', { role: 'recipient', organisation: 'org-two' });
+  const o1 = await staff('operator-o1', { role: 'operator' });
+  t.equal(o1.account.role, 'operator', 'the operator invite made an operator account');
+  // The adviser the operator disables, enables and takes off channel A in the matrix.
+  const x1 = await staff('adviser-x1', { role: 'adviser', channel: 'channel-a' });
 
   const report = { v: 1 as const, lang: 'en', answers: { what: 'Matrix test report.' }, anonymity: 'anonymous' as const };
   const submittedA = await submitNewReport(client, { slug: 'channel-a', report, adviserKeyIds: [a1.id] });
@@ -253,7 +263,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
     }
   };
 
-  const accountOf: Partial<Record<Actor, Staff>> = { caseAdviser: a1, channelPeer: a2, otherChannel: b1, recipient: r1, otherRecipient: r2 };
+  const accountOf: Partial<Record<Actor, Staff>> = { caseAdviser: a1, channelPeer: a2, otherChannel: b1, recipient: r1, otherRecipient: r2, operator: o1 };
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   async function headersOf(actor: Actor): Promise<Record<string, string>> {
     switch (actor) {
@@ -284,6 +294,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
     otherRecipient: [caseA, caseB],
     otherChannel: [caseA],
     channelPeer: [caseB],
+    operator: [caseA, caseB],
     caseAdviser: [caseB],
   };
 
@@ -373,49 +384,53 @@ t.test('every staff route answers every caller as designed', async (t) => {
   // say what changed. The relay rows come before the grant, while A2 holds no wrap of case A,
   // and follow the relay: written, refused before consent, approved, sent, read and answered.
   // Logging out comes last.
+  /** The open invite the operator revokes in the matrix, made just before its row. */
+  let inviteToRevoke = '';
+  /** How many cases of channel A X1 holds a key to when the operator confirms removing them. */
+  let casesToLose = -1;
   const matrix: Row[] = [
     {
       route: 'GET /api/v1/cases',
       request: () => ({ method: 'GET', url: '/api/v1/cases' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: list(caseB), channelPeer: list(), caseAdviser: list(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: list(caseB), channelPeer: list(), caseAdviser: list(caseA) },
     },
     {
       route: 'GET /api/v1/cases',
       note: 'filtered to channel A',
       request: () => ({ method: 'GET', url: '/api/v1/cases?channel=channel-a' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: list(), channelPeer: list(), caseAdviser: list(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: list(), channelPeer: list(), caseAdviser: list(caseA) },
     },
     {
       route: 'GET /api/v1/registrations',
       request: () => ({ method: 'GET', url: periodUrl() }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(caseB), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: registrationList(caseB), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
     },
     {
       route: 'GET /api/v1/registrations',
       note: 'filtered to channel A',
       request: () => ({ method: 'GET', url: periodUrl('channel-a') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: registrationList(), channelPeer: registrationList(), caseAdviser: registrationList(caseA) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}',
       request: (_, caseId) => ({ method: 'GET', url: caseUrl(caseId) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/cases/{caseId}/messages',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/messages'), payload: { ...messageBody } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
     },
     {
       route: 'PUT /api/v1/cases/{caseId}/registration',
       request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/registration'), payload: { ...registrationBody } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
       route: 'PUT /api/v1/cases/{caseId}/pin',
       note: 'A1 pinned the key when it first used it',
       request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/pin'), payload: { pin: randomBytes(64).toString('base64url') } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 409, error: 'pin_exists' } },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 409, error: 'pin_exists' } },
     },
     {
       route: 'PUT /api/v1/case-key-copies',
@@ -425,56 +440,56 @@ t.test('every staff route answers every caller as designed', async (t) => {
         url: '/api/v1/case-key-copies',
         payload: { copies: [{ caseId: caseA, keyCopy: { nonce: randomBytes(24).toString('base64url'), ciphertext: randomBytes(48).toString('base64url') } }] },
       }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: stored(0), channelPeer: stored(0), caseAdviser: stored(0) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: stored(0), channelPeer: stored(0), caseAdviser: stored(0) },
     },
     {
       route: 'PATCH /api/v1/cases/{caseId}',
       request: (_, caseId) => ({ method: 'PATCH', url: caseUrl(caseId), payload: { status: 'acknowledged' } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
       route: 'PUT /api/v1/cases/{caseId}/hold',
       request: (_, caseId) => ({ method: 'PUT', url: caseUrl(caseId, '/hold'), payload: { ...holdBody } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
       route: 'DELETE /api/v1/cases/{caseId}/hold',
       request: (_, caseId) => ({ method: 'DELETE', url: caseUrl(caseId, '/hold') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(204) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(204) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}/relay-recipients',
       request: (_, caseId) => ({ method: 'GET', url: caseUrl(caseId, '/relay-recipients') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/cases/{caseId}/relays',
       note: 'with a wrap for the recipient of organisation 2',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/relays'), payload: { ...relayToOtherOrganisation } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_wraps' } },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_wraps' } },
     },
     {
       route: 'POST /api/v1/cases/{caseId}/relays',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/relays'), payload: { ...relayBody } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
     },
     {
       route: 'POST /api/v1/relays/{relayId}/send',
       note: "before the reporter's consent",
       request: (_, relayId) => ({ method: 'POST', url: relayUrl(relayId, '/send') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: { status: 409, error: 'consent_missing' } },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: { status: 409, error: 'consent_missing' } },
     },
     {
       route: 'GET /api/v1/relays',
       note: 'before the relay is sent',
       request: () => ({ method: 'GET', url: '/api/v1/relays' }),
-      answers: { ...SIGNED_OUT, recipient: relayList(), otherRecipient: relayList(), otherChannel: RECIPIENTS_ONLY, channelPeer: RECIPIENTS_ONLY, caseAdviser: RECIPIENTS_ONLY },
+      answers: { ...SIGNED_OUT, recipient: relayList(), otherRecipient: relayList(), otherChannel: RECIPIENTS_ONLY, channelPeer: RECIPIENTS_ONLY, operator: RECIPIENTS_ONLY, caseAdviser: RECIPIENTS_ONLY },
     },
     {
       route: 'GET /api/v1/relays/{relayId}',
       note: 'before the relay is sent',
       request: (_, relayId) => ({ method: 'GET', url: relayUrl(relayId) }),
-      answers: { ...SIGNED_OUT, recipient: UNKNOWN_RELAY, otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: UNKNOWN_RELAY, otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/relays/{relayId}/messages',
@@ -486,6 +501,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
         otherRecipient: UNKNOWN_RELAY,
         otherChannel: UNKNOWN_RELAY,
         channelPeer: UNKNOWN_RELAY,
+        operator: NOT_FOR_OPERATORS,
         caseAdviser: { status: 409, error: 'relay_not_sent' },
       },
     },
@@ -494,67 +510,67 @@ t.test('every staff route answers every caller as designed', async (t) => {
       note: 'after the reporter approved',
       before: approveRelay,
       request: (_, relayId) => ({ method: 'POST', url: relayUrl(relayId, '/send') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(200) },
     },
     {
       route: 'GET /api/v1/relays',
       note: 'after the relay is sent',
       request: () => ({ method: 'GET', url: '/api/v1/relays' }),
-      answers: { ...SIGNED_OUT, recipient: relayList(relayA), otherRecipient: relayList(), otherChannel: RECIPIENTS_ONLY, channelPeer: RECIPIENTS_ONLY, caseAdviser: RECIPIENTS_ONLY },
+      answers: { ...SIGNED_OUT, recipient: relayList(relayA), otherRecipient: relayList(), otherChannel: RECIPIENTS_ONLY, channelPeer: RECIPIENTS_ONLY, operator: RECIPIENTS_ONLY, caseAdviser: RECIPIENTS_ONLY },
     },
     {
       route: 'GET /api/v1/relays/{relayId}',
       note: 'after the relay is sent',
       request: (_, relayId) => ({ method: 'GET', url: relayUrl(relayId) }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/relays/{relayId}/messages',
       note: 'after the relay is sent',
       request: (actor, relayId) => ({ method: 'POST', url: relayUrl(relayId, '/messages'), payload: { ...relayMessageBodies[actor] } }),
-      answers: { ...SIGNED_OUT, recipient: ok(201), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, caseAdviser: ok(201) },
+      answers: { ...SIGNED_OUT, recipient: ok(201), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(201) },
     },
     // The annual report (an extension): an adviser sends it to an organisation they serve a
     // channel of, sealed to its recipients and to themselves; it has no case, so no consent.
     {
       route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
       request: () => ({ method: 'GET', url: '/api/v1/organisations/org-one/relay-recipients' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
       note: 'of organisation 2',
       request: () => ({ method: 'GET', url: '/api/v1/organisations/org-two/relay-recipients' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(200), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: ok(200), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
     },
     {
       route: 'GET /api/v1/organisations/{organisation}/relay-recipients',
       note: 'of an organisation that does not exist',
       request: () => ({ method: 'GET', url: '/api/v1/organisations/org-none/relay-recipients' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
     },
     {
       route: 'POST /api/v1/organisations/{organisation}/annual-reports',
       request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-one/annual-reports', payload: annualReportOf('org-one', actor) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(201), caseAdviser: ok(201) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_ORGANISATION, channelPeer: ok(201), caseAdviser: ok(201) },
     },
     {
       route: 'POST /api/v1/organisations/{organisation}/annual-reports',
       note: 'the same relay id again',
       request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-one/annual-reports', payload: annualReportOf('org-one', actor) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: { status: 409, error: 'relay_exists' }, caseAdviser: { status: 409, error: 'relay_exists' } },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_ORGANISATION, channelPeer: { status: 409, error: 'relay_exists' }, caseAdviser: { status: 409, error: 'relay_exists' } },
     },
     {
       route: 'POST /api/v1/organisations/{organisation}/annual-reports',
       note: 'to organisation 2',
       request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-two/annual-reports', payload: annualReportOf('org-two', actor) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(201), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: ok(201), channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
     },
     {
       route: 'POST /api/v1/organisations/{organisation}/annual-reports',
       note: 'to an organisation that does not exist',
       request: (actor) => ({ method: 'POST', url: '/api/v1/organisations/org-none/annual-reports', payload: annualReportOf('org-one', actor, randomRelayId()) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_ORGANISATION, channelPeer: UNKNOWN_ORGANISATION, caseAdviser: UNKNOWN_ORGANISATION },
     },
     {
       route: 'GET /api/v1/relays',
@@ -566,6 +582,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
         otherRecipient: relayList(annualIds.otherChannel as string),
         otherChannel: RECIPIENTS_ONLY,
         channelPeer: RECIPIENTS_ONLY,
+        operator: RECIPIENTS_ONLY,
         caseAdviser: RECIPIENTS_ONLY,
       },
     },
@@ -573,76 +590,153 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'POST /api/v1/cases/{caseId}/grants',
       note: 'to B1, who serves another channel',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/grants'), payload: { ...grantBody, keyId: b1.id } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_key_id' } },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_key_id' } },
     },
     {
       route: 'POST /api/v1/cases/{caseId}/grants',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/grants'), payload: { ...grantBody } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}',
       note: 'after A1 granted the case to A2',
       request: (_, caseId) => ({ method: 'GET', url: caseUrl(caseId) }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'GET /api/v1/cases',
       note: 'after A1 granted the case to A2',
       request: () => ({ method: 'GET', url: '/api/v1/cases' }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: list(caseB), channelPeer: list(caseA), caseAdviser: list(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: list(caseB), channelPeer: list(caseA), caseAdviser: list(caseA) },
     },
     {
       route: 'GET /api/v1/registrations',
       note: 'after A1 granted the case to A2',
       request: () => ({ method: 'GET', url: periodUrl() }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: registrationList(caseB), channelPeer: registrationList(caseA), caseAdviser: registrationList(caseA) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: registrationList(caseB), channelPeer: registrationList(caseA), caseAdviser: registrationList(caseA) },
     },
     {
       route: 'GET /api/v1/cases/{caseId}/relay-recipients',
       note: 'after A1 granted the case to A2',
       request: (_, caseId) => ({ method: 'GET', url: caseUrl(caseId, '/relay-recipients') }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: UNKNOWN_CASE, channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/invites/join',
       request: async (actor) => ({ method: 'POST', url: '/api/v1/invites/join', payload: { token: await inviteFor(actor) } }),
-      answers: { ...SIGNED_OUT, ...NO_RECIPIENT, otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+    },
+    // The operator's console (an extension): organisations, channels, invites and accounts.
+    {
+      route: 'GET /api/v1/operator/organisations',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/organisations' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/operator/organisations',
+      request: () => ({ method: 'POST', url: '/api/v1/operator/organisations', payload: { slug: 'org-matrix', name: 'Organisation Matrix' } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(201) },
+    },
+    {
+      route: 'GET /api/v1/operator/channels',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/channels' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/operator/channels',
+      request: () => ({ method: 'POST', url: '/api/v1/operator/channels', payload: { slug: 'channel-matrix', name: 'Channel Matrix', organisation: 'org-matrix' } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(201) },
+    },
+    {
+      route: 'PATCH /api/v1/operator/channels/{slug}',
+      request: () => ({ method: 'PATCH', url: '/api/v1/operator/channels/channel-matrix', payload: { retentionMonths: 24 } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'PUT /api/v1/operator/channels/{slug}/locations',
+      request: () => ({ method: 'PUT', url: '/api/v1/operator/channels/channel-matrix/locations', payload: { locations: [{ id: 'hq', name: 'HQ' }] } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/operator/invites',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/invites' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/operator/invites',
+      request: () => ({ method: 'POST', url: '/api/v1/operator/invites', payload: { role: 'recipient', organisation: 'org-matrix' } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(201) },
+    },
+    {
+      route: 'DELETE /api/v1/operator/invites/{inviteId}',
+      before: async () => {
+        inviteToRevoke = (await admin.createInvite({ role: 'recipient', organisation: 'org-matrix' })).id;
+      },
+      request: () => ({ method: 'DELETE', url: `/api/v1/operator/invites/${inviteToRevoke}` }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/operator/accounts',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/accounts' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/operator/accounts/{username}/disable',
+      request: () => ({ method: 'POST', url: '/api/v1/operator/accounts/adviser-x1/disable' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'POST /api/v1/operator/accounts/{username}/enable',
+      request: () => ({ method: 'POST', url: '/api/v1/operator/accounts/adviser-x1/enable' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/operator/channels/{slug}/advisers/{username}',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/channels/channel-a/advisers/adviser-x1' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
+      route: 'DELETE /api/v1/operator/channels/{slug}/advisers/{username}',
+      before: async () => {
+        casesToLose = (await admin.previewAdviserRemoval('channel-a', 'adviser-x1')).cases;
+      },
+      request: () => ({ method: 'DELETE', url: '/api/v1/operator/channels/channel-a/advisers/adviser-x1', payload: { cases: casesToLose } }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
     },
     {
       route: 'GET /api/v1/account/notifications',
       request: () => ({ method: 'GET', url: '/api/v1/account/notifications' }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
       route: 'PUT /api/v1/account/notifications',
       request: () => ({ method: 'PUT', url: '/api/v1/account/notifications', payload: { email: null, immediate: false, lang: 'nl' } }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/auth/totp',
       request: (actor) => ({ method: 'POST', url: '/api/v1/auth/totp', payload: { authKey: (accountOf[actor] ?? a1).authKey } }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/auth/totp/confirm',
       request: async (actor) => ({ method: 'POST', url: '/api/v1/auth/totp/confirm', payload: { code: await totpFor(actor) } }),
-      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), caseAdviser: ok(204) },
+      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), operator: ok(204), caseAdviser: ok(204) },
     },
     {
       route: 'POST /api/v1/auth/passphrase',
       request: async (actor) => ({ method: 'POST', url: '/api/v1/auth/passphrase', payload: await samePassphrase(actor) }),
-      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), caseAdviser: ok(204) },
+      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), operator: ok(204), caseAdviser: ok(204) },
     },
     {
       route: 'GET /api/v1/auth/resume-key',
       request: () => ({ method: 'GET', url: '/api/v1/auth/resume-key' }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/auth/logout',
       request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }),
-      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), caseAdviser: ok(204) },
+      answers: { ...SIGNED_OUT, recipient: ok(204), otherRecipient: ok(204), otherChannel: ok(204), channelPeer: ok(204), operator: ok(204), caseAdviser: ok(204) },
     },
   ];
 

@@ -28,7 +28,7 @@ interface Result {
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PUBLIC_URL = 'https://meldpunt.example.nl';
 /** The invite link: the role for the page's texts in the query, the token in the fragment. */
-const LINK = /^ {2}https:\/\/meldpunt\.example\.nl\/invite\?for=(adviser|recipient)#([A-Za-z0-9_-]{43})$/;
+const LINK = /^ {2}https:\/\/meldpunt\.example\.nl\/invite\?for=(adviser|recipient|operator)#([A-Za-z0-9_-]{43})$/;
 
 async function capture(args: string[], io: Omit<Io, 'out' | 'err'>): Promise<Result> {
   const out: string[] = [];
@@ -70,6 +70,7 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
     '  confidant channel locations <slug> [<id>=<name> ...] [--clear]',
     '  confidant invite adviser --channel <slug>',
     '  confidant invite recipient --org <slug>',
+    '  confidant invite operator',
     '  confidant invite list',
   ]) {
     t.ok(help.out.includes(line), `the help lists: ${line.trim()}`);
@@ -81,7 +82,7 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
 
   const invite = await capture(['invite', '--help'], { env });
   succeeded(t, invite, 'invite --help');
-  t.equal(invite.out[0], 'Usage: confidant invite <adviser|recipient|list|revoke>');
+  t.equal(invite.out[0], 'Usage: confidant invite <adviser|recipient|operator|list|revoke>');
   t.match(invite.stdout, /one-time link for an adviser/);
   t.notMatch(invite.stdout, /org create/, 'only the invite commands');
 
@@ -288,11 +289,17 @@ t.test('invites: one-time links that store only the token hash, and the pending 
   t.ok(second, 'a link of the same shape');
   t.not(second, token, 'every invite has its own token');
 
+  const operator = await cli(['invite', 'operator']);
+  succeeded(t, operator, 'invite operator');
+  t.equal(operator.out[0], 'One-time invite for an operator of this installation:');
+  t.equal(LINK.exec(operator.out.find((line) => LINK.test(line)) ?? '')?.[1], 'operator', 'the operator link names the role');
+
   const list = await cli(['invite', 'list']);
   succeeded(t, list, 'invite list');
   t.match(list.out[0], /^ID +ROLE +TARGET +EXPIRES$/);
   t.match(row(list, stored!.id), new RegExp(`^${stored!.id} +adviser +channel uitnodiging-lijn +${DATE}$`));
   t.ok(list.out.some((line) => new RegExp(`^[A-Za-z0-9_-]{22} +recipient +organisation uitnodiging +${DATE}$`).test(line)), 'the recipient invite');
+  t.ok(list.out.some((line) => new RegExp(`^[A-Za-z0-9_-]{22} +operator +installation +${DATE}$`).test(line)), 'the operator invite');
   t.notMatch(list.stdout, token, 'the list never shows a token');
 
   await database.db.update(invites).set({ usedAt: new Date() }).where(eq(invites.id, stored!.id));
@@ -313,7 +320,7 @@ t.test('every mistake: one line on stderr, nothing on stdout, exit code 2 or 1',
     ['unknown command', ['frob'], {}, 2, /unknown command "frob"/],
     ['unknown top-level option', ['--frob'], {}, 2, /unknown option --frob/],
     ['group without command', ['org'], {}, 2, /missing org command \(create, list\)/],
-    ['unknown command of a group', ['invite', 'owner'], {}, 2, /unknown invite command "owner" \(adviser, recipient, list, revoke\)/],
+    ['unknown command of a group', ['invite', 'owner'], {}, 2, /unknown invite command "owner" \(adviser, recipient, operator, list, revoke\)/],
     ['missing slug', ['org', 'create', '--name', 'X'], {}, 2, /missing <slug>; usage: confidant org create <slug> --name <name>$/],
     ['missing --name', ['org', 'create', 'x'], {}, 2, /missing --name; usage: confidant org create/],
     ['option without value', ['org', 'create', 'x', '--name'], {}, 2, /option --name needs a value/],

@@ -111,18 +111,23 @@ let apiPeople = 0;
 
 /**
  * Accepts an invite for `role` (an adviser on every channel of `where`, in order; a recipient of
- * the organisation `where`) through the API and signs in. The keys are made here and sealed under
+ * the organisation `where`; an operator, without `where`) through the API and signs in. The keys are made here and sealed under
  * random keys: the server derives nothing from a passphrase, so no Argon2id is needed.
  */
 export async function personThroughApi(
   client: ConfidantClient,
   admin: Administration,
-  role: 'adviser' | 'recipient',
-  where: string | readonly string[],
+  role: 'adviser' | 'recipient' | 'operator',
+  where: string | readonly string[] = [],
 ): Promise<ApiPerson> {
   const [first, ...more] = typeof where === 'string' ? [where] : where;
-  if (first === undefined) throw new Error('personThroughApi: a channel or organisation is needed');
-  const invite = role === 'adviser' ? await admin.createInvite({ role, channel: first }) : await admin.createInvite({ role, organisation: first });
+  if (first === undefined && role !== 'operator') throw new Error('personThroughApi: a channel or organisation is needed');
+  const invite =
+    role === 'operator'
+      ? await admin.createInvite({ role })
+      : role === 'adviser'
+        ? await admin.createInvite({ role, channel: first! })
+        : await admin.createInvite({ role, organisation: first! });
   const keys = makeStaffKeys();
   const username = `${role}-${++apiPeople}-${randomBytes(3).toString('hex')}`;
   const authKey = randomBytes(32).toString('base64url');

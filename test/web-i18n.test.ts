@@ -10,13 +10,15 @@ import { common } from '../src/web/i18n/common.js';
 import { reporter } from '../src/web/i18n/reporter.js';
 import { adviser } from '../src/web/i18n/adviser.js';
 import { organisation } from '../src/web/i18n/organisation.js';
+import { operator } from '../src/web/i18n/operator.js';
 import { IDENTITY_FIELDS, QUESTIONS } from '../src/web/pages/reporter/fields.js';
+import { OPERATOR_EXPLAINED } from '../src/web/pages/operator/errors.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const webDir = path.join(root, 'src/web');
 
 type Catalogue = Record<'nl' | 'en', Record<string, string>>;
-const modules: Record<string, Catalogue> = { common, reporter, adviser, organisation };
+const modules: Record<string, Catalogue> = { common, reporter, adviser, organisation, operator };
 
 const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''))].sort();
 
@@ -46,7 +48,7 @@ t.test('Dutch and English have exactly the same keys', async (t) => {
 });
 
 t.test('each area keeps to its own keys, so no catalogue silently overrides another', async (t) => {
-  for (const name of ['reporter', 'adviser', 'organisation']) {
+  for (const name of ['reporter', 'adviser', 'organisation', 'operator']) {
     const catalogue = modules[name] as Catalogue;
     for (const lang of LANGS) {
       t.same(
@@ -129,8 +131,10 @@ t.test('every key the web app asks for exists in both languages', async (t) => {
     'status.': ['received', 'acknowledged', 'in_progress', 'closed'],
     'relayState.': ['awaiting_consent', 'approved', 'declined', 'sent'],
     'reporter.relays.item.': ['awaiting_consent', 'approved', 'declined', 'sent'],
-    'adviser.invite.intro.': ['adviser', 'recipient', 'staff'],
-    'adviser.invite.displayNameHint.': ['adviser', 'recipient', 'staff'],
+    'adviser.invite.intro.': ['adviser', 'recipient', 'operator', 'staff'],
+    'adviser.invite.displayNameHint.': ['adviser', 'recipient', 'operator', 'staff'],
+    'operator.role.': ['adviser', 'recipient', 'operator'],
+    'operator.error.': [...OPERATOR_EXPLAINED],
     'reporter.relays.state.': ['awaiting_consent', 'approved', 'declined', 'sent'],
   };
   const missingBuilt: string[] = [];

@@ -302,6 +302,17 @@ export const commands: Command[] = [
   },
   {
     group: 'invite',
+    name: 'operator',
+    args: [],
+    options: {},
+    summary: "Print a one-time link for another operator, who then runs the console at /operator.",
+    plan: () => async ({ admin, config, out }) => {
+      const invite = await admin.createInvite({ role: 'operator' });
+      printInvite(out, config, invite, 'an operator of this installation');
+    },
+  },
+  {
+    group: 'invite',
     name: 'list',
     args: [],
     options: {},

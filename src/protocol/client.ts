@@ -306,4 +306,63 @@ export class ConfidantClient {
   postRelayMessage(token: string, relayId: string, envelope: Envelope): Promise<Answer<'postRelayMessage'>> {
     return this.#call('postRelayMessage', 'POST', '/api/v1/relays/:relayId/messages', { token, params: { relayId }, body: envelope });
   }
+
+  // The operator's console (extension).
+
+  listOrganisations(token: string): Promise<Answer<'listOrganisations'>> {
+    return this.#call('listOrganisations', 'GET', '/api/v1/operator/organisations', { token });
+  }
+
+  createOrganisation(token: string, body: Body<'createOrganisation'>): Promise<Answer<'createOrganisation'>> {
+    return this.#call('createOrganisation', 'POST', '/api/v1/operator/organisations', { token, body });
+  }
+
+  listOperatorChannels(token: string): Promise<Answer<'listOperatorChannels'>> {
+    return this.#call('listOperatorChannels', 'GET', '/api/v1/operator/channels', { token });
+  }
+
+  createChannel(token: string, body: Body<'createChannel'>): Promise<Answer<'createChannel'>> {
+    return this.#call('createChannel', 'POST', '/api/v1/operator/channels', { token, body });
+  }
+
+  updateChannel(token: string, slug: string, body: Body<'updateChannel'>): Promise<Answer<'updateChannel'>> {
+    return this.#call('updateChannel', 'PATCH', '/api/v1/operator/channels/:slug', { token, params: { slug }, body });
+  }
+
+  putChannelLocations(token: string, slug: string, locations: Body<'putChannelLocations'>['locations']): Promise<Answer<'putChannelLocations'>> {
+    return this.#call('putChannelLocations', 'PUT', '/api/v1/operator/channels/:slug/locations', { token, params: { slug }, body: { locations } });
+  }
+
+  listInvites(token: string): Promise<Answer<'listInvites'>> {
+    return this.#call('listInvites', 'GET', '/api/v1/operator/invites', { token });
+  }
+
+  createInvite(token: string, body: Body<'createInvite'>): Promise<Answer<'createInvite'>> {
+    return this.#call('createInvite', 'POST', '/api/v1/operator/invites', { token, body });
+  }
+
+  revokeInvite(token: string, inviteId: string): Promise<Answer<'revokeInvite'>> {
+    return this.#call('revokeInvite', 'DELETE', '/api/v1/operator/invites/:inviteId', { token, params: { inviteId } });
+  }
+
+  listAccounts(token: string): Promise<Answer<'listAccounts'>> {
+    return this.#call('listAccounts', 'GET', '/api/v1/operator/accounts', { token });
+  }
+
+  disableAccount(token: string, username: string): Promise<Answer<'disableAccount'>> {
+    return this.#call('disableAccount', 'POST', '/api/v1/operator/accounts/:username/disable', { token, params: { username } });
+  }
+
+  enableAccount(token: string, username: string): Promise<Answer<'enableAccount'>> {
+    return this.#call('enableAccount', 'POST', '/api/v1/operator/accounts/:username/enable', { token, params: { username } });
+  }
+
+  previewAdviserRemoval(token: string, slug: string, username: string): Promise<Answer<'previewAdviserRemoval'>> {
+    return this.#call('previewAdviserRemoval', 'GET', '/api/v1/operator/channels/:slug/advisers/:username', { token, params: { slug, username } });
+  }
+
+  /** Removes the adviser if they still hold keys to exactly `cases` cases of the channel (the number the operator confirmed). */
+  removeAdviser(token: string, slug: string, username: string, cases: number): Promise<Answer<'removeAdviser'>> {
+    return this.#call('removeAdviser', 'DELETE', '/api/v1/operator/channels/:slug/advisers/:username', { token, params: { slug, username }, body: { cases } });
+  }
 }

@@ -39,6 +39,15 @@ import { isPublishedReport, type PeriodCase, type PublishedReport } from './annu
 import type { NotificationSettings } from './contract/notifications.js';
 import type { CaseDetail, CaseList, CaseListQuery, PeriodRegistration, RegistrationList, CaseStatus, KdfParams, RelayRecipients, RelayState, StaffAccount, StatusChangeResponse } from './wire.js';
 
+/** The operator's console calls of ConfidantClient, each taking the session token first. */
+export const OPERATOR_CALLS = [
+  'listOrganisations', 'createOrganisation', 'listOperatorChannels', 'createChannel', 'updateChannel', 'putChannelLocations',
+  'listInvites', 'createInvite', 'revokeInvite', 'listAccounts', 'disableAccount', 'enableAccount', 'previewAdviserRemoval', 'removeAdviser',
+] as const;
+export type OperatorCall = (typeof OPERATOR_CALLS)[number];
+/** A call's arguments after the token. */
+export type OperatorArgs<N extends OperatorCall> = Parameters<ConfidantClient[N]> extends [string, ...infer Rest] ? Rest : never;
+
 export interface AccountSetup {
   token: string;
   username: string;
@@ -51,7 +60,7 @@ export interface AccountSetup {
 
 export interface CreatedAccount {
   accountId: string;
-  role: 'adviser' | 'recipient';
+  role: 'adviser' | 'recipient' | 'operator';
   /** Shown once at setup: with it, and only with it, a lost passphrase can be replaced. */
   recoveryKey: string;
 }
@@ -568,6 +577,17 @@ export class StaffSession {
 
   listRelays(query: { before?: string; limit?: number } = {}) {
     return this.#client.listRelays(this.#token, query);
+  }
+
+  /**
+   * One of the operator's console calls (extension): the client method of that name with this
+   * session's token. Nothing in them is encrypted: the operator sees no case.
+   */
+  operator<N extends OperatorCall>(name: N, ...args: OperatorArgs<N>): ReturnType<ConfidantClient[N]> {
+    // A method from a closed list of names, each taking the token first: TypeScript cannot follow
+    // the name through the call, so the method is called through a widened type.
+    const method = this.#client[name] as (token: string, ...rest: unknown[]) => ReturnType<ConfidantClient[N]>;
+    return method.call(this.#client, this.#token, ...args);
   }
 
   /** A relay and its thread, opened with this account's wrap of the relay key. */

@@ -26,6 +26,7 @@ import { annualReportRoutes } from './routes/annual-report-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { relayRoutes } from './routes/relay-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
+import { operatorRoutes } from './routes/operator-routes.js';
 import { ApiErrorBody, tags } from '../protocol/contract/index.js';
 import { securitySchemes } from './routes/operation-route.js';
 
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   await app.register(caseRoutes);
   await app.register(annualReportRoutes);
   await app.register(relayRoutes);
+  await app.register(operatorRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(fastifyStatic, {

@@ -66,6 +66,8 @@ async function main(): Promise<void> {
       `     This link works once, for 7 days, and is not shown again.`,
       `  2. Then reporters use:       ${welcome.channelUrl}`,
       `     (until an adviser exists, that page says the channel cannot take reports yet)`,
+      `  3. The operator's console (organisations, channels, invites, accounts) is at ${config.publicUrl}/operator,`,
+      `     for the account this link sets up (once, for 7 days): ${welcome.operatorLink}`,
       `More organisations, channels and invites: npx confidant --help (it works while the service runs).`,
     );
   }

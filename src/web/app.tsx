@@ -9,6 +9,7 @@ import { ReporterLandingPage, ReportFormPage, MailboxPage } from './pages/report
 import { AnnualReportPage, NewContactPage, InvitePage, LoginPage, InboxPage, CasePage } from './pages/adviser.js';
 import { RelayInboxPage, RelayPage } from './pages/organisation.js';
 import { NotificationsPage } from './pages/notifications.js';
+import { OperatorPage } from './pages/operator/console.js';
 
 type Params = Record<string, string>;
 interface Route {
@@ -37,6 +38,7 @@ export const routes: Route[] = [
   { pattern: '/relays', page: RelayInboxPage, staff: true },
   { pattern: '/relays/:relayId', page: RelayPage, staff: true },
   { pattern: '/notifications', page: NotificationsPage, staff: true },
+  { pattern: '/operator', page: OperatorPage, staff: true },
 ];
 
 /** Where quick exit goes: a page anyone might have open. */

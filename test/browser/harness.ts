@@ -133,7 +133,7 @@ export async function signInThroughLogin(page: Page, username: string, passphras
   await login.getByLabel('Wachtwoordzin').fill(passphrase);
   await login.getByRole('button', { name: 'Inloggen', exact: true }).click();
   // Argon2id at 128 MiB in Chromium takes seconds on a busy machine.
-  await page.waitForURL(/\/(inbox|relays)$/, { timeout: 120_000 });
+  await page.waitForURL(/\/(inbox|relays|operator)$/, { timeout: 120_000 });
 }
 
 /**

@@ -9,6 +9,7 @@ import * as cases from './cases.js';
 import * as health from './health.js';
 import * as mailbox from './mailbox.js';
 import * as notifications from './notifications.js';
+import * as operator from './operator.js';
 import type { Operation } from './operation.js';
 import * as relays from './relays.js';
 import * as reporter from './reporter.js';
@@ -23,6 +24,7 @@ export * from './annual-report.js';
 export * from './registration-record.js';
 export * from './relays.js';
 export * from './notifications.js';
+export * from './operator.js';
 export * from './health.js';
 export type { AnswerOf, Auth, Operation, RequestOf, Tag } from './operation.js';
 
@@ -31,7 +33,7 @@ const isOperation = (value: unknown): value is Operation =>
 
 /** Every operation of the API, by operationId. */
 export const operations: Readonly<Record<string, Operation>> = Object.fromEntries(
-  [reporter, mailbox, staff, notifications, cases, annualReport, relays, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
+  [reporter, mailbox, staff, notifications, cases, annualReport, relays, operator, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
 );
 
 /** The tags of the OpenAPI document, in order, with what they hold. */
@@ -41,5 +43,6 @@ export const tags = [
   { name: 'staff', description: 'Staff accounts: invites, login, second factor, passphrase, recovery.' },
   { name: 'cases', description: "The adviser's cases." },
   { name: 'relays', description: 'Anonymised relays between adviser and organisation.' },
+  { name: 'operator', description: "The operator's console: organisations, channels, invites and accounts; never a case." },
   { name: 'operations', description: 'Probes for an orchestrator.' },
 ] as const;

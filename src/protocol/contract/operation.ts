@@ -8,7 +8,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 /** Who may call: anyone, a reporter with a mailbox session, or a signed-in staff member. */
 export type Auth = 'none' | 'mailbox' | 'staff';
 
-export type Tag = 'reporter' | 'mailbox' | 'staff' | 'cases' | 'relays' | 'operations';
+export type Tag = 'reporter' | 'mailbox' | 'staff' | 'cases' | 'relays' | 'operator' | 'operations';
 
 export interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -22,7 +22,7 @@ export const KdfParams = Strict({
 });
 export type KdfParams = Static<typeof KdfParams>;
 
-export const StaffRole = StringEnum(['adviser', 'recipient']);
+export const StaffRole = StringEnum(['adviser', 'recipient', 'operator']);
 export type StaffRole = Static<typeof StaffRole>;
 
 export const AcceptInviteRequest = Strict({

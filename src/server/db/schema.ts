@@ -72,7 +72,7 @@ export interface ChannelLocation {
 /** Advisers and organisation recipients. Holds only public keys and client-sealed bundles. */
 export const staffAccounts = pgTable('staff_accounts', {
   id: text('id').primaryKey(),
-  role: text('role', { enum: ['adviser', 'recipient'] }).notNull(),
+  role: text('role', { enum: ['adviser', 'recipient', 'operator'] }).notNull(),
   username: text('username').notNull().unique(),
   displayName: text('display_name').notNull(),
   /** Set for organisation recipients; advisers serve channels through adviserChannels. */
@@ -124,7 +124,7 @@ export const adviserChannels = pgTable(
 export const invites = pgTable('invites', {
   id: text('id').primaryKey(),
   tokenHash: bytea('token_hash').notNull().unique(),
-  role: text('role', { enum: ['adviser', 'recipient'] }).notNull(),
+  role: text('role', { enum: ['adviser', 'recipient', 'operator'] }).notNull(),
   channelId: text('channel_id').references(() => channels.id),
   organisationId: text('organisation_id').references(() => organisations.id),
   createdAt: at('created_at').notNull().defaultNow(),

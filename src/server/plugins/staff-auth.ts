@@ -14,6 +14,15 @@ declare module 'fastify' {
   }
 }
 
+/** The refusal that tells a signed-in account its role may not use a route. */
+function refusalFor(roles: readonly Role[]) {
+  const message = 'This account may not do this.';
+  if (roles.length > 1) return forbidden('advisers_or_recipients_only', message);
+  if (roles[0] === 'adviser') return forbidden('advisers_only', message);
+  if (roles[0] === 'recipient') return forbidden('recipients_only', message);
+  return forbidden('operators_only', message);
+}
+
 export function staffGuards(app: FastifyInstance) {
   const { accounts } = app.services;
   if (!app.hasRequestDecorator('staff')) app.decorateRequest('staff', null);
@@ -22,9 +31,7 @@ export function staffGuards(app: FastifyInstance) {
     (roles: readonly Role[], options: { allowWithoutTotp?: boolean } = {}) =>
     async (request: FastifyRequest) => {
       const principal = await accounts.authenticate(bearerToken(request));
-      if (!roles.includes(principal.role)) {
-        throw forbidden(roles.length === 1 && roles[0] === 'adviser' ? 'advisers_only' : 'recipients_only', 'This account may not do this.');
-      }
+      if (!roles.includes(principal.role)) throw refusalFor(roles);
       if (principal.totpEnrolmentRequired && !options.allowWithoutTotp) {
         throw forbidden('totp_enrolment_required', 'Turn on two-step verification (TOTP) first: this installation requires it for advisers.');
       }
@@ -33,11 +40,13 @@ export function staffGuards(app: FastifyInstance) {
 
   return {
     /** Any staff account, even one that still has to enrol TOTP: for logout and enrolment itself. */
-    anyStaff: guard(['adviser', 'recipient'], { allowWithoutTotp: true }),
-    /** Any staff account, with the TOTP rule applied to advisers. */
+    anyStaff: guard(['adviser', 'recipient', 'operator'], { allowWithoutTotp: true }),
+    /** Advisers and organisation recipients (relays, notifications), with the TOTP rule applied to advisers. */
     staff: guard(['adviser', 'recipient']),
     adviser: guard(['adviser']),
     recipient: guard(['recipient']),
+    /** The installation's operators: organisations, channels, invites and accounts; never a case. */
+    operator: guard(['operator']),
     /** The principal of a request that passed a guard. */
     principal: (request: FastifyRequest): StaffPrincipal => request.staff as StaffPrincipal,
   };

@@ -19,8 +19,10 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { limits } = app.config;
   const guards = staffGuards(app);
   const viewer = (request: FastifyRequest) => {
-    const principal = guards.principal(request);
-    return { accountId: principal.accountId, role: principal.role };
+    const { accountId, role } = guards.principal(request);
+    // guards.staff lets advisers and recipients through, nobody else.
+    if (role === 'operator') throw new Error('an operator passed guards.staff');
+    return { accountId, role };
   };
   const relayIdOf = (request: { params: { relayId: string } }) => checkId(request.params.relayId, 'relay_id', 16);
 

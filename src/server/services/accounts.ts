@@ -18,7 +18,8 @@ export { lockoutMs } from './account-checks.js';
 export { SESSION_IDLE_MS, SESSION_MAX_MS } from './staff-sessions.js';
 export type { Sealed };
 
-export type Role = 'adviser' | 'recipient';
+import type { Role } from './roles.js';
+export type { Role };
 
 /** Work whose amount must not depend on whether a user name exists; `onWork` lets tests count it. */
 export type Work = 'verifier' | 'totp' | 'signature';

@@ -1,9 +1,9 @@
 /**
  * The operator's work: organisations, channels with their lists of departments or locations and
  * their retention, one-time invites, and staff accounts (disable, enable, remove an adviser from a
- * channel). Used by the `confidant` command and by the first start; no HTTP route exposes it.
- * Setting things up is not audited; what takes access away or changes how long cases are kept
- * is, with actor 'operator', in the transaction of the change.
+ * channel). Used by the `confidant` command, the operator's console (routes/operator-routes.ts)
+ * and the first start. Every change is audited in its own transaction, with the actor the
+ * administration was made for: an operator's account id, 'operator' for the command, 'system'.
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { NOT_RECORDED, REMOVED_LOCATION } from '../../protocol/annual-report/aggregate.js';
@@ -15,6 +15,7 @@ import {
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 import { recordAudit } from './audit.js';
+import type { Role } from './roles.js';
 import { deletionDue, RETENTION_MONTHS_DEFAULT, RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN } from './retention.js';
 
 export const INVITE_DAYS = 7;
@@ -58,13 +59,13 @@ export interface CreatedInvite {
   id: string;
   /** Shown once, in the link fragment; only its hash is stored. */
   token: string;
-  role: 'adviser' | 'recipient';
+  role: Role;
   expiresAt: Date;
 }
 
 export interface PendingInvite {
   id: string;
-  role: 'adviser' | 'recipient';
+  role: Role;
   target: string;
   createdAt: Date;
   expiresAt: Date;
@@ -73,7 +74,7 @@ export interface PendingInvite {
 export interface StaffAccountSummary {
   id: string;
   username: string;
-  role: 'adviser' | 'recipient';
+  role: Role;
   displayName: string;
   /** The slugs of the channels an adviser serves; empty for a recipient. */
   channels: string[];
@@ -86,7 +87,7 @@ export interface StaffAccountSummary {
 /** What disabling or enabling an account did. */
 export interface AccountChange {
   username: string;
-  role: 'adviser' | 'recipient';
+  role: Role;
   /** False when the account was so already: nothing was written. */
   changed: boolean;
   /** When it was disabled; null when it is active. */
@@ -164,6 +165,19 @@ export function checkLocations(entries: readonly ChannelLocation[]): ChannelLoca
   });
 }
 
+/** What an invite is for, as the operator reads it: "channel meldpunt", "organisation acme", "installation". */
+function inviteTarget(role: Role, slug: string): string {
+  if (role === 'operator') return 'installation';
+  return `${role === 'adviser' ? 'channel' : 'organisation'} ${slug}`;
+}
+
+function checkPowDifficulty(bits: number): number {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32) {
+    throw invalid('invalid_pow_difficulty', `The proof-of-work difficulty must be a whole number from 0 to 32, got ${bits}.`);
+  }
+  return bits;
+}
+
 function checkRetention(months: number): number {
   if (!Number.isInteger(months) || months < RETENTION_MONTHS_MIN || months > RETENTION_MONTHS_MAX) {
     throw invalid(
@@ -211,7 +225,9 @@ async function keysOnChannel(q: Query, accountId: string, channelId: string): Pr
   return { cases: row?.cases ?? 0, unreadable: row?.unreadable ?? 0 };
 }
 
-export function createAdministration(db: Database, defaults: { powDifficulty: number }) {
+export function createAdministration(db: Database, defaults: { powDifficulty: number; actor?: string }) {
+  const actor = defaults.actor ?? OPERATOR;
+
   async function organisationBySlug(slug: string): Promise<Organisation> {
     const [row] = await db.select().from(organisations).where(eq(organisations.slug, slug));
     if (!row) throw notFound('unknown_organisation', `There is no organisation "${slug}".`);
@@ -230,13 +246,12 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
     async createOrganisation(input: { slug: string; name: string }): Promise<Organisation> {
       checkSlug(input.slug, 'organisation');
       const name = checkName(input.name, 'organisation');
-      const rows = await db
-        .insert(organisations)
-        .values({ id: newId(), slug: input.slug, name })
-        .onConflictDoNothing()
-        .returning();
-      if (!rows[0]) throw conflict('organisation_exists', `An organisation "${input.slug}" exists already.`);
-      return rows[0];
+      return db.transaction(async (tx) => {
+        const [row] = await tx.insert(organisations).values({ id: newId(), slug: input.slug, name }).onConflictDoNothing().returning();
+        if (!row) throw conflict('organisation_exists', `An organisation "${input.slug}" exists already.`);
+        await recordAudit(tx, { actor, action: 'organisation_created', subject: row.id, at: row.createdAt });
+        return row;
+      });
     },
 
     async createChannel(input: {
@@ -251,27 +266,54 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       checkSlug(input.slug, 'channel');
       const name = checkName(input.name, 'channel');
       const retention = input.retentionMonths === undefined ? {} : { retentionMonths: checkRetention(input.retentionMonths) };
-      const powDifficulty = input.powDifficulty ?? defaults.powDifficulty;
-      if (!Number.isInteger(powDifficulty) || powDifficulty < 0 || powDifficulty > 32) {
-        throw invalid('invalid_pow_difficulty', 'The proof-of-work difficulty must be a whole number from 0 to 32.');
-      }
+      const powDifficulty = checkPowDifficulty(input.powDifficulty ?? defaults.powDifficulty);
       const organisation = await organisationBySlug(input.organisation);
-      const rows = await db
-        .insert(channels)
-        .values({
-          id: newId(),
-          slug: input.slug,
-          name,
-          organisationId: organisation.id,
-          consentRequired: input.consentRequired ?? true,
-          powDifficulty,
-          ...retention,
-        })
-        .onConflictDoNothing()
-        .returning();
-      const row = rows[0];
-      if (!row) throw conflict('channel_exists', `A channel "${input.slug}" exists already.`);
-      return { ...row, organisationSlug: organisation.slug };
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(channels)
+          .values({
+            id: newId(),
+            slug: input.slug,
+            name,
+            organisationId: organisation.id,
+            consentRequired: input.consentRequired ?? true,
+            powDifficulty,
+            ...retention,
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (!row) throw conflict('channel_exists', `A channel "${input.slug}" exists already.`);
+        await recordAudit(tx, { actor, action: 'channel_created', subject: row.id, at: row.createdAt });
+        return { ...row, organisationSlug: organisation.slug };
+      });
+    },
+
+    /**
+     * Changes a channel's name, consent rule, proof-of-work difficulty or retention (absent fields
+     * stay) in one transaction, audited when anything changed (a retention change on its own, as
+     * setChannelRetention does). Reporters see the change at their next visit.
+     */
+    async updateChannel(
+      slug: string,
+      change: { name?: string; consentRequired?: boolean; powDifficulty?: number; retentionMonths?: number },
+      now = new Date(),
+    ): Promise<{ channel: Channel; overdue: number }> {
+      const set = {
+        ...(change.name === undefined ? {} : { name: checkName(change.name, 'channel') }),
+        ...(change.consentRequired === undefined ? {} : { consentRequired: change.consentRequired }),
+        ...(change.powDifficulty === undefined ? {} : { powDifficulty: checkPowDifficulty(change.powDifficulty) }),
+      };
+      if (change.retentionMonths !== undefined) checkRetention(change.retentionMonths);
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(channels).where(eq(channels.slug, slug)).for('no key update');
+        if (!before) throw notFound('unknown_channel', `There is no channel "${slug}".`);
+        const differs = Object.entries(set).some(([key, value]) => before[key as keyof typeof set] !== value);
+        const [row] = differs ? await tx.update(channels).set(set).where(eq(channels.id, before.id)).returning() : [before];
+        if (differs) await recordAudit(tx, { actor, action: 'channel_changed', subject: before.id, at: now });
+        const overdue = await applyRetention(tx, before, change.retentionMonths ?? before.retentionMonths, now);
+        const [organisation] = await tx.select({ slug: organisations.slug }).from(organisations).where(eq(organisations.id, before.organisationId));
+        return { channel: { ...row!, retentionMonths: change.retentionMonths ?? before.retentionMonths, organisationSlug: organisation?.slug ?? '' }, overdue };
+      });
     },
 
     /**
@@ -279,11 +321,14 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
      * channel's advisers get it at their next sign-in. A registration keeps the id it recorded:
      * an id taken off the list shows as removed, so a renamed location keeps its id.
      */
-    async setChannelLocations(slug: string, entries: readonly ChannelLocation[]): Promise<ChannelLocation[]> {
+    async setChannelLocations(slug: string, entries: readonly ChannelLocation[], now = new Date()): Promise<ChannelLocation[]> {
       const locations = checkLocations(entries);
-      const rows = await db.update(channels).set({ locations }).where(eq(channels.slug, slug)).returning({ locations: channels.locations });
-      if (!rows[0]) throw notFound('unknown_channel', `There is no channel "${slug}".`);
-      return rows[0].locations;
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(channels).set({ locations }).where(eq(channels.slug, slug)).returning({ id: channels.id, locations: channels.locations });
+        if (!row) throw notFound('unknown_channel', `There is no channel "${slug}".`);
+        await recordAudit(tx, { actor, action: 'channel_locations', subject: row.id, at: now });
+        return row.locations;
+      });
     },
 
     /** A channel's list of departments or locations, in the operator's order. */
@@ -304,19 +349,24 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       return rows.map((r) => ({ ...r.channel, organisationSlug: r.organisationSlug }));
     },
 
-    /** An adviser joins a channel; an organisation recipient joins an organisation. */
+    /** An adviser joins a channel; an organisation recipient joins an organisation; an operator joins the installation. */
     async createInvite(
-      input: { role: 'adviser'; channel: string } | { role: 'recipient'; organisation: string },
+      input: { role: 'adviser'; channel: string } | { role: 'recipient'; organisation: string } | { role: 'operator' },
       now = new Date(),
     ): Promise<CreatedInvite> {
       const target =
         input.role === 'adviser'
           ? { channelId: (await channelRow(input.channel)).id, organisationId: null }
-          : { channelId: null, organisationId: (await organisationBySlug(input.organisation)).id };
+          : input.role === 'recipient'
+            ? { channelId: null, organisationId: (await organisationBySlug(input.organisation)).id }
+            : { channelId: null, organisationId: null };
       const token = newToken();
       const expiresAt = new Date(now.getTime() + INVITE_DAYS * 24 * 3600 * 1000);
       const id = newId();
-      await db.insert(invites).values({ id, tokenHash: tokenHash(token), role: input.role, ...target, createdAt: now, expiresAt });
+      await db.transaction(async (tx) => {
+        await tx.insert(invites).values({ id, tokenHash: tokenHash(token), role: input.role, ...target, createdAt: now, expiresAt });
+        await recordAudit(tx, { actor, action: 'invite_created', subject: id, at: now });
+      });
       return { id, token, role: input.role, expiresAt };
     },
 
@@ -338,7 +388,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       return rows.map((r) => ({
         id: r.id,
         role: r.role,
-        target: r.role === 'adviser' ? `channel ${r.channel}` : `organisation ${r.organisation}`,
+        target: inviteTarget(r.role, r.channel ?? r.organisation ?? ''),
         createdAt: r.createdAt,
         expiresAt: r.expiresAt,
       }));
@@ -355,7 +405,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
           .delete(invites)
           .where(and(eq(invites.id, id), isNull(invites.usedAt), gt(invites.expiresAt, now)))
           .returning();
-        if (row) await recordAudit(tx, { actor: OPERATOR, action: 'invite_revoked', subject: row.id, at: now });
+        if (row) await recordAudit(tx, { actor, action: 'invite_revoked', subject: row.id, at: now });
         return row;
       });
       if (!revoked) throw await whyNotPending(id, now);
@@ -365,7 +415,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       return {
         id: revoked.id,
         role: revoked.role,
-        target: `${revoked.role === 'adviser' ? 'channel' : 'organisation'} ${target?.slug ?? ''}`,
+        target: inviteTarget(revoked.role, target?.slug ?? ''),
         createdAt: revoked.createdAt,
         expiresAt: revoked.expiresAt,
       };
@@ -408,7 +458,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
           .returning({ id: staffAccounts.id, role: staffAccounts.role });
         if (!updated) return unchanged(tx, username);
         const ended = await tx.delete(staffSessions).where(eq(staffSessions.accountId, updated.id)).returning({ accountId: staffSessions.accountId });
-        await recordAudit(tx, { actor: OPERATOR, action: 'account_disabled', subject: updated.id, at: now });
+        await recordAudit(tx, { actor, action: 'account_disabled', subject: updated.id, at: now });
         return { username, role: updated.role, changed: true, disabledAt: now, sessionsEnded: ended.length, channels: await servedChannels(tx, updated.id) };
       });
     },
@@ -422,7 +472,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
           .where(and(eq(staffAccounts.username, username), isNotNull(staffAccounts.disabledAt)))
           .returning({ id: staffAccounts.id, role: staffAccounts.role });
         if (!updated) return unchanged(tx, username);
-        await recordAudit(tx, { actor: OPERATOR, action: 'account_enabled', subject: updated.id, at: now });
+        await recordAudit(tx, { actor, action: 'account_enabled', subject: updated.id, at: now });
         return { username, role: updated.role, changed: true, disabledAt: null, sessionsEnded: 0, channels: await servedChannels(tx, updated.id) };
       });
     },
@@ -437,14 +487,18 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
 
     /**
      * Takes an adviser off a channel: no new case is sealed to them, and their keys to the
-     * channel's cases are deleted (keys to other channels' cases stay), in one transaction.
+     * channel's cases are deleted (keys to other channels' cases stay), in one transaction. With
+     * `confirmedCases` (the count an operator was shown) it refuses when the count has changed.
      * The channel's row is locked first, so two removals on one channel count each other's
      * deletions and a case nobody else holds is never reported as held.
      */
-    async removeAdviser(slug: string, username: string, now = new Date()): Promise<AdviserRemoval> {
+    async removeAdviser(slug: string, username: string, now = new Date(), confirmedCases?: number): Promise<AdviserRemoval> {
       return db.transaction(async (tx) => {
         const { channel, account } = await membership(tx, slug, username, true);
         const keys = await keysOnChannel(tx, account.id, channel.id);
+        if (confirmedCases !== undefined && confirmedCases !== keys.cases) {
+          throw conflict('removal_changed', `"${username}" now holds keys to ${keys.cases} cases of "${slug}", not ${confirmedCases}: look again before confirming.`);
+        }
         // The membership first: a grant to this adviser holds it shared (services/cases.ts), so this
         // waits for that grant to commit, and the wraps deleted next include its wrap.
         await tx.delete(adviserChannels).where(and(eq(adviserChannels.accountId, account.id), eq(adviserChannels.channelId, channel.id)));
@@ -452,7 +506,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
           .delete(caseWraps)
           .where(and(eq(caseWraps.accountId, account.id), inArray(caseWraps.caseId, tx.select({ id: cases.id }).from(cases).where(eq(cases.channelId, channel.id)))));
         // The subject names both: the account and the channel it left.
-        await recordAudit(tx, { actor: OPERATOR, action: 'adviser_removed', subject: `${account.id}/${channel.id}`, at: now });
+        await recordAudit(tx, { actor, action: 'adviser_removed', subject: `${account.id}/${channel.id}`, at: now });
         const otherChannels = (await servedChannels(tx, account.id)).filter((s) => s !== slug);
         return { channel: slug, username, displayName: account.displayName, ...keys, otherChannels };
       });
@@ -469,20 +523,27 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       return db.transaction(async (tx) => {
         const [channel] = await tx.select().from(channels).where(eq(channels.slug, slug)).for('no key update');
         if (!channel) throw notFound('unknown_channel', `There is no channel "${slug}".`);
-        if (channel.retentionMonths !== months) {
-          await tx.update(channels).set({ retentionMonths: months }).where(eq(channels.id, channel.id));
-          await recordAudit(tx, { actor: OPERATOR, action: 'channel_retention', subject: `${channel.id}/${months}`, at: now });
-        }
-        // Counted by retention's own rule (calendar months in UTC), not SQL's month arithmetic.
-        const closed = await tx
-          .select({ status: cases.status, closedAt: cases.closedAt, heldAt: cases.heldAt })
-          .from(cases)
-          .where(and(eq(cases.channelId, channel.id), eq(cases.status, 'closed'), isNull(cases.deletedAt), isNull(cases.heldAt)));
-        const overdue = closed.filter((row) => (deletionDue(row, months)?.getTime() ?? Infinity) <= now.getTime()).length;
-        return { months, previous: channel.retentionMonths, overdue };
+        return { months, previous: channel.retentionMonths, overdue: await applyRetention(tx, channel, months, now) };
       });
     },
   };
+
+  /**
+   * Sets a locked channel's retention (audited when it changes, with the new value in the
+   * subject) and answers how many closed cases, not held, it makes due for deletion at once.
+   */
+  async function applyRetention(tx: Transaction, channel: { id: string; retentionMonths: number }, months: number, now: Date): Promise<number> {
+    if (channel.retentionMonths !== months) {
+      await tx.update(channels).set({ retentionMonths: months }).where(eq(channels.id, channel.id));
+      await recordAudit(tx, { actor, action: 'channel_retention', subject: `${channel.id}/${months}`, at: now });
+    }
+    // Counted by retention's own rule (calendar months in UTC), not SQL's month arithmetic.
+    const closed = await tx
+      .select({ status: cases.status, closedAt: cases.closedAt, heldAt: cases.heldAt })
+      .from(cases)
+      .where(and(eq(cases.channelId, channel.id), eq(cases.status, 'closed'), isNull(cases.deletedAt), isNull(cases.heldAt)));
+    return closed.filter((row) => (deletionDue(row, months)?.getTime() ?? Infinity) <= now.getTime()).length;
+  }
 
   /** Why an invite id is not pending, for the operator: unknown, used or expired. */
   async function whyNotPending(id: string, now: Date) {
@@ -520,10 +581,9 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
 
 export type Administration = ReturnType<typeof createAdministration>;
 
-/** The link an invitee opens; the token rides in the fragment, so no server or proxy logs it. */
 /**
  * The link an invited person opens. The token travels in the fragment, which browsers never
  * send; the role in the query only chooses the page's texts (the server decides the role).
  */
-export const inviteLink = (publicUrl: string, invite: { token: string; role: 'adviser' | 'recipient' }): string =>
+export const inviteLink = (publicUrl: string, invite: { token: string; role: Role }): string =>
   `${publicUrl}/invite?for=${invite.role}#${invite.token}`;

@@ -45,7 +45,13 @@ export type AuditAction =
   | 'hold_released'
   // A staff member changed where and how they get notifications.
   | 'notifications'
-  // The operator's commands (src/cli), with actor 'operator'.
+  // The operator's work (services/administration.ts): actor 'operator' from the command line, the
+  // operator's account id from the console, 'system' at the first start.
+  | 'organisation_created'
+  | 'channel_created'
+  | 'channel_changed'
+  | 'channel_locations'
+  | 'invite_created'
   | 'invite_revoked'
   | 'account_disabled'
   | 'account_enabled'

@@ -28,7 +28,10 @@ export async function createServices(config: Config, database: DatabaseHandle) {
   const cases = createCases(db);
   return {
     secrets,
+    /** The operator's work as the `confidant` command does it (audited as 'operator'). */
     administration: createAdministration(db, { powDifficulty: config.powDifficulty }),
+    /** The same, audited as the operator account that does it (the console). */
+    administrationAs: (accountId: string) => createAdministration(db, { powDifficulty: config.powDifficulty, actor: accountId }),
     channels,
     proofOfWork,
     reports: createReports(db, channels, proofOfWork),

@@ -16,6 +16,7 @@ import type { Database, Transaction } from '../db/connection.js';
 import { adviserChannels, caseWraps, cases, channels, mailOutbox, notificationNews, organisations, staffAccounts } from '../db/schema.js';
 import { toHour } from './coarse-time.js';
 import { digestText, immediateText, type DigestPlace, type MailText } from '../mail/texts.js';
+import type { Role } from './roles.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -67,7 +68,9 @@ export function digestDueAt(now: Date, digestMinuteUtc: number): Date {
 
 export function createMailOutbox(db: Database, options: { publicUrl: string; digestMinuteUtc: number }) {
   /** The places of one person's digest, in name order, with their news and (advisers) what falls due. */
-  async function digestPlaces(q: Database | Transaction, account: { id: string; role: 'adviser' | 'recipient'; organisationId: string | null }, news: Set<string>, now: Date): Promise<DigestPlace[]> {
+  async function digestPlaces(q: Database | Transaction, account: { id: string; role: Role; organisationId: string | null }, news: Set<string>, now: Date): Promise<DigestPlace[]> {
+    // An operator serves no place (and cannot give an address: the notification routes are for advisers and recipients).
+    if (account.role === 'operator') return [];
     if (account.role === 'recipient') {
       if (!account.organisationId) return [];
       const [org] = await q.select({ id: organisations.id, name: organisations.name }).from(organisations).where(eq(organisations.id, account.organisationId));

@@ -12,6 +12,7 @@ import { unauthenticated } from '../errors.js';
 import { newToken, tokenHash } from '../tokens.js';
 import { notSignedIn, type AccountChecks } from './account-checks.js';
 import type { AccountView, KdfParams, StaffPrincipal } from './accounts.js';
+import { totpRoles } from './roles.js';
 import { recordAudit } from './audit.js';
 import type { InstanceSecrets } from './settings.js';
 
@@ -71,7 +72,7 @@ export function createStaffSessions(db: Database, checks: AccountChecks, secrets
       channels: served,
       organisation: organisation ?? null,
       totpEnabled: account.totpEnabledAt !== null,
-      totpRequired: options.requireTotp && account.role === 'adviser',
+      totpRequired: options.requireTotp && totpRoles.includes(account.role),
     };
   }
 
@@ -122,7 +123,7 @@ export function createStaffSessions(db: Database, checks: AccountChecks, secrets
         role: session.role,
         username: session.username,
         tokenHash: hash,
-        totpEnrolmentRequired: options.requireTotp && session.role === 'adviser' && session.totpEnabledAt === null,
+        totpEnrolmentRequired: options.requireTotp && totpRoles.includes(session.role) && session.totpEnabledAt === null,
       };
     },
 

@@ -27,10 +27,12 @@ const nl = {
   'adviser.invite.formTitle': 'Uw gegevens',
   'adviser.invite.intro.adviser': 'U bent uitgenodigd als vertrouwenspersoon in Confidant: u ontvangt meldingen en spreekt met melders. Uw sleutels worden op dit apparaat gemaakt: de server krijgt uw wachtwoordzin en uw sleutels nooit te zien. Het aanmaken duurt enkele seconden.',
   'adviser.invite.intro.recipient': 'U bent uitgenodigd als ontvanger voor uw organisatie in Confidant: u leest de geanonimiseerde teksten die de vertrouwenspersoon doorgeeft, en u kunt erop antwoorden. Uw sleutels worden op dit apparaat gemaakt: de server krijgt uw wachtwoordzin en uw sleutels nooit te zien. Het aanmaken duurt enkele seconden.',
+  'adviser.invite.intro.operator': 'U bent uitgenodigd als beheerder van deze Confidant-installatie: u richt organisaties, kanalen en accounts in. U ziet nooit een melding. Uw sleutels worden op dit apparaat gemaakt: de server krijgt uw wachtwoordzin en uw sleutels nooit te zien. Het aanmaken duurt enkele seconden.',
   'adviser.invite.intro.staff': 'U bent uitgenodigd voor Confidant. Uw sleutels worden op dit apparaat gemaakt: de server krijgt uw wachtwoordzin en uw sleutels nooit te zien. Het aanmaken duurt enkele seconden.',
   'adviser.invite.displayName': 'Uw naam',
   'adviser.invite.displayNameHint.adviser': 'Zoals melders en collega’s u zien, bijvoorbeeld “Anna de Vries, vertrouwenspersoon”.',
   'adviser.invite.displayNameHint.recipient': 'Zoals de vertrouwenspersoon u ziet, bijvoorbeeld “Olga Bakker, directeur HR”.',
+  'adviser.invite.displayNameHint.operator': 'Zoals andere beheerders u zien, bijvoorbeeld “Kees Jansen, IT-beheer”.',
   'adviser.invite.displayNameHint.staff': 'Uw naam en uw rol, zoals anderen in Confidant u zien.',
   'adviser.invite.usernameHint': 'Hiermee logt u in: 3 tot 64 kleine letters, cijfers, punten of streepjes, beginnend met een letter of cijfer.',
   'adviser.invite.repeat': 'Herhaal de wachtwoordzin',
@@ -87,6 +89,7 @@ const nl = {
   'adviser.login.submit': 'Inloggen',
   'adviser.login.toInbox': 'U bent al ingelogd: naar uw meldingen',
   'adviser.login.toRelays': 'U bent al ingelogd: naar de doorgestuurde meldingen',
+  'adviser.login.toConsole': 'U bent al ingelogd: naar het beheer',
 
   // Inbox
   'adviser.inbox.title': 'Meldingen',
@@ -517,10 +520,12 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.invite.formTitle': 'Your details',
   'adviser.invite.intro.adviser': 'You have been invited to Confidant as a confidential adviser: you receive reports and talk with reporters. Your keys are made on this device: the server never sees your passphrase or your keys. Setting up takes a few seconds.',
   'adviser.invite.intro.recipient': 'You have been invited to Confidant as the recipient for your organisation: you read the anonymised texts the confidential adviser passes on, and you can answer them. Your keys are made on this device: the server never sees your passphrase or your keys. Setting up takes a few seconds.',
+  'adviser.invite.intro.operator': 'You have been invited as the operator of this Confidant installation: you set up organisations, channels and accounts. You never see a report. Your keys are made on this device: the server never sees your passphrase or your keys. Setting up takes a few seconds.',
   'adviser.invite.intro.staff': 'You have been invited to Confidant. Your keys are made on this device: the server never sees your passphrase or your keys. Setting up takes a few seconds.',
   'adviser.invite.displayName': 'Your name',
   'adviser.invite.displayNameHint.adviser': 'As reporters and colleagues see you, for example “Anna de Vries, confidential adviser”.',
   'adviser.invite.displayNameHint.recipient': 'As the confidential adviser sees you, for example “Olga Bakker, HR director”.',
+  'adviser.invite.displayNameHint.operator': 'As other operators see you, for example “Kees Jansen, IT operations”.',
   'adviser.invite.displayNameHint.staff': 'Your name and role, as others in Confidant see you.',
   'adviser.invite.usernameHint': 'You sign in with it: 3 to 64 lower-case letters, digits, dots, hyphens or underscores, starting with a letter or digit.',
   'adviser.invite.repeat': 'Repeat the passphrase',
@@ -577,6 +582,7 @@ const en: Record<keyof typeof nl, string> = {
   'adviser.login.submit': 'Sign in',
   'adviser.login.toInbox': 'You are signed in already: to your cases',
   'adviser.login.toRelays': 'You are signed in already: to the relayed reports',
+  'adviser.login.toConsole': 'You are signed in already: to the console',
 
   // Inbox
   'adviser.inbox.title': 'Cases',

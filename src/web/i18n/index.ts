@@ -10,14 +10,15 @@ import { common } from './common.js';
 import { reporter } from './reporter.js';
 import { adviser } from './adviser.js';
 import { organisation } from './organisation.js';
+import { operator } from './operator.js';
 
 export type Lang = 'nl' | 'en';
 export const LANGS: readonly Lang[] = ['nl', 'en'];
 
 type Catalogue = Record<string, string>;
 const catalogues: Record<Lang, Catalogue> = {
-  nl: { ...common.nl, ...reporter.nl, ...adviser.nl, ...organisation.nl },
-  en: { ...common.en, ...reporter.en, ...adviser.en, ...organisation.en },
+  nl: { ...common.nl, ...reporter.nl, ...adviser.nl, ...organisation.nl, ...operator.nl },
+  en: { ...common.en, ...reporter.en, ...adviser.en, ...organisation.en, ...operator.en },
 };
 
 /** The language the address asks for (`?lang=en`), if it names one we have. */

@@ -17,6 +17,9 @@ import {
   type RelayKeyHolder,
   type RelayText,
   type RelayRecipients,
+  OPERATOR_CALLS,
+  type OperatorArgs,
+  type OperatorCall,
 } from '../../protocol/index.js';
 import { countPeriod, previousPeriod, publishReport, type PeriodCase } from '../../protocol/annual-report/aggregate.js';
 import { splitOpener, startHelper } from './parallel-open.js';
@@ -226,6 +229,12 @@ export function staffHandlers(client: ConfidantClient) {
     async startTotp(progress: Progress, passphrase: string) {
       progress('deriving');
       return signedIn().startTotp(passphrase);
+    },
+
+    /** The operator's console: one of OPERATOR_CALLS with its arguments after the token. */
+    async operator(_progress: Progress, name: OperatorCall, args: unknown[]) {
+      if (!OPERATOR_CALLS.includes(name)) throw Object.assign(new Error(`Not an operator call: ${String(name)}`), { code: 'bad_call' });
+      return signedIn().operator(name, ...(args as OperatorArgs<typeof name>));
     },
 
     async confirmTotp(_progress: Progress, code: string) {

@@ -21,7 +21,7 @@ export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 type Step = 'form' | 'recovery' | 'signingIn' | 'totp';
 
 /** The roles an invite link can name; a link without one (an older link) gets texts for either. */
-const INVITED_AS = ['adviser', 'recipient'] as const;
+const INVITED_AS = ['adviser', 'recipient', 'operator'] as const;
 
 export function InvitePage(_: { params: Record<string, string> }) {
   const t = useT();

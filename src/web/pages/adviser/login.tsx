@@ -68,7 +68,7 @@ export function LoginPage(_: { params: Record<string, string> }) {
       <AccountBar />
       {current ? (
         <p>
-          <Link href={homeOf(current)}>{t(current.role === 'adviser' ? 'adviser.login.toInbox' : 'adviser.login.toRelays')}</Link>
+          <Link href={homeOf(current)}>{t({ adviser: 'adviser.login.toInbox', recipient: 'adviser.login.toRelays', operator: 'adviser.login.toConsole' }[current.role])}</Link>
         </p>
       ) : null}
       <p>{t('adviser.login.intro')}</p>

@@ -64,6 +64,7 @@ export async function staffCall<T>(method: string, args: unknown[] = [], progres
 
 /** Where an account belongs after signing in. */
 export function homeOf(account: Pick<StaffAccount, 'role'>): string {
+  if (account.role === 'operator') return '/operator';
   return account.role === 'adviser' ? '/inbox' : '/relays';
 }
 
