@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../../components/use-action.js';
 import { useT } from '../../i18n/index.js';
-import { OperatorError, operatorCall, type ConsoleData, type SectionProps } from './shared.js';
+import { ListTable, OperatorError, operatorCall, type ConsoleData, type SectionProps } from './shared.js';
 
 type Account = ConsoleData['accounts'][number];
 type Removal = Awaited<ReturnType<typeof operatorCall<'previewAdviserRemoval'>>>;
@@ -37,52 +37,41 @@ export function AccountsSection(props: SectionProps & { me: string }) {
   return (
     <section aria-labelledby="operator-accounts">
       <h2 id="operator-accounts">{t('operator.accounts.title')}</h2>
-      <div class="table-scroll">
-        <table>
-          <caption>{t('operator.accounts.caption')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('operator.accounts.username')}</th>
-              <th scope="col">{t('operator.name')}</th>
-              <th scope="col">{t('operator.invites.role')}</th>
-              <th scope="col">{t('operator.accounts.serves')}</th>
-              <th scope="col">{t('operator.accounts.state')}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t('operator.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.data.accounts.map((a) => (
-              <tr key={a.username}>
-                <td>{a.username}</td>
-                <td>{a.displayName}</td>
-                <td>{t(`operator.role.${a.role}`)}</td>
-                <td>
-                  {a.role === 'adviser'
-                    ? a.channels.map((slug) => (
-                        <span key={slug} class="served">
-                          {slug}{' '}
-                          <button type="button" class="link" disabled={action.busy} onClick={() => void preview(slug, a.username)}>
-                            {t('operator.accounts.remove', { name: a.username, channel: slug })}
-                          </button>
-                        </span>
-                      ))
-                    : (a.organisation ?? '')}
-                </td>
-                <td>{t(a.disabledAt === null ? 'operator.accounts.active' : 'operator.accounts.disabled')}</td>
-                <td>
-                  {a.username === props.me ? null : (
-                    <button type="button" class="secondary" disabled={action.busy} onClick={() => void change(a)}>
-                      {t(a.disabledAt === null ? 'operator.accounts.disable' : 'operator.accounts.enable', { name: a.username })}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable
+        caption={t('operator.accounts.caption')}
+        headings={[t('operator.accounts.username'), t('operator.name'), t('operator.invites.role'), t('operator.accounts.serves'), t('operator.accounts.state')]}
+        actions
+        empty=""
+        count={props.data.accounts.length}
+      >
+        {props.data.accounts.map((a) => (
+          <tr key={a.username}>
+            <td>{a.username}</td>
+            <td>{a.displayName}</td>
+            <td>{t(`operator.role.${a.role}`)}</td>
+            <td>
+              {a.role === 'adviser'
+                ? a.channels.map((slug) => (
+                    <span key={slug} class="served">
+                      {slug}{' '}
+                      <button type="button" class="link" disabled={action.busy} onClick={() => void preview(slug, a.username)}>
+                        {t('operator.accounts.remove', { name: a.username, channel: slug })}
+                      </button>
+                    </span>
+                  ))
+                : (a.organisation ?? '')}
+            </td>
+            <td>{t(a.disabledAt === null ? 'operator.accounts.active' : 'operator.accounts.disabled')}</td>
+            <td>
+              {a.username === props.me ? null : (
+                <button type="button" class="secondary" disabled={action.busy} onClick={() => void change(a)}>
+                  {t(a.disabledAt === null ? 'operator.accounts.disable' : 'operator.accounts.enable', { name: a.username })}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {removal ? (
         <div class="panel warning" role="alertdialog" aria-labelledby="removal-title" aria-describedby="removal-body">
           <h3 id="removal-title">{t('operator.accounts.removeTitle', { name: removal.displayName, channel: removal.channel })}</h3>

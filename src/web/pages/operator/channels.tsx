@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../../components/use-action.js';
 import { useT } from '../../i18n/index.js';
-import { OperatorError, operatorCall, valueOf, type ConsoleData, type SectionProps } from './shared.js';
+import { ListTable, OperatorError, operatorCall, valueOf, type ConsoleData, type SectionProps } from './shared.js';
 
 type Channel = ConsoleData['channels'][number];
 
@@ -29,47 +29,38 @@ export function ChannelsSection(props: SectionProps) {
   return (
     <section aria-labelledby="operator-channels">
       <h2 id="operator-channels">{t('operator.channels.title')}</h2>
-      {props.data.channels.length === 0 ? (
-        <p>{t('operator.channels.none')}</p>
-      ) : (
-        <div class="table-scroll">
-          <table>
-            <caption>{t('operator.channels.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('operator.slug')}</th>
-                <th scope="col">{t('operator.name')}</th>
-                <th scope="col">{t('operator.channels.organisation')}</th>
-                <th scope="col">{t('operator.channels.consent')}</th>
-                <th scope="col">{t('operator.channels.pow')}</th>
-                <th scope="col">{t('operator.channels.retention')}</th>
-                <th scope="col">{t('operator.channels.locations')}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t('operator.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.data.channels.map((c) => (
-                <tr key={c.slug}>
-                  <td>{c.slug}</td>
-                  <td>{c.name}</td>
-                  <td>{c.organisation}</td>
-                  <td>{t(c.consentRequired ? 'operator.yes' : 'operator.no')}</td>
-                  <td>{c.powDifficulty}</td>
-                  <td>{t('operator.channels.months', { n: c.retentionMonths })}</td>
-                  <td>{c.locations.length}</td>
-                  <td>
-                    <button type="button" class="secondary" aria-expanded={editing === c.slug} onClick={() => setEditing(editing === c.slug ? null : c.slug)}>
-                      {t('operator.channels.edit', { slug: c.slug })}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        caption={t('operator.channels.caption')}
+        headings={[
+          t('operator.slug'),
+          t('operator.name'),
+          t('operator.channels.organisation'),
+          t('operator.channels.consent'),
+          t('operator.channels.pow'),
+          t('operator.channels.retention'),
+          t('operator.channels.locations'),
+        ]}
+        actions
+        empty={t('operator.channels.none')}
+        count={props.data.channels.length}
+      >
+        {props.data.channels.map((c) => (
+          <tr key={c.slug}>
+            <td>{c.slug}</td>
+            <td>{c.name}</td>
+            <td>{c.organisation}</td>
+            <td>{t(c.consentRequired ? 'operator.yes' : 'operator.no')}</td>
+            <td>{c.powDifficulty}</td>
+            <td>{t('operator.channels.months', { n: c.retentionMonths })}</td>
+            <td>{c.locations.length}</td>
+            <td>
+              <button type="button" class="secondary" aria-expanded={editing === c.slug} onClick={() => setEditing(editing === c.slug ? null : c.slug)}>
+                {t('operator.channels.edit', { slug: c.slug })}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {props.data.channels
         .filter((c) => c.slug === editing)
         .map((c) => (

@@ -8,7 +8,7 @@ import type { NewInvite } from '../../../protocol/index.js';
 import { formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
-import { OperatorError, operatorCall, valueOf, type SectionProps } from './shared.js';
+import { ListTable, OperatorError, operatorCall, valueOf, type SectionProps } from './shared.js';
 
 type Role = NewInvite['role'];
 
@@ -102,39 +102,26 @@ export function InvitesSection(props: SectionProps) {
           {copied ? <p class="ok">{t('operator.invites.copied')}</p> : null}
         </div>
       ) : null}
-      {props.data.invites.length === 0 ? (
-        <p>{t('operator.invites.none')}</p>
-      ) : (
-        <div class="table-scroll">
-          <table>
-            <caption>{t('operator.invites.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('operator.invites.role')}</th>
-                <th scope="col">{t('operator.invites.for')}</th>
-                <th scope="col">{t('operator.invites.expires')}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t('operator.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.data.invites.map((i) => (
-                <tr key={i.id}>
-                  <td>{t(`operator.role.${i.role}`)}</td>
-                  <td>{i.target === 'installation' ? t('operator.invites.installation') : i.target.replace(/^\S+ /, '')}</td>
-                  <td>{formatTime(i.expiresAt, lang)}</td>
-                  <td>
-                    <button type="button" class="secondary" disabled={revoking.busy} onClick={() => void revoke(i.id)}>
-                      {t('operator.invites.revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        caption={t('operator.invites.caption')}
+        headings={[t('operator.invites.role'), t('operator.invites.for'), t('operator.invites.expires')]}
+        actions
+        empty={t('operator.invites.none')}
+        count={props.data.invites.length}
+      >
+        {props.data.invites.map((i) => (
+          <tr key={i.id}>
+            <td>{t(`operator.role.${i.role}`)}</td>
+            <td>{i.target === 'installation' ? t('operator.invites.installation') : i.target.replace(/^\S+ /, '')}</td>
+            <td>{formatTime(i.expiresAt, lang)}</td>
+            <td>
+              <button type="button" class="secondary" disabled={revoking.busy} onClick={() => void revoke(i.id)}>
+                {t('operator.invites.revoke')}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       <OperatorError error={revoking.error} />
     </section>
   );

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../../components/use-action.js';
 import { useT } from '../../i18n/index.js';
-import { OperatorError, operatorCall, valueOf, type SectionProps } from './shared.js';
+import { ListTable, OperatorError, operatorCall, valueOf, type SectionProps } from './shared.js';
 
 export function OrganisationsSection(props: SectionProps) {
   const t = useT();
@@ -23,29 +23,14 @@ export function OrganisationsSection(props: SectionProps) {
   return (
     <section aria-labelledby="operator-organisations">
       <h2 id="operator-organisations">{t('operator.organisations.title')}</h2>
-      {props.data.organisations.length === 0 ? (
-        <p>{t('operator.organisations.none')}</p>
-      ) : (
-        <div class="table-scroll">
-          <table>
-            <caption>{t('operator.organisations.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('operator.slug')}</th>
-                <th scope="col">{t('operator.name')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.data.organisations.map((o) => (
-                <tr key={o.slug}>
-                  <td>{o.slug}</td>
-                  <td>{o.name}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable caption={t('operator.organisations.caption')} headings={[t('operator.slug'), t('operator.name')]} empty={t('operator.organisations.none')} count={props.data.organisations.length}>
+        {props.data.organisations.map((o) => (
+          <tr key={o.slug}>
+            <td>{o.slug}</td>
+            <td>{o.name}</td>
+          </tr>
+        ))}
+      </ListTable>
       <form onSubmit={(event) => void create(event)} aria-labelledby="operator-new-organisation">
         <h3 id="operator-new-organisation">{t('operator.organisations.new')}</h3>
         <label for="organisation-slug">{t('operator.slug')}</label>

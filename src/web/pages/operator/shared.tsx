@@ -116,3 +116,34 @@ export interface SectionProps {
 
 /** The value of an input or select from its change event. */
 export const valueOf = (event: Event): string => (event.target as HTMLInputElement | HTMLSelectElement).value;
+
+/**
+ * A list of the console: its caption and column headings (a last, unnamed column for the row's
+ * buttons when `actions`), its rows; `empty` instead when there are none.
+ */
+export function ListTable(props: { caption: string; headings: string[]; actions?: boolean; empty: string; count: number; children: ComponentChildren }) {
+  const t = useT();
+  if (props.count === 0) return <p>{props.empty}</p>;
+  return (
+    <div class="table-scroll">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.headings.map((heading) => (
+              <th key={heading} scope="col">
+                {heading}
+              </th>
+            ))}
+            {props.actions ? (
+              <th scope="col">
+                <span class="visually-hidden">{t('operator.actions')}</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
