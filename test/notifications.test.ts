@@ -380,6 +380,27 @@ t.test('immediate mail: within seconds for those who opt in, none for the others
   t.notOk(ADDRESS.test(logs.text), 'no address at all in the log');
 });
 
+t.test("a channel whose operator turned immediate mail off: news for the digest, no immediate mail, until it is on again", async (t) => {
+  const w = await world(t);
+  const { db, client } = w;
+  const anna = await w.person('adviser');
+  await anna.session.setNotificationSettings({ email: 'anna@example.nl', immediate: true, lang: 'nl' });
+  const immediateRows = async () => (await rowsOf(db, anna.id)).filter((r) => r.kind === 'immediate').length;
+  const { channel } = await w.app.services.administration.updateChannel('meldpunt', { immediateMail: false });
+  t.equal(channel.immediateMail, false, 'the operator turned it off');
+
+  const submitted = await submitNewReport(client, { slug: 'meldpunt', report: report() });
+  t.equal((await newsOf(db, anna.id)).length, 1, 'the report is news for the digest');
+  t.equal(await immediateRows(), 0, 'but no immediate mail is queued, though anna opted in');
+  const mailbox = await openMailbox(client, submitted.code);
+  await mailbox.postMessage('Nog een vraag.');
+  t.equal(await immediateRows(), 0, 'nor for a reporter message');
+
+  await w.app.services.administration.updateChannel('meldpunt', { immediateMail: true });
+  await mailbox.postMessage('En nog een.');
+  t.equal(await immediateRows(), 1, 'on again: the next event queues one');
+});
+
 t.test('events note activity: submission, reporter message, consent, relay sent, relay thread, annual report', async (t) => {
   const smtp = await catcher(t);
   const w = await world(t, {}, { consentRequired: true });

@@ -63,9 +63,9 @@ t.test('channels: created with settings, changed in one go, retention with its o
   const created = seen(
     await client.createChannel(olaf.token, { slug: 'tweede', name: 'Tweede', organisation: 'acme', consentRequired: false, powDifficulty: 4, retentionMonths: 24 }),
   );
-  t.match(created, { slug: 'tweede', name: 'Tweede', organisation: 'acme', consentRequired: false, powDifficulty: 4, retentionMonths: 24, locations: [] });
-  const defaults = seen(await client.createChannel(olaf.token, { slug: 'derde', name: 'Derde', organisation: 'acme' }));
-  t.match(defaults, { consentRequired: true, retentionMonths: 12 }, 'defaults: consent required, 12 months');
+  t.match(created, { slug: 'tweede', name: 'Tweede', organisation: 'acme', consentRequired: false, powDifficulty: 4, retentionMonths: 24, immediateMail: true, locations: [] });
+  const defaults = seen(await client.createChannel(olaf.token, { slug: 'derde', name: 'Derde', organisation: 'acme', immediateMail: false }));
+  t.match(defaults, { consentRequired: true, retentionMonths: 12, immediateMail: false }, 'defaults: consent required, 12 months; immediate mail as asked');
   t.strictSame(await failure(client.createChannel(olaf.token, { slug: 'tweede', name: 'X', organisation: 'acme' })), { status: 409, code: 'channel_exists' });
   t.strictSame(await failure(client.createChannel(olaf.token, { slug: 'vierde', name: 'X', organisation: 'nobody' })), { status: 404, code: 'unknown_organisation' });
   t.strictSame(await failure(client.createChannel(olaf.token, { slug: 'vierde', name: 'X', organisation: 'acme', retentionMonths: 0 })), { status: 400, code: 'invalid_retention_months' });
@@ -73,8 +73,8 @@ t.test('channels: created with settings, changed in one go, retention with its o
   t.strictSame(seen(await client.listOperatorChannels(olaf.token)).channels.map((c) => c.slug), ['derde', 'meldpunt', 'tweede']);
   t.equal((await auditsOf('channel_created')).filter((a) => a.actor === olaf.id).length, 2, 'each creation audited as the operator');
 
-  const changed = seen(await client.updateChannel(olaf.token, 'tweede', { name: 'Tweede kanaal', consentRequired: true, powDifficulty: 0, retentionMonths: 6 }));
-  t.match(changed, { channel: { slug: 'tweede', name: 'Tweede kanaal', consentRequired: true, powDifficulty: 0, retentionMonths: 6 }, overdue: 0 });
+  const changed = seen(await client.updateChannel(olaf.token, 'tweede', { name: 'Tweede kanaal', consentRequired: true, powDifficulty: 0, retentionMonths: 6, immediateMail: false }));
+  t.match(changed, { channel: { slug: 'tweede', name: 'Tweede kanaal', consentRequired: true, powDifficulty: 0, retentionMonths: 6, immediateMail: false }, overdue: 0 });
   t.match((await client.listOperatorChannels(olaf.token)).channels.find((c) => c.slug === 'tweede'), changed.channel, 'as listed afterwards');
   t.equal((await auditsOf('channel_changed')).length, 1, 'the change audited once');
   t.equal((await auditsOf('channel_retention')).filter((a) => a.actor === olaf.id).length, 1, 'and the retention on its own, as the operator');

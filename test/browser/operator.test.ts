@@ -82,13 +82,15 @@ t.test('an operator sets up the installation from the browser while it runs', as
   await editor.getByLabel('Naam', { exact: true }).fill('Meldpunt Beta B.V.');
   await editor.getByLabel(/De melder keurt elke doorgegeven tekst goed/).uncheck();
   await editor.getByLabel(/Bewaartermijn na afsluiten/).fill('24');
+  t.match(await editor.locator('#channel-meldpunt-beta-immediate-hint').textContent(), /laat de mailservers zien wanneer een melder iets deed/, 'the leak of immediate mail is said beside the switch');
+  await editor.getByLabel(/Vertrouwenspersonen mogen kiezen voor een e-mail direct/).uncheck();
   await editor.getByRole('button', { name: 'Instellingen opslaan' }).click();
   await editor.getByText('De instellingen zijn opgeslagen.').waitFor();
   await editor.getByLabel('Afdelingen of locaties').fill('hq = Hoofdkantoor\ndepot = Depot Zuid');
   await editor.getByRole('button', { name: 'Lijst opslaan' }).click();
   await editor.getByText('De lijst is opgeslagen.').waitFor();
   const [beta] = await db.select().from(channels).where(eq(channels.slug, 'meldpunt-beta'));
-  t.match(beta, { name: 'Meldpunt Beta B.V.', consentRequired: false, retentionMonths: 24, locations: [{ id: 'hq', name: 'Hoofdkantoor' }, { id: 'depot', name: 'Depot Zuid' }] }, 'stored as set');
+  t.match(beta, { name: 'Meldpunt Beta B.V.', consentRequired: false, retentionMonths: 24, immediateMail: false, locations: [{ id: 'hq', name: 'Hoofdkantoor' }, { id: 'depot', name: 'Depot Zuid' }] }, 'stored as set');
   await checkPage(t, watched, 'channel editor');
 
   // An adviser's invite for the new channel: the link shown once works.

@@ -11,6 +11,9 @@ const RETENTION = { minimum: 1, maximum: 120 } as const;
 const Name = PlainText(1, 200);
 const Username = Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$' });
 const PowDifficulty = Type.Integer({ minimum: 0, maximum: 32, description: 'Leading zero bits a submission must find (§6 "Proof of work").' });
+const ImmediateMail = Type.Boolean({
+  description: "Whether the channel's advisers may opt in to mail right after an event; false: the daily digest only, so that no mail's timing tells when a reporter acted.",
+});
 const RetentionMonths = Type.Integer({ ...RETENTION, description: 'Months after closure when a closed case is deleted, unless on legal hold (§4).' });
 
 export const OperatorOrganisation = Strict({ slug: Slug, name: Type.String(), createdAt: IsoTime });
@@ -28,6 +31,7 @@ export const OperatorChannel = Strict({
   consentRequired: Type.Boolean({ description: 'Whether a relay needs the reporter\'s approval before it goes to the organisation (§5).' }),
   powDifficulty: PowDifficulty,
   retentionMonths: RetentionMonths,
+  immediateMail: ImmediateMail,
   locations: Type.Array(ChannelLocation),
   createdAt: IsoTime,
 });
@@ -42,6 +46,7 @@ export const NewChannel = Strict({
   consentRequired: Type.Optional(Type.Boolean()),
   powDifficulty: Type.Optional(PowDifficulty),
   retentionMonths: Type.Optional(RetentionMonths),
+  immediateMail: Type.Optional(ImmediateMail),
 });
 
 export const ChannelChange = Strict(
@@ -50,6 +55,7 @@ export const ChannelChange = Strict(
     consentRequired: Type.Optional(Type.Boolean()),
     powDifficulty: Type.Optional(PowDifficulty),
     retentionMonths: Type.Optional(RetentionMonths),
+    immediateMail: Type.Optional(ImmediateMail),
   },
   { description: 'The fields to change; absent ones stay.' },
 );

@@ -60,6 +60,11 @@ export const channels = pgTable('channels', {
   locations: jsonb('locations').$type<ChannelLocation[]>().notNull().default(sql`'[]'::jsonb`),
   /** Months after closure when a closed case is deleted, unless held (services/retention.ts). */
   retentionMonths: integer('retention_months').notNull().default(12),
+  /**
+   * Whether the channel's advisers may opt in to mail right after an event (services/notifications.ts).
+   * Off: the daily digest only, so that no mail's timing tells when a reporter acted.
+   */
+  immediateMail: boolean('immediate_mail').notNull().default(true),
   createdAt: at('created_at').notNull().defaultNow(),
 }, (table) => [check('channels_retention_months', sql`${table.retentionMonths} between 1 and 120`)]);
 
@@ -69,7 +74,7 @@ export interface ChannelLocation {
   name: string;
 }
 
-/** Advisers and organisation recipients. Holds only public keys and client-sealed bundles. */
+/** Advisers, organisation recipients and operators. Holds only public keys and client-sealed bundles. */
 export const staffAccounts = pgTable('staff_accounts', {
   id: text('id').primaryKey(),
   role: text('role', { enum: ['adviser', 'recipient', 'operator'] }).notNull(),

@@ -17,6 +17,7 @@ declare module 'fastify' {
 /** The refusal that tells a signed-in account its role may not use a route. */
 function refusalFor(roles: readonly Role[]) {
   const message = 'This account may not do this.';
+  // The one guard of several roles that refuses anyone is guards.staff: advisers and recipients.
   if (roles.length > 1) return forbidden('advisers_or_recipients_only', message);
   if (roles[0] === 'adviser') return forbidden('advisers_only', message);
   if (roles[0] === 'recipient') return forbidden('recipients_only', message);
@@ -33,7 +34,7 @@ export function staffGuards(app: FastifyInstance) {
       const principal = await accounts.authenticate(bearerToken(request));
       if (!roles.includes(principal.role)) throw refusalFor(roles);
       if (principal.totpEnrolmentRequired && !options.allowWithoutTotp) {
-        throw forbidden('totp_enrolment_required', 'Turn on two-step verification (TOTP) first: this installation requires it for advisers.');
+        throw forbidden('totp_enrolment_required', 'Turn on two-step verification (TOTP) first: this installation requires it for advisers and operators.');
       }
       request.staff = principal;
     };

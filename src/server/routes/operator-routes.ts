@@ -22,6 +22,7 @@ const channelOut = (c: Channel) => ({
   consentRequired: c.consentRequired,
   powDifficulty: c.powDifficulty,
   retentionMonths: c.retentionMonths,
+  immediateMail: c.immediateMail,
   locations: c.locations,
   createdAt: c.createdAt.toISOString(),
 });

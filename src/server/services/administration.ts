@@ -52,6 +52,8 @@ export interface Channel {
   locations: ChannelLocation[];
   /** Months after closure when a closed case of the channel is deleted, unless held. */
   retentionMonths: number;
+  /** Whether its advisers may get mail right after an event (else the digest only). */
+  immediateMail: boolean;
   createdAt: Date;
 }
 
@@ -262,6 +264,8 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       powDifficulty?: number;
       /** Months after closure when a closed case is deleted; the column's default (RETENTION_MONTHS_DEFAULT) when absent. */
       retentionMonths?: number;
+      /** Whether advisers may get mail right after an event; allowed when absent. */
+      immediateMail?: boolean;
     }): Promise<Channel> {
       checkSlug(input.slug, 'channel');
       const name = checkName(input.name, 'channel');
@@ -278,6 +282,7 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
             organisationId: organisation.id,
             consentRequired: input.consentRequired ?? true,
             powDifficulty,
+            immediateMail: input.immediateMail ?? true,
             ...retention,
           })
           .onConflictDoNothing()
@@ -289,19 +294,20 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
     },
 
     /**
-     * Changes a channel's name, consent rule, proof-of-work difficulty or retention (absent fields
+     * Changes a channel's name, consent rule, proof-of-work difficulty, immediate mail or retention (absent fields
      * stay) in one transaction, audited when anything changed (a retention change on its own, as
      * setChannelRetention does). Reporters see the change at their next visit.
      */
     async updateChannel(
       slug: string,
-      change: { name?: string; consentRequired?: boolean; powDifficulty?: number; retentionMonths?: number },
+      change: { name?: string; consentRequired?: boolean; powDifficulty?: number; immediateMail?: boolean; retentionMonths?: number },
       now = new Date(),
     ): Promise<{ channel: Channel; overdue: number }> {
       const set = {
         ...(change.name === undefined ? {} : { name: checkName(change.name, 'channel') }),
         ...(change.consentRequired === undefined ? {} : { consentRequired: change.consentRequired }),
         ...(change.powDifficulty === undefined ? {} : { powDifficulty: checkPowDifficulty(change.powDifficulty) }),
+        ...(change.immediateMail === undefined ? {} : { immediateMail: change.immediateMail }),
       };
       if (change.retentionMonths !== undefined) checkRetention(change.retentionMonths);
       return db.transaction(async (tx) => {

@@ -31,11 +31,13 @@ const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$
 /**
  * The statements that note activity for `people` (an SQL select of account ids) at one place:
  * as CTE parts, so that a caller with a single-statement hot path (the submission) can include
- * them. Only people with an address and an enabled account are noted.
+ * them. Only people with an address and an enabled account are noted; immediate mail only where
+ * the place allows it (a channel whose operator turned it off gets the digest only).
  */
 export function activityCtes(people: SQL, place: { id: SQL | string; kind: PlaceKind }, now: Date): SQL {
   // The event may be a reporter's: the queued mail keeps its whole hour only (services/coarse-time.ts).
   const hour = toHour(now).toISOString();
+  const immediateAllowed = place.kind === 'channel' ? sql`coalesce((select immediate_mail from channels where id = ${place.id}::text), true)` : sql`true`;
   return sql`
     noted_people as (
       select s.id, s.notify_immediate from staff_accounts s
@@ -49,7 +51,7 @@ export function activityCtes(people: SQL, place: { id: SQL | string; kind: Place
     noted_mail as (
       insert into mail_outbox (id, account_id, kind, due_at, next_attempt_at)
       select gen_random_uuid()::text, id, 'immediate', ${hour}::timestamptz, ${hour}::timestamptz
-      from noted_people where notify_immediate
+      from noted_people where notify_immediate and ${immediateAllowed}
       on conflict do nothing
     )`;
 }

@@ -38,6 +38,7 @@ export function ChannelsSection(props: SectionProps) {
           t('operator.channels.consent'),
           t('operator.channels.pow'),
           t('operator.channels.retention'),
+          t('operator.channels.immediate'),
           t('operator.channels.locations'),
         ]}
         actions
@@ -52,6 +53,7 @@ export function ChannelsSection(props: SectionProps) {
             <td>{t(c.consentRequired ? 'operator.yes' : 'operator.no')}</td>
             <td>{c.powDifficulty}</td>
             <td>{t('operator.channels.months', { n: c.retentionMonths })}</td>
+            <td>{t(c.immediateMail ? 'operator.yes' : 'operator.no')}</td>
             <td>{c.locations.length}</td>
             <td>
               <button type="button" class="secondary" aria-expanded={editing === c.slug} onClick={() => setEditing(editing === c.slug ? null : c.slug)}>
@@ -78,6 +80,7 @@ function ChannelEditor(props: { channel: Channel; reload(): Promise<void> }) {
   const [consent, setConsent] = useState(channel.consentRequired);
   const [pow, setPow] = useState(String(channel.powDifficulty));
   const [retention, setRetention] = useState(String(channel.retentionMonths));
+  const [immediate, setImmediate] = useState(channel.immediateMail);
   const [locations, setLocations] = useState(locationsText(channel));
   const [saved, setSaved] = useState<string | null>(null);
   const settings = useAction();
@@ -86,7 +89,7 @@ function ChannelEditor(props: { channel: Channel; reload(): Promise<void> }) {
     event.preventDefault();
     setSaved(null);
     await settings.run(async () => {
-      const changed = await operatorCall('updateChannel', channel.slug, { name, consentRequired: consent, powDifficulty: Number(pow), retentionMonths: Number(retention) });
+      const changed = await operatorCall('updateChannel', channel.slug, { name, consentRequired: consent, powDifficulty: Number(pow), retentionMonths: Number(retention), immediateMail: immediate });
       setSaved(changed.overdue > 0 ? t('operator.channels.savedOverdue', { n: changed.overdue }) : t('operator.channels.saved'));
       await props.reload();
     });
@@ -120,6 +123,13 @@ function ChannelEditor(props: { channel: Channel; reload(): Promise<void> }) {
         <input id={id('retention')} type="number" min={1} max={120} required value={retention} onInput={(e) => setRetention(valueOf(e))} aria-describedby={id('retention-hint')} />
         <p class="hint" id={id('retention-hint')}>
           {t('operator.channels.retentionHint')}
+        </p>
+        <label class="choice" for={id('immediate')}>
+          <input id={id('immediate')} type="checkbox" checked={immediate} onChange={(e) => setImmediate((e.target as HTMLInputElement).checked)} aria-describedby={id('immediate-hint')} />
+          <span>{t('operator.channels.immediateLabel')}</span>
+        </label>
+        <p class="hint" id={id('immediate-hint')}>
+          {t('operator.channels.immediateHint')}
         </p>
         <div class="actions">
           <button type="submit" disabled={settings.busy}>

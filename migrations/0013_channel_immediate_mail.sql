@@ -1,0 +1,1 @@
+ALTER TABLE "channels" ADD COLUMN "immediate_mail" boolean DEFAULT true NOT NULL;
