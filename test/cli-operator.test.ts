@@ -7,7 +7,7 @@
  */
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { makeStaffKeys, ready, sealKeyBundle, sealRecoveryBundle, STAFF_ARGON2_MEM, STAFF_ARGON2_OPS } from '../src/protocol/index.js';
 import { run } from '../src/cli/main.js';
 import { adviserChannels, auditLog, caseWraps, cases, channels, invites, staffAccounts, staffSessions } from '../src/server/db/schema.js';
@@ -61,9 +61,14 @@ function failed(t: Test, result: Result, code: number, message: RegExp, what: st
 const row = (result: Result, key: string) => result.out.find((line) => line.startsWith(`${key} `));
 
 /** The operator's audit entries about `subject` (sealed first), as [action, subject]. */
+/** The operator's audit entries about `subject`, but an invite's creation (checked once, below): these tests are about taking access away. */
 async function operatorAudit(subject: string): Promise<Array<[string, string | null]>> {
   await app.services.audit.seal();
-  const rows = await db.select().from(auditLog).where(and(eq(auditLog.actor, 'operator'), eq(auditLog.subject, subject))).orderBy(asc(auditLog.seq));
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.actor, 'operator'), eq(auditLog.subject, subject), ne(auditLog.action, 'invite_created')))
+    .orderBy(asc(auditLog.seq));
   return rows.map((r) => [r.action, r.subject]);
 }
 
@@ -205,6 +210,8 @@ t.test('invite revoke: a pending invite is deleted and its link answers as an un
   t.equal(row(await cli(['invite', 'list']), revoked.id), undefined, 'invite list no longer shows it');
   t.ok(row(await cli(['invite', 'list']), kept.id), 'the other invite is still pending');
   t.same(await operatorAudit(revoked.id), [['invite_revoked', revoked.id]], 'one audit entry, actor operator');
+  const created = await db.select({ action: auditLog.action }).from(auditLog).where(and(eq(auditLog.actor, 'operator'), eq(auditLog.subject, revoked.id), eq(auditLog.action, 'invite_created')));
+  t.equal(created.length, 1, 'and its creation was audited too');
 
   // The revoked link, and then a link that never existed: the same answer, byte for byte.
   const revokedAnswer = await accept(revoked.token, 'na-herroeping');
