@@ -179,7 +179,7 @@ t.test('only operators: others are refused, and the operator is refused case and
   t.strictSame(await failure(client.getNotificationSettings(olaf.token)), { status: 403, code: 'advisers_or_recipients_only' }, 'the operator and notifications');
 });
 
-t.test('no answer to the operator names a case', async (t) => {
+t.test('no answer the operator got in the tests above (organisations, channels, invites, accounts, removals) names a case', async (t) => {
   const text = JSON.stringify(answers);
   t.ok(answers.length >= 19, `${answers.length} answers seen`);
   for (const caseId of caseIds) t.notOk(text.includes(caseId), `case ${caseId} is not named`);
