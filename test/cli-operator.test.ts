@@ -250,6 +250,19 @@ t.test('invite revoke: a pending invite is deleted and its link answers as an un
   t.equal((await accept(kept.token, 'toch-welkom')).statusCode, 201, 'the kept invite still works');
 });
 
+t.test('invite revoke: an id that starts with "-" (one in 64) is an argument, not an option', async (t) => {
+  await addChannel(db, 'streep');
+  const invite = await admin.createInvite({ role: 'adviser', channel: 'streep' });
+  const dashed = `-${invite.id.slice(1)}`;
+  await db.update(invites).set({ id: dashed }).where(eq(invites.id, invite.id));
+  const result = await cli(['invite', 'revoke', dashed]);
+  succeeded(t, result, 'revoking the dashed id');
+  t.same(result.out, [`Revoked invite ${dashed} (adviser, channel streep): its link works no more.`]);
+  t.same(await db.select().from(invites).where(eq(invites.id, dashed)), [], 'the row is deleted');
+  failed(t, await cli(['invite', 'revoke', '--onbekend']), 2, /unknown option --onbekend for "invite revoke"/, 'a real unknown option is still refused');
+  failed(t, await cli(['invite', 'revoke', dashed]), 1, /There is no pending invite "-/, 'revoking it again names the dashed id');
+});
+
 t.test('invite revoke racing itself and redemptions on PostgreSQL: exactly one wins', { skip: databaseKind === 'pglite' ? 'PGlite runs one statement at a time: no race to lose' : false }, async (t) => {
   await addChannel(db, 'race-herroep');
   const invite = await admin.createInvite({ role: 'adviser', channel: 'race-herroep' });

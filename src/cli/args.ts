@@ -19,15 +19,32 @@ export function wantsHelp(args: readonly string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
-/** Strict parsing: unknown options and options without their value are usage errors. */
+/**
+ * Strict parsing: unknown options and options without their value are usage errors.
+ * Ids are 22 base64url symbols and one in 32 starts with "-": such a token is an argument,
+ * not an option, unless the command declares it, so `invite revoke -5Xb…` works as printed.
+ */
 export function parse(args: string[], options: OptionSpecs, command: string): Parsed {
+  const declared = new Set(Object.entries(options).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]));
+  const end = args.indexOf('--');
+  const shielded = args.map((arg, i) =>
+    (end === -1 || i < end) && ID_SHAPED.test(arg) && !declared.has(arg.split('=')[0]!) ? SHIELD + arg : arg,
+  );
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Parsed['values'], positionals };
+    const { values, positionals } = parseArgs({ args: shielded, options, allowPositionals: true, strict: true });
+    return {
+      values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? unshield(v) : v])) as Parsed['values'],
+      positionals: positionals.map(unshield),
+    };
   } catch (error) {
     throw new UsageError(describeParseError(error, command));
   }
 }
+
+const ID_SHAPED = /^-[A-Za-z0-9_-]{21}$/;
+/** A prefix parseArgs does not read as an option; no argument a person types starts with it. */
+const SHIELD = '\u0000';
+const unshield = (value: string): string => (value.startsWith(SHIELD) ? value.slice(SHIELD.length) : value);
 
 function describeParseError(error: unknown, command: string): string {
   const code = (error as { code?: unknown }).code;
