@@ -4,6 +4,9 @@
  * real logger's output so tests can search it.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -17,11 +20,22 @@ type Teardown = { teardown(fn: () => unknown): void };
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
 export const databaseKind = testDatabaseUrl ? 'postgres' : 'pglite';
 
+/** The file store of this test process, removed when it exits. */
+let testFilesDir: string | undefined;
+function filesDirOfThisProcess(): string {
+  if (testFilesDir === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'confidant-test-files-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    testFilesDir = dir;
+  }
+  return testFilesDir;
+}
+
 /** A configuration as an operator would give it, with test-friendly defaults. */
 export function testConfig(env: Record<string, string> = {}): Config {
   // Tests derive Argon2id keys in the server's own process, which stalls its event loop for
   // seconds on a busy machine: load shedding stays off unless a test turns it on.
-  return loadConfig({ LOG_LEVEL: 'info', POW_DIFFICULTY: '0', MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
+  return loadConfig({ LOG_LEVEL: 'info', POW_DIFFICULTY: '0', MAX_EVENT_LOOP_DELAY_MS: '0', FILES_DIR: filesDirOfThisProcess(), ...env });
 }
 
 /** Creates an empty PostgreSQL database for one test file and returns its URL. */

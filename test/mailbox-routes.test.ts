@@ -424,7 +424,7 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
         { relayId: relayOne.id, state: 'awaiting_consent', copy: envelope(relayOne.copyNonce, relayOne.copyCiphertext) },
         { relayId: relayTwo.id, state: 'sent', copy: envelope(relayTwo.copyNonce, relayTwo.copyCiphertext) },
       ],
-      files: [{ fileId: file.id, header: envelope(file.headerNonce, file.headerCiphertext), bytes: 4242 }],
+      files: [{ fileId: file.id, header: envelope(file.headerNonce, file.headerCiphertext), bytes: 4242, author: 'reporter' }],
       commitment: null,
       readers: [{ keyId: anna.id, name: 'Anna de Vries', granted: false }],
     },

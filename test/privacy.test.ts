@@ -6,17 +6,25 @@
  * and token involved, are searched for in a dump of every table and in the logs, as they are
  * and as hex, base64 and base64url; so are the client's address and user agent.
  *
- * Not covered: files (headers and bodies) are not implemented yet; when they are, write a
- * file of each author here and add its name, type, content and file key to the search. Nor
- * are six-digit TOTP codes, too short to search for without chance hits; the TOTP secret is
+ * Files: one of each author (reporter and adviser), sealed with the protocol module and sent
+ * over the tus routes as a client sends them; their names, types, contents and file keys are
+ * searched for in the database, the logs and the file store's folder (bodies and upload
+ * records). The client's own upload flow (the browser's tus client) is not used here. Not
+ * covered: six-digit TOTP codes, too short to search for without chance hits; the TOTP secret is
  * kept by the server by design (SECURITY.md), so it is checked to be only in its column.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { and, eq, sql } from 'drizzle-orm';
 import {
   fromBase64url,
   ConfidantClient,
+  FILE_CHUNK_BYTES,
+  FileEncryptor,
+  newFileKey,
+  sealFileHeader,
   deriveMailboxKeys,
   deriveStaffMaster,
   openKeyBundle,
@@ -38,7 +46,7 @@ import type { Database } from '../src/server/db/connection.js';
 import { caseWraps, cases, relayWraps, settings, staffAccounts } from '../src/server/db/schema.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { totpCode, totpStep } from '../src/server/services/totp.js';
-import { buildTestApp, type LogCapture } from './helper.js';
+import { buildTestApp, mailboxToken, type LogCapture } from './helper.js';
 import { fromBase32 } from './fixtures.js';
 
 interface Place {
@@ -116,9 +124,9 @@ function locator(places: Map<string, Place>, logs: LogCapture) {
   };
 }
 
-t.test('privacy invariant: every encrypted field and secret of every role that exists today, files excepted, stays out of the database and the logs', async (t) => {
+t.test('privacy invariant: every encrypted field and secret of every role, files included, stays out of the database, the file store and the logs', async (t) => {
   // Client and server share one event loop here: the client's Argon2 is not load to shed.
-  const { app, baseUrl, database, logs } = await buildTestApp(t, { LOG_LEVEL: 'trace', MAX_EVENT_LOOP_DELAY_MS: '0' });
+  const { app, baseUrl, database, logs, config } = await buildTestApp(t, { LOG_LEVEL: 'trace', MAX_EVENT_LOOP_DELAY_MS: '0' });
   const { db } = database;
   const admin = createAdministration(db, { powDifficulty: 0 });
   await admin.createOrganisation({ slug: 'privacy-org', name: 'Organisation' });
@@ -214,6 +222,34 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
   await olga.session.postRelayMessage(approved.relayId, marker('organisation relay message'));
   await anna.session.postRelayMessage(approved.relayId, marker('adviser relay message'));
 
+  // A file of each author: header sealed under the case key, body a secretstream, sent over tus.
+  const fileCaseKey = await anna.session.caseKey(caseId);
+  const sendFile = async (author: 'reporter' | 'adviser', token: string) => {
+    const fileId = toBase64url(randomBytes(16));
+    const key = newFileKey();
+    secret(`${author} file key`, fromBase64url(key));
+    const name = `${marker(`${author} file name`)}.pdf`;
+    const type = `application/x-${marker(`${author} file type`).toLowerCase()}`;
+    const content = Buffer.concat([Buffer.from(marker(`${author} file content`)), randomBytes(FILE_CHUNK_BYTES)]);
+    const header = sealFileHeader(fileCaseKey, caseId, fileId, { v: 1, name, type, size: content.length, key });
+    const encryptor = new FileEncryptor(fromBase64url(key));
+    const body = Buffer.concat([encryptor.header, encryptor.chunk(content.subarray(0, FILE_CHUNK_BYTES), false), encryptor.chunk(content.subarray(FILE_CHUNK_BYTES), true)]);
+    const made = author === 'reporter' ? await client.createMailboxFile(token, { fileId, header, bytes: body.length }) : await client.createCaseFile(token, caseId, { fileId, header, bytes: body.length });
+    const sent = await fetch(`${baseUrl}${made.uploadUrl}`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream',
+        'user-agent': ua, 'x-forwarded-for': forwarded, 'x-real-ip': forwarded,
+      },
+      body,
+    });
+    t.equal(sent.status, 204, `the ${author}'s file is sent`);
+  };
+  await sendFile('reporter', await mailboxToken(baseUrl, submitted.code));
+  await sendFile('adviser', anna.session.token);
+  fileCaseKey.fill(0);
+  t.equal((await mailbox.refresh()).files.length, 2, 'the reporter sees both files');
+
   // A relay the reporter declines, then a new code.
   const declined = await anna.session.createRelay(caseId, marker('declined relay text'));
   await mailbox.refresh();
@@ -283,10 +319,14 @@ t.test('privacy invariant: every encrypted field and secret of every role that e
 
   // The search.
   const dump = await dumpDatabase(db);
+  for (const name of await readdir(config.filesDir)) {
+    dump.places.set(`file store ${name}`, { bytes: await readFile(path.join(config.filesDir, name)), binary: !name.endsWith('.json') });
+  }
+  t.equal([...dump.places.keys()].filter((place) => place.startsWith('file store ')).length, 4, 'the file store holds two bodies and their upload records (the search reads them)');
   const locate = locator(dump.places, logs);
   t.match(
     dump.rowCounts,
-    { cases: 1, case_wraps: 1, messages: 3, registrations: 1, relays: 2, relay_messages: 2, relay_wraps: 4, staff_accounts: 2 },
+    { cases: 1, case_wraps: 1, messages: 3, registrations: 1, relays: 2, relay_messages: 2, relay_wraps: 4, staff_accounts: 2, files: 2 },
     'every flow wrote its rows',
   );
   t.ok(logs.lines.length > 30, 'requests were logged');

@@ -20,6 +20,9 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { eq, inArray, sql } from 'drizzle-orm';
 import {
   ApiError,
@@ -52,7 +55,6 @@ import {
   caseWraps,
   cases,
   channels,
-  fileChunks,
   files,
   invites,
   mailboxSessions,
@@ -471,10 +473,8 @@ t.test('the sweep deletes a closed, unheld case past its retention, and keeps th
   const fileId = randomB64(16);
   const now = new Date();
   await db.insert(files).values({ id: fileId, caseId: due.caseId, author: 'reporter', headerNonce: randomBytes(24), headerCiphertext: randomBytes(1024 + 16), bytes: 300, completedAt: now, createdAt: now });
-  await db.insert(fileChunks).values([
-    { fileId, seq: 0, data: randomBytes(200) },
-    { fileId, seq: 1, data: randomBytes(100) },
-  ]);
+  await app.services.fileBodies.create(fileId, 300, now);
+  await writeFile(path.join(app.services.fileBodies.store.directory, fileId), randomBytes(300));
   const oldToken = await mailboxToken(baseUrl, due.code);
   await anna.session.setStatus(due.caseId, 'in_progress');
   await anna.session.setStatus(due.caseId, 'closed');
@@ -557,7 +557,9 @@ t.test('the sweep deletes a closed, unheld case past its retention, and keeps th
   const count = async (query: Promise<unknown[]>) => (await query).length;
   t.equal(await count(db.select().from(messages).where(eq(messages.caseId, due.caseId))), 0, 'messages gone');
   t.equal(await count(db.select().from(files).where(eq(files.caseId, due.caseId))), 0, 'files gone');
-  t.equal(await count(db.select().from(fileChunks).where(eq(fileChunks.fileId, fileId))), 0, 'file chunks gone');
+  t.ok((await app.services.fileBodies.ids()).includes(fileId), 'the file body waits for the file sweep');
+  t.same(await app.services.files.sweep(sweepAt), { uploads: 0, bodies: 1 }, 'which removes it, the one body no row names');
+  t.notOk(existsSync(path.join(app.services.fileBodies.store.directory, fileId)), 'file body gone from the disk');
   t.equal(await count(db.select().from(mailboxSessions).where(eq(mailboxSessions.caseId, due.caseId))), 0, 'mailbox sessions gone');
   t.equal(await count(db.select().from(reporterEvents).where(eq(reporterEvents.caseId, due.caseId))), 0, 'reporter events gone');
   const unsent = [approved.relayId, pending.relayId];

@@ -6,7 +6,7 @@
  * so the web bundle carries no schema library. Any non-2xx answer throws ApiError.
  */
 import type * as api from './contract/index.js';
-import type { AnswerOf, CaseListQuery, CaseMessageRequest, CaseStatus, CreateAnnualReportRequest, RegistrationListQuery, ConsentDecision, Envelope, KeyWrap, NotificationSettings, Operation, RequestOf } from './contract/index.js';
+import type { AnswerOf, CaseListQuery, NewFileRequest, CaseMessageRequest, CaseStatus, CreateAnnualReportRequest, RegistrationListQuery, ConsentDecision, Envelope, KeyWrap, NotificationSettings, Operation, RequestOf } from './contract/index.js';
 import { ApiError } from './errors.js';
 
 /** The part of a fetch Response the client reads. */
@@ -150,6 +150,11 @@ export class ConfidantClient {
     return this.#call('postMailboxMessage', 'POST', '/api/v1/mailbox/messages', { token, body });
   }
 
+  /** Makes a file of the reporter's case; its body then goes over tus to the answer's uploadUrl. */
+  createMailboxFile(token: string, file: NewFileRequest): Promise<Answer<'createMailboxFile'>> {
+    return this.#call('createMailboxFile', 'POST', '/api/v1/mailbox/files', { token, body: file });
+  }
+
   /** `approval` (an extension) is the reporter's hash of the approved copy; see relay-approval.ts. */
   async consentRelay(token: string, relayId: string, decision: ConsentDecision, approval?: string): Promise<void> {
     const body: Body<'consentRelay'> = approval === undefined ? { decision } : { decision, approval };
@@ -237,6 +242,11 @@ export class ConfidantClient {
   /** `feedback: true` marks the message as the feedback (docs/protocol.md §7). */
   postCaseMessage(token: string, caseId: string, message: CaseMessageRequest): Promise<Answer<'postCaseMessage'>> {
     return this.#call('postCaseMessage', 'POST', '/api/v1/cases/:caseId/messages', { token, params: { caseId }, body: message });
+  }
+
+  /** Makes an adviser's file of the case, for the reporter; its body then goes over tus to the answer's uploadUrl. */
+  createCaseFile(token: string, caseId: string, file: NewFileRequest): Promise<Answer<'createCaseFile'>> {
+    return this.#call('createCaseFile', 'POST', '/api/v1/cases/:caseId/files', { token, params: { caseId }, body: file });
   }
 
   setCaseStatus(token: string, caseId: string, status: CaseStatus): Promise<Answer<'setCaseStatus'>> {

@@ -48,6 +48,17 @@ export function encryptedFileSize(size: number): number {
   return STREAM_HEADER_BYTES + size + fileChunkCount(size) * STREAM_CHUNK_OVERHEAD;
 }
 
+/**
+ * The plaintext size whose encrypted body is exactly `encrypted` bytes, or null when no file
+ * encrypts to that length: how a server checks an upload's declared length without a key.
+ */
+export function plaintextSizeOf(encrypted: number): number | null {
+  if (!Number.isSafeInteger(encrypted) || encrypted < STREAM_HEADER_BYTES + STREAM_CHUNK_OVERHEAD) return null;
+  const chunks = Math.max(1, Math.ceil((encrypted - STREAM_HEADER_BYTES) / (FILE_CHUNK_BYTES + STREAM_CHUNK_OVERHEAD)));
+  const size = encrypted - STREAM_HEADER_BYTES - chunks * STREAM_CHUNK_OVERHEAD;
+  return size >= 0 && fileChunkCount(size) === chunks ? size : null;
+}
+
 export function sealFileHeader(caseKey: Uint8Array, caseId: string, fileId: string, header: FileHeaderPlaintext, nonce?: Uint8Array): Envelope {
   return encryptRecord(caseKey, checkFileHeader(header), fileAd(caseId, fileId), FILE_HEADER_BLOCK, nonce);
 }

@@ -23,6 +23,7 @@ import { reporterRoutes } from './routes/reporter-routes.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { staffAuthRoutes } from './routes/staff-auth-routes.js';
 import { annualReportRoutes } from './routes/annual-report-routes.js';
+import { fileRoutes } from './routes/file-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { relayRoutes } from './routes/relay-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
@@ -94,6 +95,16 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
       tags: tags.map((tag) => ({ ...tag })),
       components: { securitySchemes },
     },
+    // A HEAD route of its own (tus) keeps its operationId: @fastify/swagger suffixes "-head",
+    // which is right only for the HEAD twin of a GET.
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      for (const item of Object.values(document.openapiObject.paths ?? {})) {
+        const head = (item as { head?: { operationId?: string } } | undefined)?.head;
+        if (head?.operationId?.endsWith('-head')) head.operationId = head.operationId.slice(0, -'-head'.length);
+      }
+      return document.openapiObject;
+    },
     // Shared schemas keep their $id as their component name (Error), not def-0.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -112,6 +123,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   await app.register(staffAuthRoutes);
   await app.register(notificationRoutes);
   await app.register(caseRoutes);
+  await app.register(fileRoutes);
   await app.register(annualReportRoutes);
   await app.register(relayRoutes);
   await app.register(operatorRoutes);

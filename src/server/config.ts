@@ -7,6 +7,8 @@ export interface Config {
   /** Absent: the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where encrypted file bodies live (the tus file store), on either database. */
+  filesDir: string;
   /** The address people open; used in printed links. */
   publicUrl: string;
   /** The same service as a Tor onion service (`http://….onion`), announced to Tor Browser; absent: none. */
@@ -61,8 +63,12 @@ export interface Limits {
   messageBytes: number;
   /** Reporter messages a mailbox may post per hour. */
   messagesPerHour: number;
-  /** Largest file a reporter may upload, in bytes. */
+  /** Largest file anyone may upload, in plaintext bytes (its upload is 41 bytes per 64 KiB longer). */
   fileBytes: number;
+  /** The encrypted bytes all files of one case may hold together. */
+  caseFileBytes: number;
+  /** How many files one case may hold. */
+  filesPerCase: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -193,15 +199,20 @@ export function loadConfig(env: Env = process.env): Config {
     reportBytes: integer(env, 'MAX_REPORT_BYTES', 256 * 1024, 4096, 16 * MiB),
     messageBytes: integer(env, 'MAX_MESSAGE_BYTES', 64 * 1024, 1024, 4 * MiB),
     messagesPerHour: integer(env, 'MESSAGES_PER_HOUR', 30, 1, 10_000),
-    fileBytes: integer(env, 'MAX_FILE_BYTES', 25 * MiB, 0, 2048 * MiB),
+    fileBytes: integer(env, 'MAX_FILE_BYTES', 2048 * MiB, 0, 2048 * MiB),
+    caseFileBytes: integer(env, 'MAX_CASE_FILE_BYTES', 8192 * MiB, 0, Number.MAX_SAFE_INTEGER),
+    filesPerCase: integer(env, 'MAX_FILES_PER_CASE', 100, 0, 10_000),
   };
   const dataDir = path.resolve(text(env, 'DATA_DIR') ?? './data');
+  // Beside the embedded database's folder, not in it: a restore needs that folder empty.
+  const filesDir = path.resolve(text(env, 'FILES_DIR') ?? `${dataDir}-files`);
   const serviceUrl = publicUrl(env, hostName, port);
   return {
     host: hostName,
     port,
     databaseUrl: databaseUrl(env),
     dataDir,
+    filesDir,
     publicUrl: serviceUrl,
     onionLocation: onionLocation(env),
     logLevel: logLevel(env),

@@ -53,6 +53,8 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   recover: [(c) => c.recover({} as never), '/api/v1/auth/recovery'],
   listCases: [(c) => c.listCases('tok', { status: 'closed', limit: 5 }), '/api/v1/cases?status=closed&limit=5'],
   getCase: [(c) => c.getCase('tok', odd), `/api/v1/cases/${enc}`],
+  createMailboxFile: [(c) => c.createMailboxFile('tok', {} as never), '/api/v1/mailbox/files'],
+  createCaseFile: [(c) => c.createCaseFile('tok', odd, {} as never), `/api/v1/cases/${enc}/files`],
   postCaseMessage: [(c) => c.postCaseMessage('tok', 'c1', env), '/api/v1/cases/c1/messages'],
   setCaseStatus: [(c) => c.setCaseStatus('tok', 'c1', 'closed'), '/api/v1/cases/c1'],
   putRegistration: [(c) => c.putRegistration('tok', 'c1', env), '/api/v1/cases/c1/registration'],
@@ -92,7 +94,8 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
 };
 
 t.test('every client operation of the contract has a client method, and no method is outside the contract', async (t) => {
-  const clientOperations = Object.values(operations).filter((op) => op.tag !== 'operations').map((op) => op.operationId).sort();
+  // Probes are for orchestrators; file bodies travel over tus and streamed reads, not JSON.
+  const clientOperations = Object.values(operations).filter((op) => op.tag !== 'operations' && op.tag !== 'files').map((op) => op.operationId).sort();
   t.same(Object.keys(calls).sort(), clientOperations, 'this test calls every one');
   const methods = Object.getOwnPropertyNames(ConfidantClient.prototype).filter((name) => name !== 'constructor').sort();
   t.same(methods, clientOperations, 'the client has exactly these methods');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import t from 'tap';
 import {
-  encryptedFileSize, FILE_CHUNK_BYTES, FileDecryptor, FileEncryptor, fileAd, fromBase64url, openFileHeader, ready, sealFileHeader, sodium, toBase64url,
+  encryptedFileSize, plaintextSizeOf, FILE_CHUNK_BYTES, FileDecryptor, FileEncryptor, fileAd, fromBase64url, openFileHeader, ready, sealFileHeader, sodium, toBase64url,
   FILE_HEADER_BLOCK, type FileHeaderPlaintext,
 } from '../../src/protocol/index.js';
 import { initState, push } from '../../src/protocol/secretstream-noble.js';
@@ -155,4 +155,29 @@ t.test('file headers: only the shape of the protocol is sealed or opened', async
     const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(sodium().pad(sodium().from_string(JSON.stringify(header)), FILE_HEADER_BLOCK), fileAd('C', 'F'), null, new Uint8Array(24), caseKey);
     t.throws(() => openFileHeader(caseKey, 'C', 'F', { nonce: toBase64url(new Uint8Array(24)), ciphertext: toBase64url(sealed) }), { code: 'bad_file_header' }, `opening: ${what}`);
   }
+});
+
+t.test('plaintextSizeOf: the one size a length encrypts, and null for a length no file has', async (t) => {
+  // Every size maps back from its encrypted length: sizes around chunk boundaries, and up to 2 GiB.
+  const boundary = fc.tuple(fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: -2, max: 2 })).map(([n, d]) => Math.max(0, n * FILE_CHUNK_BYTES + d));
+  fc.assert(fc.property(fc.oneof(boundary, fc.integer({ min: 0, max: 2 ** 31 })), (size) => plaintextSizeOf(encryptedFileSize(size)) === size));
+  // A length without a size is one no size near it encrypts to (the length grows with the size, 17 bytes a chunk).
+  const sizesNear = (length: number) => {
+    const chunks = Math.ceil((length - 24) / (FILE_CHUNK_BYTES + 17));
+    return [chunks - 1, chunks, chunks + 1].map((k) => length - 24 - 17 * Math.max(1, k)).filter((size) => size >= 0);
+  };
+  fc.assert(
+    // Lengths just past a whole chunk (1 to 16 bytes: no file has them) are drawn as often as any.
+    fc.property(fc.oneof(fc.integer({ min: -5, max: 2 ** 31 + 100_000 }), fc.tuple(fc.integer({ min: 1, max: 32_768 }), fc.integer({ min: 1, max: 16 })).map(([n, d]) => encryptedFileSize(n * FILE_CHUNK_BYTES) + d)), (length) => {
+      const size = plaintextSizeOf(length);
+      if (length > 41 && (length - 24) % (FILE_CHUNK_BYTES + 17) > 0 && (length - 24) % (FILE_CHUNK_BYTES + 17) <= 16 && size !== null) return false;
+      return size === null ? sizesNear(length).every((near) => encryptedFileSize(near) !== length) : encryptedFileSize(size) === length;
+    }),
+  );
+  t.equal(plaintextSizeOf(41), 0, 'an empty file: one empty chunk');
+  t.equal(plaintextSizeOf(40), null, 'shorter than an empty file');
+  t.equal(plaintextSizeOf(24 + FILE_CHUNK_BYTES + 17), FILE_CHUNK_BYTES, 'one whole chunk');
+  t.equal(plaintextSizeOf(24 + FILE_CHUNK_BYTES + 18), null, 'one byte more has no file: a second chunk adds 17');
+  t.equal(plaintextSizeOf(24 + FILE_CHUNK_BYTES + 1 + 34), FILE_CHUNK_BYTES + 1, 'a chunk and a byte');
+  t.equal(plaintextSizeOf(1.5), null, 'not a whole number');
 });

@@ -6,6 +6,7 @@
  */
 import * as annualReport from './annual-report.js';
 import * as cases from './cases.js';
+import * as files from './files.js';
 import * as health from './health.js';
 import * as mailbox from './mailbox.js';
 import * as notifications from './notifications.js';
@@ -20,6 +21,7 @@ export * from './reporter.js';
 export * from './mailbox.js';
 export * from './staff.js';
 export * from './cases.js';
+export * from './files.js';
 export * from './annual-report.js';
 export * from './registration-record.js';
 export * from './relays.js';
@@ -33,7 +35,7 @@ const isOperation = (value: unknown): value is Operation =>
 
 /** Every operation of the API, by operationId. */
 export const operations: Readonly<Record<string, Operation>> = Object.fromEntries(
-  [reporter, mailbox, staff, notifications, cases, annualReport, relays, operator, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
+  [reporter, mailbox, files, staff, notifications, cases, annualReport, relays, operator, health].flatMap((module) => Object.values(module).filter(isOperation).map((op) => [op.operationId, op])),
 );
 
 /** The tags of the OpenAPI document, in order, with what they hold. */
@@ -42,6 +44,7 @@ export const tags = [
   { name: 'mailbox', description: "The reporter's mailbox, opened with the code." },
   { name: 'staff', description: 'Staff accounts: invites, login, second factor, passphrase, recovery.' },
   { name: 'cases', description: "The adviser's cases." },
+  { name: 'files', description: 'Evidence file bodies: tus uploads (HEAD, PATCH, DELETE) and streamed downloads, by the reporter and the adviser.' },
   { name: 'relays', description: 'Anonymised relays between adviser and organisation.' },
   { name: 'operator', description: "The operator's console: organisations, channels, invites and accounts; never a case." },
   { name: 'operations', description: 'Probes for an orchestrator.' },

@@ -35,7 +35,12 @@ export const CaseMessages = Type.Array(MailboxMessage);
 export const MailboxRelay = Strict({ relayId: Type.String(), state: RelayState, copy: StoredEnvelope });
 export type MailboxRelay = Static<typeof MailboxRelay>;
 
-export const MailboxFile = Strict({ fileId: Type.String(), header: StoredEnvelope, bytes: Type.Integer() });
+export const MailboxFile = Strict({
+  fileId: Type.String(),
+  header: StoredEnvelope,
+  bytes: Type.Integer(),
+  author: Described(StringEnum(['reporter', 'adviser']), 'Extension: who attached the file.'),
+});
 export type MailboxFile = Static<typeof MailboxFile>;
 
 /** Who holds a wrap of the case key, as the reporter's mailbox lists them. */

@@ -8,10 +8,10 @@ import type { Static, TSchema } from '@sinclair/typebox';
 /** Who may call: anyone, a reporter with a mailbox session, or a signed-in staff member. */
 export type Auth = 'none' | 'mailbox' | 'staff';
 
-export type Tag = 'reporter' | 'mailbox' | 'staff' | 'cases' | 'relays' | 'operator' | 'operations';
+export type Tag = 'reporter' | 'mailbox' | 'staff' | 'cases' | 'files' | 'relays' | 'operator' | 'operations';
 
 export interface Operation {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path parameters as `:name`. */
   url: string;
   /** Also the client's method name. */
@@ -22,6 +22,8 @@ export interface Operation {
   auth: Auth;
   params?: TSchema;
   querystring?: TSchema;
+  /** Request headers the route requires (the tus routes); others are let through. */
+  headers?: TSchema;
   body?: TSchema;
   /** The success answer, by status. */
   response: Record<number, TSchema>;

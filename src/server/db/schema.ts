@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   date,
@@ -354,7 +355,11 @@ export const relayMessages = pgTable(
   (table) => [index('relay_messages_relay_sent').on(table.relayId, table.sentAt)],
 );
 
-/** A file's encrypted header; the body lives in fileChunks and counts only once complete. */
+/**
+ * A file's encrypted header and the upload of its body. The body lives in the file store
+ * (FILES_DIR, under the file's id) and the file counts only once its last byte is written:
+ * until then it is an upload, swept after a day.
+ */
 export const files = pgTable(
   'files',
   {
@@ -363,26 +368,18 @@ export const files = pgTable(
       .notNull()
       .references(() => cases.id),
     author: text('author', { enum: ['reporter', 'adviser'] }).notNull(),
+    /** The adviser who attached it; null for the reporter's files. */
+    accountId: text('account_id').references(() => staffAccounts.id),
     headerNonce: bytea('header_nonce').notNull(),
     headerCiphertext: bytea('header_ciphertext').notNull(),
-    bytes: integer('bytes').notNull().default(0),
-    /** A file becomes visible only when its last chunk is committed. */
+    /** The encrypted body's length, fixed when the upload is made (2 GiB of plaintext needs more than 31 bits). */
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    /** A file becomes visible only when its last byte is written. A whole hour for the reporter's files. */
     completedAt: at('completed_at'),
+    /** A whole hour for the reporter's files. */
     createdAt: at('created_at').notNull(),
   },
-  (table) => [index('files_case').on(table.caseId)],
-);
-
-export const fileChunks = pgTable(
-  'file_chunks',
-  {
-    fileId: text('file_id')
-      .notNull()
-      .references(() => files.id),
-    seq: integer('seq').notNull(),
-    data: bytea('data').notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.fileId, table.seq] })],
+  (table) => [index('files_case').on(table.caseId), index('files_open_uploads').on(table.createdAt).where(sql`completed_at is null`)],
 );
 
 /**
@@ -461,7 +458,7 @@ export const reporterEvents = pgTable(
   'reporter_events',
   {
     hour: at('hour').notNull(),
-    action: text('action', { enum: ['submitted', 'message', 'consent', 'rotated'] }).notNull(),
+    action: text('action', { enum: ['submitted', 'message', 'consent', 'rotated', 'file'] }).notNull(),
     caseId: text('case_id')
       .notNull()
       .references(() => cases.id),

@@ -157,7 +157,11 @@ export const clientErrors: NonNullable<FastifyServerOptions['clientErrorHandler'
       connection: 'close',
     };
     const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${head}\r\n${body}`);
+    // An answer to HEAD has no body: a client reading one would take it for the next answer.
+    // Node's types say { type, data }; at run time rawPacket is the Buffer of what was read.
+    const packet: unknown = (error as unknown as { rawPacket?: unknown }).rawPacket;
+    const toHead = Buffer.isBuffer(packet) && packet.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${head}\r\n${toHead ? '' : body}`);
   }
   socket.destroy();
 };

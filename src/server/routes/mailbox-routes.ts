@@ -58,7 +58,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
         report: envelopeOut(view.report),
         messages: view.messages.map(messageOut),
         relays: view.relays.map((r) => ({ relayId: r.relayId, state: r.state, copy: envelopeOut(r.copy) })),
-        files: view.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes })),
+        files: view.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes, author: f.author })),
         commitment: view.commitment,
         readers: view.readers,
       };

@@ -40,13 +40,16 @@ export function routeOf<const T extends Operation>(operation: T) {
     response: { ...operation.response, ...Object.fromEntries(errorStatuses(operation).map((status) => [status, errorRef])) },
   };
   if (operation.description !== undefined) schema.description = operation.description;
-  for (const part of ['params', 'querystring', 'body'] as const) if (operation[part] !== undefined) schema[part] = operation[part];
+  for (const part of ['params', 'querystring', 'headers', 'body'] as const) if (operation[part] !== undefined) schema[part] = operation[part];
   return {
     method: operation.method,
     url: operation.url,
+    // @fastify/swagger leaves HEAD routes out unless told; the tus HEAD routes are part of the API.
+    ...(operation.method === 'HEAD' ? { config: { swagger: { exposeHeadRoute: true } } } : {}),
     schema: schema as {
       params: Part<T, 'params'>;
       querystring: Part<T, 'querystring'>;
+      headers: Part<T, 'headers'>;
       body: Part<T, 'body'>;
       response: T['response'] & Record<T['errors'][number], typeof ApiErrorBody>;
     },

@@ -28,6 +28,8 @@ export type AuditAction =
   | 'totp_enabled'
   | 'view'
   | 'message'
+  // An adviser attached a file to a case (its upload was made).
+  | 'file'
   | 'status'
   | 'registration'
   | 'registrations_read'

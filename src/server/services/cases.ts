@@ -71,7 +71,7 @@ export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
   report: Sealed;
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean } & Sealed>;
   relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
-  files: Array<{ fileId: string; header: Sealed; bytes: number }>;
+  files: Array<{ fileId: string; header: Sealed; bytes: number; author: 'reporter' | 'adviser' }>;
   registration: (Sealed & { updatedAt: Date }) | null;
   hold: { heldAt: Date; heldBy: string; reason: Sealed } | null;
 }
@@ -224,7 +224,7 @@ export function createCases(db: Database) {
           .where(eq(messages.caseId, caseId))
           .orderBy(asc(messages.seq)),
         db.select().from(relays).where(eq(relays.caseId, caseId)).orderBy(asc(relays.createdAt), asc(relays.id)),
-        db.select().from(files).where(eq(files.caseId, caseId)).orderBy(asc(files.createdAt), asc(files.id)),
+        db.select().from(files).where(and(eq(files.caseId, caseId), isNotNull(files.completedAt))).orderBy(asc(files.createdAt), asc(files.id)),
         db.select().from(registrations).where(eq(registrations.caseId, caseId)),
       ]);
       // Read up to the last message shown: one posted meanwhile stays unread. Never moves back.
@@ -252,9 +252,7 @@ export function createCases(db: Database) {
           sentAt: r.sentAt,
           copy: reporterCopy(r.copyNonce, r.copyCiphertext),
         })),
-        files: fileRows
-          .filter((f) => f.completedAt !== null)
-          .map((f) => ({ fileId: f.id, header: { nonce: f.headerNonce, ciphertext: f.headerCiphertext }, bytes: f.bytes })),
+        files: fileRows.map((f) => ({ fileId: f.id, header: { nonce: f.headerNonce, ciphertext: f.headerCiphertext }, bytes: f.bytes, author: f.author })),
         registration: registration ? { nonce: registration.nonce, ciphertext: registration.ciphertext, updatedAt: registration.updatedAt } : null,
         hold: holdOf(row),
       };

@@ -6,6 +6,8 @@ import { createAdministration } from './administration.js';
 import { createAudit } from './audit.js';
 import { createCases } from './cases.js';
 import { createChannels } from './channels.js';
+import { createFileBodies } from './file-bodies.js';
+import { createFiles } from './files.js';
 import { createMailbox } from './mailbox.js';
 import { createPeriodRegistrations } from './period-registrations.js';
 import { createProofOfWork } from './proof-of-work.js';
@@ -26,6 +28,7 @@ export async function createServices(config: Config, database: DatabaseHandle) {
   const channels = createChannels(db);
   const proofOfWork = createProofOfWork(db, secrets.powKey);
   const cases = createCases(db);
+  const fileBodies = createFileBodies(config.filesDir);
   return {
     secrets,
     /** The operator's work as the `confidant` command does it (audited as 'operator'). */
@@ -38,6 +41,8 @@ export async function createServices(config: Config, database: DatabaseHandle) {
     mailbox: createMailbox(db, config.limits, secrets.serverSecret),
     reporterEvents: createReporterEvents(db),
     cases,
+    fileBodies,
+    files: createFiles(db, fileBodies, config.limits, cases),
     periodRegistrations: createPeriodRegistrations(db),
     relays: createRelays(db, cases),
     retention: createRetention(db),

@@ -5,7 +5,7 @@
  * Every time kept here is a whole hour (coarse-time.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { and, asc, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { toBase64url, type CaseCommitment, type CaseReader } from '../../protocol/index.js';
 import { verifyCaseCommitmentSignature, verifyMailboxLogin, verifyMailboxRotate } from '../../protocol/checks.js';
 import type { Database } from '../db/connection.js';
@@ -56,7 +56,7 @@ export interface MailboxView {
   report: { nonce: Uint8Array; ciphertext: Uint8Array };
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean; nonce: Uint8Array; ciphertext: Uint8Array }>;
   relays: Array<{ relayId: string; state: RelayState; copy: { nonce: Uint8Array; ciphertext: Uint8Array } }>;
-  files: Array<{ fileId: string; header: { nonce: Uint8Array; ciphertext: Uint8Array }; bytes: number }>;
+  files: Array<{ fileId: string; header: { nonce: Uint8Array; ciphertext: Uint8Array }; bytes: number; author: 'reporter' | 'adviser' }>;
   commitment: CaseCommitment | null;
   readers: CaseReader[];
 }
@@ -106,9 +106,9 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
       .orderBy(asc(relays.createdAt), asc(relays.id))
       .prepare('mailbox_relays'),
     files: db
-      .select({ fileId: files.id, nonce: files.headerNonce, ciphertext: files.headerCiphertext, bytes: files.bytes, completedAt: files.completedAt })
+      .select({ fileId: files.id, nonce: files.headerNonce, ciphertext: files.headerCiphertext, bytes: files.bytes, author: files.author })
       .from(files)
-      .where(eq(files.caseId, sql.placeholder('caseId')))
+      .where(and(eq(files.caseId, sql.placeholder('caseId')), isNotNull(files.completedAt)))
       .orderBy(asc(files.createdAt), asc(files.id))
       .prepare('mailbox_files'),
     readers: preparedCaseReaders(db, 'mailbox_readers'),
@@ -181,9 +181,7 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
         messages: messageRows,
         relays: relayRows.map((r) => ({ relayId: r.relayId, state: r.state, copy: reporterCopy(r.nonce, r.ciphertext) })),
-        files: fileRows
-          .filter((f) => f.completedAt !== null)
-          .map((f) => ({ fileId: f.fileId, header: { nonce: f.nonce, ciphertext: f.ciphertext }, bytes: f.bytes })),
+        files: fileRows.map((f) => ({ fileId: f.fileId, header: { nonce: f.nonce, ciphertext: f.ciphertext }, bytes: f.bytes, author: f.author })),
         commitment: commitmentOf(row),
         readers,
       };

@@ -12,7 +12,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-o
 import { addCalendarMonths } from '../../protocol/deadlines.js';
 import type { Database } from '../db/connection.js';
 import {
-  caseWraps, cases, channels, fileChunks, files, mailboxSessions, messages, registrations, relayMessages, relays, relayWraps, reporterEvents
+  caseWraps, cases, channels, files, mailboxSessions, messages, registrations, relayMessages, relays, relayWraps, reporterEvents
 } from '../db/schema.js';
 import { recordAudit } from './audit.js';
 
@@ -71,8 +71,7 @@ export function createRetention(db: Database) {
       if (!deleted) return false;
       await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
       await tx.delete(messages).where(eq(messages.caseId, caseId));
-      const caseFiles = tx.select({ id: files.id }).from(files).where(eq(files.caseId, caseId));
-      await tx.delete(fileChunks).where(inArray(fileChunks.fileId, caseFiles));
+      // Their bodies on disk, now of no row, go in the file sweep that follows (services/files.ts).
       await tx.delete(files).where(eq(files.caseId, caseId));
       // Relays the organisation never received go whole; those it did lose the reporter's copy.
       const unsent = tx.select({ id: relays.id }).from(relays).where(and(eq(relays.caseId, caseId), ne(relays.state, 'sent')));

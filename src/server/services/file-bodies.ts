@@ -1,0 +1,61 @@
+/**
+ * Encrypted file bodies on disk: the tus file store (@tus/file-store) under FILES_DIR, one file
+ * per file id beside its `.json` upload record. The bodies are ciphertext; which case they belong
+ * to lives in the database only (services/files.ts), so the folder alone tells nothing.
+ */
+import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
+import { open, readdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Upload } from '@tus/server';
+
+export interface FileBodies {
+  /** The tus data store the upload routes write through. */
+  readonly store: FileStore;
+  /** An empty body that takes exactly `bytes` bytes; `createdAt` is what its record keeps. */
+  create(id: string, bytes: number, createdAt: Date): Promise<void>;
+  /** Forces a finished body to the disk, so a 2xx for its last byte survives a power cut. */
+  sync(id: string): Promise<void>;
+  read(id: string): ReadStream;
+  /** Removes a body and its record; one that is gone already is no error. */
+  remove(id: string): Promise<void>;
+  /** Every id the store holds a body or a record for. */
+  ids(): Promise<string[]>;
+}
+
+export function createFileBodies(directory: string): FileBodies {
+  // Owner only, made before the store: its constructor makes the folder without waiting or a mode.
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const store = new FileStore({ directory });
+  const where = (id: string) => path.join(directory, id);
+  const unlinkIfThere = async (file: string) => {
+    try {
+      await unlink(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  };
+  return {
+    store,
+    async create(id, bytes, createdAt) {
+      await store.create(new Upload({ id, size: bytes, offset: 0, creation_date: createdAt.toISOString() }));
+    },
+    async sync(id) {
+      const handle = await open(where(id), 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    },
+    read: (id) => createReadStream(where(id)),
+    async remove(id) {
+      await unlinkIfThere(where(id));
+      await unlinkIfThere(`${where(id)}.json`);
+    },
+    async ids() {
+      const names = await readdir(directory);
+      return [...new Set(names.map((name) => (name.endsWith('.json') ? name.slice(0, -'.json'.length) : name)))];
+    },
+  };
+}
