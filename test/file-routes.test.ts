@@ -271,6 +271,25 @@ t.test('a reader refuses a body that was cut or changed on the server', async (t
   t.ok(Buffer.from(decrypt(await download(), file.key, 2 * FILE_CHUNK_BYTES + 10)).equals(Buffer.from(file.plaintext)), 'restored, it opens');
 });
 
+t.test('every byte written but the completion lost (a crash after the last PATCH): the next HEAD completes the file', async (t) => {
+  const c = await newCase();
+  const file = encryptFile(c, 3000);
+  const url = (await call('POST', '/api/v1/mailbox/files', bearer(c.token), file.request)).json?.uploadUrl as string;
+  // The bytes reach the disk as tus writes them, and the completion never runs.
+  await writeFile(path.join(config.filesDir, file.fileId), file.body);
+  t.same(await mailboxFiles(c.token), [], 'not counted yet');
+  const asked = await head(url, c.token);
+  t.equal(asked.headers.get('upload-offset'), String(file.body.length), 'HEAD says every byte is in');
+  t.same((await mailboxFiles(c.token)).map((f) => f.fileId), [file.fileId], 'and the file now counts');
+  const got = await call('GET', `/api/v1/cases/${c.caseId}/files/${file.fileId}`, bearer(anna.token));
+  t.ok(Buffer.from(decrypt(got.bytes, file.key, 3000)).equals(Buffer.from(file.plaintext)), 'whole');
+  const partial = encryptFile(c, 3000);
+  const partialUrl = (await call('POST', '/api/v1/mailbox/files', bearer(c.token), partial.request)).json?.uploadUrl as string;
+  await writeFile(path.join(config.filesDir, partial.fileId), partial.body.subarray(0, 100));
+  t.equal((await head(partialUrl, c.token)).headers.get('upload-offset'), '100', 'a partial body is no file');
+  t.notOk((await mailboxFiles(c.token)).some((f) => f.fileId === partial.fileId), 'and is not listed');
+});
+
 t.test('the sweep: unfinished uploads after a day, and bodies no row names', async (t) => {
   const c = await newCase();
   const unfinished = encryptFile(c, 1000);

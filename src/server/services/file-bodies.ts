@@ -4,7 +4,7 @@
  * to lives in the database only (services/files.ts), so the folder alone tells nothing.
  */
 import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
-import { open, readdir, unlink } from 'node:fs/promises';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Upload } from '@tus/server';
@@ -17,6 +17,8 @@ export interface FileBodies {
   /** Forces a finished body to the disk, so a 2xx for its last byte survives a power cut. */
   sync(id: string): Promise<void>;
   read(id: string): ReadStream;
+  /** The bytes of a body on disk so far; null when there is none. */
+  written(id: string): Promise<number | null>;
   /** Removes a body and its record; one that is gone already is no error. */
   remove(id: string): Promise<void>;
   /** Every id the store holds a body or a record for. */
@@ -49,6 +51,14 @@ export function createFileBodies(directory: string): FileBodies {
       }
     },
     read: (id) => createReadStream(where(id)),
+    async written(id) {
+      try {
+        return (await stat(where(id))).size;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
     async remove(id) {
       await unlinkIfThere(where(id));
       await unlinkIfThere(`${where(id)}.json`);

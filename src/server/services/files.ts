@@ -57,6 +57,25 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
       actor.kind === 'adviser' ? eq(files.accountId, actor.accountId) : isNull(files.accountId),
     );
 
+  /**
+   * The last byte is written: the body goes to the disk, then the file counts. A reporter's
+   * file is reporter activity, heard of by the case's advisers like a message.
+   */
+  async function complete(fileId: string, now = new Date()): Promise<void> {
+    await bodies.sync(fileId);
+    await db.transaction(async (tx) => {
+      const [done] = await tx
+        .update(files)
+        .set({ completedAt: sql`case when ${files.author} = 'reporter' then ${toHour(now).toISOString()}::timestamptz else ${now.toISOString()}::timestamptz end` })
+        .where(and(eq(files.id, fileId), isNull(files.completedAt)))
+        .returning({ caseId: files.caseId, author: files.author });
+      if (done?.author === 'reporter') {
+        await recordReporterEvent(tx, { action: 'file', caseId: done.caseId, at: now });
+        await noteActivity(tx, caseAdvisers(done.caseId), caseChannel(done.caseId), now);
+      }
+    });
+  }
+
   return {
     /**
      * Makes a file and its empty upload. The case's row lock serialises the limits check, so
@@ -115,28 +134,15 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
     /** Whether `actor` may write to the upload `fileId` (its own, in its case); unknown_upload otherwise. */
     async checkUpload(actor: FileActor, fileId: string): Promise<void> {
       await checkAccess(actor);
-      const [row] = await db.select({ id: files.id }).from(files).where(and(eq(files.id, fileId), ownedBy(actor)));
+      const [row] = await db.select({ bytes: files.bytes, completedAt: files.completedAt }).from(files).where(and(eq(files.id, fileId), ownedBy(actor)));
       if (!row) throw unknownUpload();
+      // Every byte is in but the file does not count: the completion after the last PATCH
+      // failed. The client's next tus request (a HEAD, to see where it stands) completes it,
+      // rather than the sweep taking a whole file.
+      if (row.completedAt === null && (await bodies.written(fileId)) === row.bytes) await complete(fileId);
     },
 
-    /**
-     * The last byte is written: the body goes to the disk, then the file counts. A reporter's
-     * file is reporter activity, heard of by the case's advisers like a message.
-     */
-    async complete(fileId: string, now = new Date()): Promise<void> {
-      await bodies.sync(fileId);
-      await db.transaction(async (tx) => {
-        const [done] = await tx
-          .update(files)
-          .set({ completedAt: sql`case when ${files.author} = 'reporter' then ${toHour(now).toISOString()}::timestamptz else ${now.toISOString()}::timestamptz end` })
-          .where(and(eq(files.id, fileId), isNull(files.completedAt)))
-          .returning({ caseId: files.caseId, author: files.author });
-        if (done?.author === 'reporter') {
-          await recordReporterEvent(tx, { action: 'file', caseId: done.caseId, at: now });
-          await noteActivity(tx, caseAdvisers(done.caseId), caseChannel(done.caseId), now);
-        }
-      });
-    },
+    complete,
 
     /** Ends an unfinished upload of one's own: its row and its body go. */
     async cancel(actor: FileActor, fileId: string): Promise<void> {
