@@ -252,7 +252,7 @@ t.test('refusals on the tus routes, and cancelling', async (t) => {
   t.same(errorOf(await call('DELETE', url, { ...bearer(c.token), ...TUS })), [404, 'unknown_upload'], 'cancelling twice');
 });
 
-t.test('a reader refuses a body that was cut or changed on the server', async (t) => {
+t.test('a reader refuses a body changed on the server (downloaded as stored), and one cut before its FINAL chunk', async (t) => {
   const c = await newCase();
   const file = encryptFile(c, 2 * FILE_CHUNK_BYTES + 10);
   const url = (await call('POST', '/api/v1/mailbox/files', bearer(c.token), file.request)).json?.uploadUrl as string;
@@ -288,6 +288,19 @@ t.test('every byte written but the completion lost (a crash after the last PATCH
   await writeFile(path.join(config.filesDir, partial.fileId), partial.body.subarray(0, 100));
   t.equal((await head(partialUrl, c.token)).headers.get('upload-offset'), '100', 'a partial body is no file');
   t.notOk((await mailboxFiles(c.token)).some((f) => f.fileId === partial.fileId), 'and is not listed');
+});
+
+t.test('parallel HEADs completing the same lost completion on PostgreSQL: the file counts once, one reporter event', { skip: databaseKind === 'pglite' ? 'PGlite runs one statement at a time: no race to lose' : false }, async (t) => {
+  const c = await newCase();
+  const file = encryptFile(c, 2000);
+  const url = (await call('POST', '/api/v1/mailbox/files', bearer(c.token), file.request)).json?.uploadUrl as string;
+  await writeFile(path.join(config.filesDir, file.fileId), file.body);
+  const before = (await db.select().from(reporterEvents).where(eq(reporterEvents.caseId, c.caseId))).filter((e) => e.action === 'file').length;
+  const answers = await Promise.all(Array.from({ length: 8 }, () => head(url, c.token)));
+  t.ok(answers.every((a) => a.status === 200), 'every HEAD answers');
+  const events = (await db.select().from(reporterEvents).where(eq(reporterEvents.caseId, c.caseId))).filter((e) => e.action === 'file').length;
+  t.equal(events - before, 1, 'one reporter event for the file');
+  t.same((await mailboxFiles(c.token)).map((f) => f.fileId), [file.fileId], 'listed once');
 });
 
 t.test('the sweep: unfinished uploads after a day, and bodies no row names', async (t) => {

@@ -21,7 +21,7 @@ export function wantsHelp(args: readonly string[]): boolean {
 
 /**
  * Strict parsing: unknown options and options without their value are usage errors.
- * Ids are 22 base64url symbols and one in 32 starts with "-": such a token is an argument,
+ * Ids are 22 base64url symbols and one in 64 starts with "-": such a token is an argument,
  * not an option, unless the command declares it, so `invite revoke -5Xb…` works as printed.
  */
 export function parse(args: string[], options: OptionSpecs, command: string): Parsed {
