@@ -23,6 +23,8 @@ export type ProtocolErrorCode =
   | 'stream_corrupt'
   | 'stream_truncated'
   | 'stream_after_final'
+  | 'unknown_file'
+  | 'upload_restart'
   | 'bad_challenge'
   | 'bad_difficulty'
   | 'bad_nonce'

@@ -55,3 +55,4 @@ export { newDeviceKey } from './staff-resume.js';
 export type { ResumeRecord } from './staff-resume.js';
 export * from './legal-hold.js';
 export * from './file-stream.js';
+export * from './file-transfer.js';

@@ -17,6 +17,7 @@ import { decryptRecord, encryptRecord, sealKey, unsealKey } from './envelope.js'
 import { approvalOf, openRelayPlaintext } from './relay-approval.js';
 import { fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 import { ProtocolError } from './errors.js';
+import { listFiles, prepareFile, readFile, type FileDownload, type FileEntry, type FileUpload, type PlainFile } from './file-transfer.js';
 import { signMailboxLogin, signMailboxRotate } from './mailbox-login.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
 import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
@@ -68,8 +69,8 @@ export interface OpenedMailbox {
   /** In server order; one that does not open is listed with its error, not dropped. */
   messages: OpenedMessage[];
   relays: OpenedRelay[];
-  /** Still encrypted: file headers and bodies are opened on demand. */
-  files: MailboxFile[];
+  /** Both sides' complete files, headers opened (bodies are read on demand, keys stay in the Mailbox). */
+  files: FileEntry[];
   /** Every adviser who can read the case, as the server lists them (extension). */
   readers: CaseReader[];
 }
@@ -193,7 +194,7 @@ function openView(caseKey: Uint8Array, view: MailboxView): OpenedMailbox {
     report,
     messages: view.messages.map((m) => openMessage(caseKey, view.caseId, m)),
     relays: view.relays.map((r) => openRelay(caseKey, view.caseId, r)),
-    files: view.files,
+    files: listFiles(caseKey, view.caseId, view.files),
     readers: view.readers
   };
 }
@@ -211,6 +212,8 @@ export class Mailbox {
   readonly #commitment: CaseCommitment | null;
   /** The relay copies as last shown, to approve exactly what the reporter read. */
   #copies = new Map<string, Envelope>();
+  /** The files as last listed, to read one without fetching the mailbox again. */
+  #files = new Map<string, MailboxFile>();
 
   /** @internal use openMailbox() */
   constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, signSecretKey: Uint8Array, view: MailboxView) {
@@ -225,6 +228,7 @@ export class Mailbox {
   #show(view: MailboxView): OpenedMailbox {
     const opened = openView(this.#caseKey, view);
     this.#copies = new Map(view.relays.map((r) => [r.relayId, r.copy]));
+    this.#files = new Map(view.files.map((f) => [f.fileId, f]));
     return opened;
   }
 
@@ -272,6 +276,22 @@ export class Mailbox {
       ? approvalOf(relayId, openRelayPlaintext(this.#caseKey, copy, relayCopyAd(this.caseId, relayId)))
       : null;
     await this.#client.consentRelay(token, relayId, decision, approval ?? undefined);
+  }
+
+  /** Makes a file of the case for the adviser; its body then goes over tus (see FileUpload). */
+  async attachFile(file: PlainFile): Promise<FileUpload> {
+    const token = this.#session();
+    const { request, body } = prepareFile(this.#caseKey, this.caseId, file);
+    const made = await this.#client.createMailboxFile(token, request);
+    return { fileId: made.fileId, uploadUrl: made.uploadUrl, headers: { authorization: `Bearer ${token}` }, body };
+  }
+
+  /** Reads a listed file: its header opened, and how to fetch and decrypt its body. */
+  fileDownload(fileId: string): FileDownload {
+    const token = this.#session();
+    const stored = this.#files.get(fileId);
+    if (stored === undefined) throw new ProtocolError('unknown_file', 'the mailbox lists no such file: refresh it');
+    return { path: `/api/v1/mailbox/files/${fileId}`, headers: { authorization: `Bearer ${token}` }, ...readFile(this.#caseKey, this.caseId, stored) };
   }
 
   /**

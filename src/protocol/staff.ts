@@ -14,6 +14,7 @@ import { signCasePin, verifyCasePin } from './case-pin.js';
 import { openPinnedRegistrations, type NewKeyCopy, type PeriodOpener } from './period-open.js';
 import { caseKeyCopyKey, sealCaseKeyCopy } from './case-key-copy.js';
 import { ProtocolError } from './errors.js';
+import { listFiles, prepareFile, readFile, type FileDownload, type FileEntry, type FileUpload, type PlainFile } from './file-transfer.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, submitNewReport, type OpenedMessage, type OpenedRelay } from './reporter.js';
@@ -181,6 +182,8 @@ export interface OpenedCase {
   deleteAfter: string | null;
   /** The legal hold; `reason` null when the sealed reason does not open. */
   hold: { heldAt: string; heldBy: string; reason: string | null } | null;
+  /** Both sides' complete files, headers opened; bodies are read with caseFileDownload. */
+  files: FileEntry[];
 }
 
 /** The plaintext of a relay text and of the reporter's copy: what the organisation will read. */
@@ -431,6 +434,7 @@ export class StaffSession {
         excluded: detail.commitment?.excluded ?? [],
         deleteAfter: detail.deleteAfter,
         hold: detail.hold && { heldAt: detail.hold.heldAt, heldBy: detail.hold.heldBy, reason: openHoldReason(caseKey, caseId, detail.hold.reason) },
+        files: listFiles(caseKey, caseId, detail.files),
       };
     } finally {
       caseKey.fill(0);
@@ -445,6 +449,24 @@ export class StaffSession {
     } finally {
       caseKey.fill(0);
     }
+  }
+
+  /** Makes a file of the case for the reporter; its body then goes over tus (see FileUpload). */
+  attachCaseFile(caseId: string, file: PlainFile): Promise<FileUpload> {
+    return this.#withCaseKey(caseId, async (caseKey) => {
+      const { request, body } = prepareFile(caseKey, caseId, file);
+      const made = await this.#client.createCaseFile(this.#token, caseId, request);
+      return { fileId: made.fileId, uploadUrl: made.uploadUrl, headers: { authorization: `Bearer ${this.#token}` }, body };
+    });
+  }
+
+  /** Reads a file of the case: its header opened, and how to fetch and decrypt its body. */
+  caseFileDownload(caseId: string, fileId: string): Promise<FileDownload> {
+    return this.#withCaseKey(caseId, async (caseKey, detail) => {
+      const stored = detail.files.find((f) => f.fileId === fileId);
+      if (stored === undefined) throw new ProtocolError('unknown_file', 'the case lists no such file');
+      return { path: `/api/v1/cases/${caseId}/files/${fileId}`, headers: { authorization: `Bearer ${this.#token}` }, ...readFile(caseKey, caseId, stored) };
+    });
   }
 
   /**

@@ -30,7 +30,7 @@ export function listenToWork(listener: WorkListener): () => void {
 
 let worker: Worker | undefined;
 let nextId = 1;
-const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; progress?: ((stage: string) => void) | undefined }>();
+const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void; progress?: ((stage: string, fraction?: number) => void) | undefined }>();
 
 function start(): Worker {
   if (worker) return worker;
@@ -41,7 +41,7 @@ function start(): Worker {
     if (!waiting) return;
     if (message.kind === 'progress') {
       if (message.fraction !== undefined) for (const listener of workListeners) listener(message.stage, message.fraction);
-      return waiting.progress?.(message.stage);
+      return waiting.progress?.(message.stage, message.fraction);
     }
     pending.delete(message.id);
     if (message.kind === 'result') waiting.resolve(message.value);
@@ -51,7 +51,7 @@ function start(): Worker {
 }
 
 /** Runs a worker flow; `progress` hears its stages. */
-export function call<T>(method: string, args: unknown[] = [], progress?: (stage: string) => void): Promise<T> {
+export function call<T>(method: string, args: unknown[] = [], progress?: (stage: string, fraction?: number) => void): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (value: unknown) => void, reject, progress });

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 /** The crypto worker: one ConfidantClient against the same origin, and the flows that use it. */
 import { ApiError, ConfidantClient, onWork, ProtocolError, ready, type WorkListener } from '../protocol/index.js';
+import { fileTransfers, transferHandlers } from './worker/file-transfers.js';
 import { reporterHandlers } from './worker/reporter-handlers.js';
 import type { Handler, RpcRequest, RpcResponse } from './worker/rpc.js';
 import { staffHandlers } from './worker/staff-handlers.js';
@@ -8,7 +9,8 @@ import { staffHandlers } from './worker/staff-handlers.js';
 declare const self: DedicatedWorkerGlobalScope;
 
 const client = new ConfidantClient({ baseUrl: self.location.origin });
-const handlers: Record<string, Handler> = { ...reporterHandlers(client), ...staffHandlers(client) } as unknown as Record<string, Handler>;
+const transfers = fileTransfers();
+const handlers: Record<string, Handler> = { ...reporterHandlers(client, transfers), ...staffHandlers(client, transfers), ...transferHandlers(transfers) } as unknown as Record<string, Handler>;
 const post = (message: RpcResponse) => self.postMessage(message);
 
 /** Forwards work progress in whole percents: Argon2id reports ten thousand steps. */

@@ -2,6 +2,7 @@
 import {
   activeEngine, deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, refuseCodeIn, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
 } from '../../protocol/index.js';
+import { plainFileOf, type FileTransfers } from './file-transfers.js';
 import type { Progress } from './rpc.js';
 
 /**
@@ -30,7 +31,7 @@ function stagedClient(client: ConfidantClient, progress: Progress): ConfidantCli
   });
 }
 
-export function reporterHandlers(client: ConfidantClient) {
+export function reporterHandlers(client: ConfidantClient, transfers: FileTransfers) {
   let mailbox: Mailbox | undefined;
   const open = (): Mailbox => {
     if (!mailbox) throw Object.assign(new Error('The mailbox is closed.'), { code: 'session_closed' });
@@ -97,6 +98,19 @@ export function reporterHandlers(client: ConfidantClient) {
       await open().consent(relayId, decision);
       if (note !== '') await open().postMessage(note);
       return open().refresh();
+    },
+
+    /** Encrypts and sends a file for the adviser while reading it; answers the refreshed mailbox. */
+    async mailboxAttach(progress: Progress, transferId: string, file: File) {
+      progress('preparing');
+      const made = await open().attachFile(plainFileOf(file));
+      await transfers.send(progress, transferId, made);
+      return open().refresh();
+    },
+
+    /** Decrypts a file of the case into `target` (null: answers a Blob to save). */
+    async mailboxDownload(progress: Progress, fileId: string, target: FileSystemFileHandle | null) {
+      return transfers.receive(progress, open().fileDownload(fileId), target);
     },
 
     async mailboxRotate(progress: Progress) {

@@ -24,9 +24,10 @@ import {
 import { countPeriod, previousPeriod, publishReport, type PeriodCase } from '../../protocol/annual-report/aggregate.js';
 import { splitOpener, startHelper } from './parallel-open.js';
 import { forgetResume, loadResume, saveResume } from './resume-store.js';
+import { plainFileOf, type FileTransfers } from './file-transfers.js';
 import type { Progress } from './rpc.js';
 
-export function staffHandlers(client: ConfidantClient) {
+export function staffHandlers(client: ConfidantClient, transfers: FileTransfers) {
   let session: StaffSession | undefined;
   /** The annual report's second thread (parallel-open.ts): started when the report page opens, kept while signed in. */
   let helper: ReturnType<typeof startHelper> | undefined;
@@ -113,6 +114,18 @@ export function staffHandlers(client: ConfidantClient) {
     async reply(_progress: Progress, caseId: string, body: string, options: { feedback?: boolean } = {}) {
       await signedIn().reply(caseId, body, options);
       return signedIn().openCase(caseId);
+    },
+
+    /** Encrypts and sends a file for the reporter while reading it; answers the case opened again. */
+    async attachCaseFile(progress: Progress, transferId: string, caseId: string, file: File) {
+      progress('preparing');
+      await transfers.send(progress, transferId, await signedIn().attachCaseFile(caseId, plainFileOf(file)));
+      return signedIn().openCase(caseId);
+    },
+
+    /** Decrypts a file of the case into `target` (null: answers a Blob to save). */
+    async downloadCaseFile(progress: Progress, caseId: string, fileId: string, target: FileSystemFileHandle | null) {
+      return transfers.receive(progress, await signedIn().caseFileDownload(caseId, fileId), target);
     },
 
     async setStatus(_progress: Progress, caseId: string, status: CaseStatus) {

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { CaseStatus, OpenedCase, StaffAccount, StatusChangeResponse } from '../../../protocol/index.js';
+import { Files } from '../../components/files.js';
 import { Busy, Link, Page, formatDate, formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -23,6 +24,7 @@ const SECTIONS: ReadonlyArray<readonly [string, string]> = [
   ['status-title', 'adviser.case.statusTitle'],
   ['report-title', 'adviser.report.title'],
   ['conversation-title', 'adviser.conversation.title'],
+  ['files-title', 'files.title'],
   ['relay-title', 'adviser.relay.title'],
   ['registration-title', 'adviser.registration.title'],
   ['retention-title', 'adviser.retention.title'],
@@ -224,6 +226,13 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
             </section>
             <div class="case-work">
               <Conversation opened={opened} onOpened={setOpened} />
+              <Files
+                files={opened.files}
+                authorLabel={(author) => t(author === 'reporter' ? 'adviser.conversation.fromReporter' : 'adviser.conversation.fromAdviser')}
+                attach={async (transferId, file, progress) => setOpened(await staffCall<OpenedCase>('attachCaseFile', [transferId, opened.caseId, file], progress))}
+                download={(fileId, target, progress) => staffCall<Blob | null>('downloadCaseFile', [opened.caseId, fileId, target], progress)}
+                control={(method, transferId) => staffCall(method, [transferId])}
+              />
               <RelaySection opened={opened} onChanged={load} />
             </div>
           </div>

@@ -53,7 +53,7 @@ export function LiveStatus(props: { message: string | null | undefined }) {
  * with a reload, or 30 minutes without use) the page forgets the account, so that the gate
  * offers the sign-in again.
  */
-export async function staffCall<T>(method: string, args: unknown[] = [], progress?: (stage: string) => void): Promise<T> {
+export async function staffCall<T>(method: string, args: unknown[] = [], progress?: (stage: string, fraction?: number) => void): Promise<T> {
   try {
     return await call<T>(method, args, progress);
   } catch (error) {

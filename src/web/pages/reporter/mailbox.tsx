@@ -5,6 +5,7 @@
  * the case key stay in the worker.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Files } from '../../components/files.js';
 import { Busy, formatDate, formatTime } from '../../components/ui.js';
 import { call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -294,6 +295,14 @@ function MailboxView(props: {
         <ReporterError error={refreshError} />
         <Reply onView={props.onView} onFailure={props.onFailure} />
       </section>
+
+      <Files
+        files={view.files}
+        authorLabel={(author) => (author === 'reporter' ? t('reporter.messages.you') : t('reporter.messages.adviser'))}
+        attach={async (transferId, file, progress) => props.onView(await call<OpenedMailbox>('mailboxAttach', [transferId, file], progress))}
+        download={(fileId, target, progress) => call<Blob | null>('mailboxDownload', [fileId, target], progress)}
+        control={(method, transferId) => call(method, [transferId])}
+      />
 
       <section aria-labelledby="report-title">
         <h2 id="report-title">{t('reporter.report.title')}</h2>
