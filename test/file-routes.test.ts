@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import {
@@ -269,6 +269,19 @@ t.test('a reader refuses a body changed on the server (downloaded as stored), an
   t.throws(() => decrypt(cut, file.key, 2 * FILE_CHUNK_BYTES + 10), { code: 'stream_truncated' }, 'a stream without its FINAL chunk');
   await writeFile(stored, good);
   t.ok(Buffer.from(decrypt(await download(), file.key, 2 * FILE_CHUNK_BYTES + 10)).equals(Buffer.from(file.plaintext)), 'restored, it opens');
+});
+
+t.test('a listed file whose body is gone from the file store (a restore without FILES_DIR): 404 file_body_missing on both sides, not a 500', async (t) => {
+  const c = await newCase();
+  const file = encryptFile(c, 1000);
+  const url = (await call('POST', '/api/v1/mailbox/files', bearer(c.token), file.request)).json?.uploadUrl as string;
+  await patch(url, c.token, 0, file.body);
+  const stored = path.join(config.filesDir, file.fileId);
+  await rename(stored, `${stored}.away`);
+  t.same(errorOf(await call('GET', `/api/v1/mailbox/files/${file.fileId}`, bearer(c.token))), [404, 'file_body_missing'], 'the reporter');
+  t.same(errorOf(await call('GET', `/api/v1/cases/${c.caseId}/files/${file.fileId}`, bearer(anna.token))), [404, 'file_body_missing'], 'the adviser');
+  await rename(`${stored}.away`, stored);
+  t.equal((await call('GET', `/api/v1/mailbox/files/${file.fileId}`, bearer(c.token))).status, 200, 'back in place, it downloads');
 });
 
 t.test('every byte written but the completion lost (a crash after the last PATCH): the next HEAD completes the file', async (t) => {

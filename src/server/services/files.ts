@@ -42,6 +42,8 @@ export const UPLOAD_LIFETIME_MS = 24 * 3600 * 1000;
 
 const unknownUpload = () => notFound('unknown_upload', 'There is no unfinished upload with this id that you can write to.');
 const unknownFile = () => notFound('unknown_file', 'There is no file with this id in this case.');
+const bodyMissing = () =>
+  notFound('file_body_missing', 'The file is listed, but its body is not in the file store (FILES_DIR), for example after a restore without that folder: tell the operator.');
 /** A mailbox session that outlived its case: the same answer as any ended session. */
 const caseGone = () => unauthenticated('not_signed_in', 'Open the mailbox with your code first.');
 
@@ -167,6 +169,8 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
         .from(files)
         .where(and(eq(files.id, fileId), eq(files.caseId, actor.caseId), isNotNull(files.completedAt)));
       if (!row) throw unknownFile();
+      // Checked before the answer starts: a stream that fails to open after the headers could only end as a 500.
+      if ((await bodies.written(fileId)) === null) throw bodyMissing();
       return { bytes: row.bytes, body: bodies.read(fileId) };
     },
 

@@ -54,6 +54,8 @@ function fileErrorKey(error: unknown): string {
       return 'files.error.disabled';
     case 'upload_restart':
       return 'files.error.restart';
+    case 'file_body_missing':
+      return 'files.error.missing';
     case 'upload_cancelled':
       return 'files.cancelled';
     case 'network_error':
