@@ -1,6 +1,6 @@
 /**
- * Evidence files in Chromium, through the pages: the reporter attaches a 50 MB file in the
- * mailbox (encrypted in the worker while tus sends it, paused and resumed on the way), the
+ * Evidence files in Chromium, through the pages: the reporter sees what a photo carries (EXIF
+ * author, GPS) and sends it cleaned, then attaches a 50 MB file in the mailbox (encrypted in the worker while tus sends it, paused and resumed on the way), the
  * adviser saves it decrypted through the save dialog (File System Access) and gets the same
  * bytes; the adviser attaches a document for the reporter, who saves it through the download
  * fallback; a body cut or changed on the server is refused with a message in the reader's
@@ -13,6 +13,7 @@ import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { openMailbox, submitNewReport, type ConfidantClient } from '../../src/protocol/index.js';
+import { jpegWithExif } from '../helpers/metadata-files.js';
 import { acmeWithAnna, buildTestApp, buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, shown, signInThroughLogin, type Watched } from './harness.js';
 
 // Argon2id in Chromium (sign-in, the mailbox) and 50 MB through encryption, tus and decryption.
@@ -43,7 +44,7 @@ async function opfsFile(page: Page, name: string): Promise<{ size: number; sha25
   }, name);
 }
 
-t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a document back, truncation and tampering refused', async (t) => {
+t.test('files between reporter and adviser in Chromium: a photo cleaned of its metadata, 50 MB with a pause, a document back, truncation and tampering refused', async (t) => {
   if (!chromiumAvailable(t)) return;
   buildWeb();
   const app = await buildTestApp(t);
@@ -59,9 +60,14 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   const evidenceBytes = randomBytes(50 * MB);
   writeFileSync(evidence, evidenceBytes);
   // Each PATCH waits a little, so the pause lands while the upload runs.
+  const patches: number[] = [];
   await reporter.context.route('**/api/v1/mailbox/uploads/**', async (route) => {
-    if (route.request().method() === 'PATCH') await new Promise((resolve) => setTimeout(resolve, 400));
-    await route.continue();
+    if (route.request().method() === 'PATCH') {
+      patches.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    // A paused upload's request is gone by then.
+    await route.continue().catch(() => {});
   });
   await reporter.page.goto('/mailbox');
   await reporter.page.getByLabel('Your code').fill(report.code);
@@ -70,19 +76,40 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   t.ok(await shown(reporter.page.getByText('There are no files yet.')), 'no files yet');
   await checkPage(t, reporter, 'mailbox with the files section');
 
+  // A photo with EXIF (camera, author, GPS): shown before sending, and sent cleaned by default.
+  const canvasJpeg = await reporter.page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(64, 48);
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#c00';
+    g.fillRect(0, 0, 64, 48);
+    return Array.from(new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer()));
+  });
+  const photo = path.join(dir, 'foto.jpg');
+  writeFileSync(photo, jpegWithExif(Buffer.from(canvasJpeg)));
+  await reporter.page.getByLabel('Choose a file').setInputFiles(photo);
+  t.ok(await shown(reporter.page.getByText('GPS position (where it was made): 52.37009, 4.88333')), 'the photo\'s GPS position is shown before sending');
+  t.ok(await shown(reporter.page.getByText('Author: Jan Jansen')), 'and its author');
+  t.ok(await reporter.page.getByLabel(/A cleaned copy \(recommended\)/).isChecked(), 'a cleaned copy is the default');
+  await checkPage(t, reporter, 'mailbox with a chosen photo and its metadata');
+  await reporter.page.getByRole('button', { name: 'Encrypt and send' }).click();
+  t.ok(await shown(reporter.page.getByText('foto.jpg was sent encrypted.'), 60_000), 'the photo is sent');
+
   await reporter.page.getByLabel('Choose a file').setInputFiles(evidence);
+  t.ok(await shown(reporter.page.getByText(/We cannot look inside this type of file or clean it\. It may carry your name as its author/)), 'a type that cannot be cleaned is named as such');
   await reporter.page.getByRole('button', { name: 'Encrypt and send' }).click();
   await reporter.page.waitForFunction(() => Number(document.querySelector('.transfer progress')?.getAttribute('value')) > 0, undefined, SLOW);
   await reporter.page.getByRole('button', { name: 'Pause' }).click();
   t.ok(await shown(reporter.page.getByText('Paused')), 'the upload pauses');
   const pausedAt = Number(await reporter.page.locator('.transfer progress').getAttribute('value'));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  t.equal(Number(await reporter.page.locator('.transfer progress').getAttribute('value')), pausedAt, 'and stays where it was while paused');
+  const requestsAt = patches.length;
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const later = Number(await reporter.page.locator('.transfer progress').getAttribute('value'));
+  t.same({ progress: later, patches: patches.length }, { progress: pausedAt, patches: requestsAt }, 'and stays where it was while paused: no progress, no new PATCH');
   t.ok(pausedAt > 0 && pausedAt < 1, `it was paused midway (${Math.round(pausedAt * 100)}%)`);
   await reporter.page.getByRole('button', { name: 'Resume' }).click();
   t.ok(await shown(reporter.page.getByText('invoices.bin was sent encrypted.'), 180_000), 'the upload resumes and completes');
-  t.equal(await reporter.page.getByTestId('file').count(), 1, 'the mailbox lists the file');
-  t.match(await reporter.page.getByTestId('file').textContent(), /You · 50 MB\s*invoices\.bin/, 'with its author, size and name');
+  t.equal(await reporter.page.getByTestId('file').count(), 2, 'the mailbox lists both files');
+  t.match(await reporter.page.getByTestId('file').filter({ hasText: 'invoices.bin' }).textContent(), /You · 50 MB\s*invoices\.bin/, 'with their author, size and name');
   await checkPage(t, reporter, 'mailbox after the upload');
 
   // The adviser saves it through the save dialog; the bytes are the reporter's.
@@ -97,6 +124,16 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   t.ok(await shown(row.getByText('Opgeslagen.'), 120_000), 'the adviser saves it');
   t.same(await opfsFile(adviser.page, 'invoices.bin'), { size: 50 * MB, sha256: sha256(evidenceBytes) }, 'byte for byte the reporter\'s file');
   await checkPage(t, adviser, 'case with the files');
+
+  // The photo arrives as a JPEG without any of its metadata.
+  await adviser.page.getByTestId('file').filter({ hasText: 'foto.jpg' }).getByRole('button', { name: 'Ontsleutelen en opslaan' }).click();
+  t.ok(await shown(adviser.page.getByTestId('file').filter({ hasText: 'foto.jpg' }).getByText('Opgeslagen.'), 60_000), 'the adviser saves the photo');
+  const cleaned = await adviser.page.evaluate(async () => {
+    const bytes = new Uint8Array(await (await (await (await navigator.storage.getDirectory()).getFileHandle('foto.jpg')).getFile()).arrayBuffer());
+    const text = new TextDecoder('latin1').decode(bytes);
+    return { jpeg: bytes[0] === 0xff && bytes[1] === 0xd8, metadata: ['Exif', 'Jansen', 'iPhone', 'kantoor'].filter((word) => text.includes(word)) };
+  });
+  t.same(cleaned, { jpeg: true, metadata: [] }, 'the cleaned copy is a JPEG with no EXIF, author, camera or comment');
 
   // The adviser attaches an anonymised document for the reporter.
   const anonymised = path.join(dir, 'samenvatting.txt');
@@ -122,7 +159,8 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   t.same(readFileSync(saved), readFileSync(anonymised), 'byte for byte the adviser\'s document');
 
   // A body cut on the server: refused, in Dutch for the adviser, and nothing is left in the file.
-  const bodyPath = path.join(app.config.filesDir, (await fileIds(client, report.code))[0]!);
+  const ids = await fileIds(client, report.code);
+  const bodyPath = path.join(app.config.filesDir, ids.evidence);
   truncateSync(bodyPath, 10 * MB);
   await adviser.page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry('invoices.bin'));
   await row.getByRole('button', { name: 'Ontsleutelen en opslaan' }).click();
@@ -130,7 +168,7 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   t.equal((await opfsFile(adviser.page, 'invoices.bin')).size, 0, 'and nothing is written into the chosen file');
 
   // A changed body: refused for the reporter in English.
-  const docPath = path.join(app.config.filesDir, (await fileIds(client, report.code))[1]!);
+  const docPath = path.join(app.config.filesDir, ids.document);
   const body = readFileSync(docPath);
   body[body.length - 5] = body[body.length - 5]! ^ 1;
   writeFileSync(docPath, body);
@@ -139,11 +177,12 @@ t.test('files between reporter and adviser in Chromium: 50 MB with a pause, a do
   await checkPage(t, reporter, 'mailbox after a refused download');
 });
 
-/** The mailbox's file ids in upload order: the reporter's 50 MB first, the adviser's document second. */
-async function fileIds(client: ConfidantClient, code: string): Promise<string[]> {
+/** The ids of the reporter's 50 MB and of the adviser's document, as the mailbox lists them. */
+async function fileIds(client: ConfidantClient, code: string): Promise<{ evidence: string; document: string }> {
   const mailbox = await openMailbox(client, code);
+  const id = (name: string) => mailbox.view.files.find((f) => f.ok && f.name === name)?.fileId ?? '';
   try {
-    return [...mailbox.view.files].sort((a, b) => (a.author === b.author ? 0 : a.author === 'reporter' ? -1 : 1)).map((f) => f.fileId);
+    return { evidence: id('invoices.bin'), document: id('samenvatting.txt') };
   } finally {
     await mailbox.close();
   }

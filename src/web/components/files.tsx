@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { FileEntry } from '../../protocol/file-transfer.js';
+import type { Inspection } from '../worker/file-cleaning.js';
 import { FlowError } from '../crypto.js';
 import { useLang, useT } from '../i18n/index.js';
 
@@ -15,11 +16,13 @@ export interface FilesProps {
   files: FileEntry[];
   /** How the page calls the authors: "you" on one side, "the adviser" on the other. */
   authorLabel(author: Author): string;
-  /** Encrypts and sends `file` (transferId names it for pause/resume/cancel); resolves once it counts. */
-  attach(transferId: string, file: File, progress: (stage: string, fraction?: number) => void): Promise<void>;
+  /** Encrypts and sends `file`, or its cleaned copy (transferId names it for pause/resume/cancel); resolves once it counts. */
+  attach(transferId: string, file: File, clean: boolean, progress: (stage: string, fraction?: number) => void): Promise<void>;
   /** Decrypts a file into `target`, or answers it as a Blob when there is no target. */
   download(fileId: string, target: FileSystemFileHandle | null, progress: (stage: string, fraction?: number) => void): Promise<Blob | null>;
   control(method: 'pauseTransfer' | 'resumeTransfer' | 'cancelTransfer', transferId: string): Promise<unknown>;
+  /** What a chosen file carries besides its content. */
+  inspect(file: File): Promise<Inspection>;
   /** The largest file the server takes, in bytes (0: files are off). */
   maxBytes?: number;
 }
@@ -153,9 +156,49 @@ function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 
 let transfers = 0;
 
 /** Choosing and sending one file at a time, with its progress and controls. */
-function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
+/** What the chosen file carries, and the choice between the cleaned copy (the default) and the original. */
+function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean: boolean): void }) {
+  const t = useT();
+  const { kind, findings, cleanable } = props.inspection;
+  return (
+    <div class="metadata" data-testid="metadata">
+      {findings.length > 0 ? (
+        <>
+          <p>{t('files.meta.intro')}</p>
+          <ul>
+            {findings.map((f, i) => (
+              <li key={i}>
+                {t(`files.meta.${f.what}`)}: {f.value}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : cleanable ? (
+        <p>{t('files.meta.none')}</p>
+      ) : null}
+      {kind === 'pdf' ? <p class="hint">{t('files.meta.pdfNote')}</p> : null}
+      {cleanable ? (
+        <fieldset>
+          <legend>{t('files.clean.legend')}</legend>
+          <label>
+            <input type="radio" name="clean" checked={props.clean} onChange={() => props.onClean(true)} /> {t(kind === 'pdf' ? 'files.clean.pdf' : 'files.clean.image')}
+          </label>
+          <label>
+            <input type="radio" name="clean" checked={!props.clean} onChange={() => props.onClean(false)} /> {t('files.clean.original')}
+          </label>
+        </fieldset>
+      ) : (
+        <p class="notice">{t('files.meta.other')}</p>
+      )}
+    </div>
+  );
+}
+
+function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes' | 'inspect'>) {
   const t = useT();
   const [file, setFile] = useState<File | null>(null);
+  const [inspection, setInspection] = useState<Inspection | null>(null);
+  const [clean, setClean] = useState(true);
   const [transfer, setTransfer] = useState<{ id: string; fraction: number; paused: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -169,11 +212,12 @@ function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
     setDone(null);
     setTransfer({ id, fraction: 0, paused: false });
     try {
-      await props.attach(id, file, (stage, fraction) => {
+      await props.attach(id, file, clean && inspection?.cleanable === true, (stage, fraction) => {
         if (stage === 'uploading' && fraction !== undefined) setTransfer((now) => now && { ...now, fraction });
       });
       setDone(file.name);
       setFile(null);
+      setInspection(null);
     } catch (e) {
       setError(e);
     } finally {
@@ -183,8 +227,10 @@ function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
 
   const control = async (method: 'pauseTransfer' | 'resumeTransfer' | 'cancelTransfer') => {
     if (!transfer) return;
-    if (method !== 'cancelTransfer') setTransfer({ ...transfer, paused: method === 'pauseTransfer' });
+    if (method === 'resumeTransfer') setTransfer((now) => now && { ...now, paused: false });
     await props.control(method, transfer.id).catch(setError);
+    // Shown once the worker has stopped sending: progress it reported before that arrives first.
+    if (method === 'pauseTransfer') setTransfer((now) => now && { ...now, paused: true });
   };
 
   return (
@@ -202,8 +248,13 @@ function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
           name="file"
           disabled={transfer !== null}
           onChange={(e) => {
+            const chosen = (e.currentTarget as HTMLInputElement).files?.[0] ?? null;
             setDone(null);
-            setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null);
+            setError(null);
+            setFile(chosen);
+            setInspection(null);
+            setClean(true);
+            if (chosen) void props.inspect(chosen).then(setInspection, setError);
           }}
         />
       </label>
@@ -212,6 +263,7 @@ function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
         {props.maxBytes ? <> {t('files.max', { size: formatBytes(props.maxBytes, lang) })}</> : null}
       </p>
       {tooLarge ? <p class="error" role="alert">{t('files.error.tooLarge')}</p> : null}
+      {file && inspection && transfer === null ? <Metadata inspection={inspection} clean={clean} onClean={setClean} /> : null}
       {transfer ? (
         <div class="transfer">
           <progress max={1} value={transfer.fraction} aria-label={t('files.uploading', { name: file?.name ?? '' })} />
@@ -235,7 +287,7 @@ function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes'>) {
         </div>
       ) : (
         <div class="actions">
-          <button type="submit" disabled={!file || tooLarge}>
+          <button type="submit" disabled={!file || tooLarge || inspection === null}>
             {t('files.send')}
           </button>
         </div>
@@ -261,7 +313,7 @@ export function Files(props: FilesProps) {
         </ul>
       )}
       {props.files.some((f) => f.ok) ? <p class="hint">{t('files.savedHint')}</p> : null}
-      {props.maxBytes === 0 ? <p class="hint">{t('files.off')}</p> : <Attach attach={props.attach} control={props.control} maxBytes={props.maxBytes} />}
+      {props.maxBytes === 0 ? <p class="hint">{t('files.off')}</p> : <Attach attach={props.attach} control={props.control} maxBytes={props.maxBytes} inspect={props.inspect} />}
     </section>
   );
 }

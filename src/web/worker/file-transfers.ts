@@ -7,6 +7,7 @@
  */
 import { Upload, type UploadOptions } from 'tus-js-client';
 import { ApiError, ProtocolError, type FileDownload, type FileUpload, type PlainFile } from '../../protocol/index.js';
+import { inspectFile } from './file-cleaning.js';
 import type { Progress } from './rpc.js';
 
 /** Bytes per PATCH: big enough that requests cost little, small enough to redo after a drop. */
@@ -63,15 +64,21 @@ function uploadError(error: Error & { originalResponse?: { getStatus(): number; 
 export type FileTransfers = ReturnType<typeof fileTransfers>;
 
 export function fileTransfers() {
-  const running = new Map<string, { upload: Upload; cancelled(): void }>();
+  const running = new Map<string, { upload: Upload; paused: boolean; cancelled(): void }>();
 
   return {
     /** Sends a made file's body; resolves when the server counts it. Progress: 'uploading' with the fraction. */
     send(progress: Progress, transferId: string, made: FileUpload): Promise<void> {
       return new Promise<void>((resolve, reject) => {
+        // tus-js-client opens a PATCH before it asks for the bytes; a pause while they are being
+        // encrypted would not stop that PATCH, so the bytes are refused then (tus drops the error of a stopped upload).
+        const asBody = (bytes: Uint8Array) => {
+          if (running.get(transferId)?.paused) throw new Error('paused');
+          return new Blob([bytes as Uint8Array<ArrayBuffer>]);
+        };
         // The input goes only to our fileReader, which reads the encrypted body: the cast is for tus's typing.
         const upload = new Upload(made.body as unknown as Blob, {
-          ...uploadOptions(made, self.location.origin, (bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>])),
+          ...uploadOptions(made, self.location.origin, asBody),
           retryDelays: RETRY_DELAYS,
           onProgress: (sent, total) => progress('uploading', total === 0 ? 1 : sent / total),
           onSuccess: () => {
@@ -85,6 +92,7 @@ export function fileTransfers() {
         });
         running.set(transferId, {
           upload,
+          paused: false,
           cancelled: () => reject(Object.assign(new Error('The upload was cancelled.'), { code: 'upload_cancelled' })),
         });
         upload.start();
@@ -93,11 +101,17 @@ export function fileTransfers() {
 
     /** Stops sending; resume() goes on from what the server has. */
     async pause(transferId: string) {
-      await running.get(transferId)?.upload.abort(false);
+      const transfer = running.get(transferId);
+      if (!transfer) return;
+      transfer.paused = true;
+      await transfer.upload.abort(false);
     },
 
     resume(transferId: string) {
-      running.get(transferId)?.upload.start();
+      const transfer = running.get(transferId);
+      if (!transfer) return;
+      transfer.paused = false;
+      transfer.upload.start();
     },
 
     /** Stops sending and removes the unfinished upload from the server. */
@@ -157,7 +171,7 @@ export function fileTransfers() {
   };
 }
 
-/** The page's controls of a running upload, the same for reporters and advisers. */
+/** The page's calls about files that need no session: looking at a chosen file, and the controls of a running upload. */
 export function transferHandlers(transfers: FileTransfers) {
   return {
     async pauseTransfer(_progress: Progress, transferId: string) {
@@ -167,6 +181,10 @@ export function transferHandlers(transfers: FileTransfers) {
     async resumeTransfer(_progress: Progress, transferId: string) {
       transfers.resume(transferId);
       return null;
+    },
+    /** What a chosen file carries besides its content, before anything is sent. */
+    async inspectFile(_progress: Progress, file: File) {
+      return inspectFile(file);
     },
     async cancelTransfer(_progress: Progress, transferId: string) {
       await transfers.cancel(transferId);

@@ -2,6 +2,7 @@
 import {
   activeEngine, deriveMailboxKeys, generateCode, openMailbox, pinnedAdvisers, ProtocolError, readBack, refuseCodeIn, submitNewReport, type ConfidantClient, type Mailbox, type ReportPlaintext
 } from '../../protocol/index.js';
+import { cleanedFile } from './file-cleaning.js';
 import { plainFileOf, type FileTransfers } from './file-transfers.js';
 import type { Progress } from './rpc.js';
 
@@ -100,10 +101,10 @@ export function reporterHandlers(client: ConfidantClient, transfers: FileTransfe
       return open().refresh();
     },
 
-    /** Encrypts and sends a file for the adviser while reading it; answers the refreshed mailbox. */
-    async mailboxAttach(progress: Progress, transferId: string, file: File) {
+    /** Encrypts and sends a file (its cleaned copy when `clean`) for the adviser while reading it; answers the refreshed mailbox. */
+    async mailboxAttach(progress: Progress, transferId: string, file: File, clean: boolean) {
       progress('preparing');
-      const made = await open().attachFile(plainFileOf(file));
+      const made = await open().attachFile(plainFileOf(clean ? await cleanedFile(file) : file));
       await transfers.send(progress, transferId, made);
       return open().refresh();
     },

@@ -24,6 +24,7 @@ import {
 import { countPeriod, previousPeriod, publishReport, type PeriodCase } from '../../protocol/annual-report/aggregate.js';
 import { splitOpener, startHelper } from './parallel-open.js';
 import { forgetResume, loadResume, saveResume } from './resume-store.js';
+import { cleanedFile } from './file-cleaning.js';
 import { plainFileOf, type FileTransfers } from './file-transfers.js';
 import type { Progress } from './rpc.js';
 
@@ -116,10 +117,10 @@ export function staffHandlers(client: ConfidantClient, transfers: FileTransfers)
       return signedIn().openCase(caseId);
     },
 
-    /** Encrypts and sends a file for the reporter while reading it; answers the case opened again. */
-    async attachCaseFile(progress: Progress, transferId: string, caseId: string, file: File) {
+    /** Encrypts and sends a file (its cleaned copy when `clean`) for the reporter while reading it; answers the case opened again. */
+    async attachCaseFile(progress: Progress, transferId: string, caseId: string, file: File, clean: boolean) {
       progress('preparing');
-      await transfers.send(progress, transferId, await signedIn().attachCaseFile(caseId, plainFileOf(file)));
+      await transfers.send(progress, transferId, await signedIn().attachCaseFile(caseId, plainFileOf(clean ? await cleanedFile(file) : file)));
       return signedIn().openCase(caseId);
     },
 

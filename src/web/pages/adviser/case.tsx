@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CaseStatus, OpenedCase, StaffAccount, StatusChangeResponse } from '../../../protocol/index.js';
 import { Files } from '../../components/files.js';
+import type { Inspection } from '../../worker/file-cleaning.js';
 import { Busy, Link, Page, formatDate, formatTime } from '../../components/ui.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -229,9 +230,10 @@ function CaseView(props: { caseId: string; account: StaffAccount }) {
               <Files
                 files={opened.files}
                 authorLabel={(author) => t(author === 'reporter' ? 'adviser.conversation.fromReporter' : 'adviser.conversation.fromAdviser')}
-                attach={async (transferId, file, progress) => setOpened(await staffCall<OpenedCase>('attachCaseFile', [transferId, opened.caseId, file], progress))}
+                attach={async (transferId, file, clean, progress) => setOpened(await staffCall<OpenedCase>('attachCaseFile', [transferId, opened.caseId, file, clean], progress))}
                 download={(fileId, target, progress) => staffCall<Blob | null>('downloadCaseFile', [opened.caseId, fileId, target], progress)}
                 control={(method, transferId) => staffCall(method, [transferId])}
+                inspect={(file) => staffCall<Inspection>('inspectFile', [file])}
               />
               <RelaySection opened={opened} onChanged={load} />
             </div>

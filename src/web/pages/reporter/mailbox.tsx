@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Files } from '../../components/files.js';
+import type { Inspection } from '../../worker/file-cleaning.js';
 import { Busy, formatDate, formatTime } from '../../components/ui.js';
 import { call } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
@@ -299,9 +300,10 @@ function MailboxView(props: {
       <Files
         files={view.files}
         authorLabel={(author) => (author === 'reporter' ? t('reporter.messages.you') : t('reporter.messages.adviser'))}
-        attach={async (transferId, file, progress) => props.onView(await call<OpenedMailbox>('mailboxAttach', [transferId, file], progress))}
+        attach={async (transferId, file, clean, progress) => props.onView(await call<OpenedMailbox>('mailboxAttach', [transferId, file, clean], progress))}
         download={(fileId, target, progress) => call<Blob | null>('mailboxDownload', [fileId, target], progress)}
         control={(method, transferId) => call(method, [transferId])}
+        inspect={(file) => call<Inspection>('inspectFile', [file])}
       />
 
       <section aria-labelledby="report-title">
