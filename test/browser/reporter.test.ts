@@ -208,6 +208,15 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   await checkPage(t, watched, 'thank-you page');
   t.same(mailboxRequests, [], 'no mailbox request before the mailbox is opened');
 
+  // Evidence added right after sending, without typing the code again.
+  await page.getByRole('button', { name: 'Add files' }).click();
+  await page.getByLabel('Choose a file').waitFor(SLOW);
+  await page.getByLabel('Choose a file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Invoice numbers 2026-114 to 2026-131.\n') });
+  t.ok(await shown(page.getByText(/We cannot look inside this type of file/)), 'a text file is named as one that cannot be cleaned');
+  await page.getByRole('button', { name: 'Encrypt and send' }).click();
+  t.ok(await shown(page.getByText('notes.txt was sent encrypted.'), 60_000), 'a file is attached on the thank-you page');
+  await checkPage(t, watched, 'thank-you page with a file attached');
+
   // The mailbox, opened with the code as someone might type it.
   await page.getByRole('link', { name: 'Open my report' }).click();
   await page.getByRole('heading', { level: 1, name: 'Open your report', exact: true }).waitFor();
@@ -224,6 +233,7 @@ t.test('a reporter reports, saves the code, opens the mailbox with it and replie
   t.ok(await shown(page.getByText(/^The adviser confirms receipt by \d{1,2} \w+ \d{4}\.$/)), 'the acknowledgement deadline');
   t.ok(await shown(page.getByText(/^You will hear by \d{1,2} \w+ \d{4} how your report was assessed and what follows\.$/)), 'the feedback deadline');
   t.ok(await shown(page.getByText('No messages yet.', { exact: false })));
+  t.match(await page.getByTestId('file').textContent(), /You · \d+ B\s*notes\.txt/, 'the mailbox lists the file attached after sending');
   t.ok(await shown(page.getByText(/Dutch Whistleblowers Authority .* gives free, confidential advice and takes external reports/)), 'the mailbox names the Huis voor Klokkenluiders');
   await page.getByText('Show your report').click();
   t.ok(await shown(page.getByText('Invoices are split to stay below the tender threshold.')), 'the own report is shown');

@@ -113,6 +113,9 @@ export const reporter = {
     'reporter.done.comeBack': 'Kom over een paar dagen terug met uw code om het antwoord van de vertrouwenspersoon te lezen.',
     'reporter.done.external': 'U kunt ook altijd kosteloos en vertrouwelijk advies vragen bij het Huis voor Klokkenluiders (huisvoorklokkenluiders.nl), of daar extern melden.',
     'reporter.done.openMailbox': 'Mijn melding openen',
+    'reporter.done.filesTitle': 'Bewijs toevoegen',
+    'reporter.done.filesIntro': 'Heeft u documenten, foto’s of opnamen die uw melding ondersteunen? Voeg ze nu toe, versleuteld. Dat kan ook later, in uw melding met de code.',
+    'reporter.done.filesButton': 'Bestanden toevoegen',
     'reporter.done.traces': 'Sluit dit tabblad als u klaar bent. Wis op een gedeeld apparaat ook de browsergeschiedenis.',
 
     // Mailbox login
@@ -321,6 +324,9 @@ export const reporter = {
     'reporter.done.comeBack': 'Come back in a few days with your code to read the adviser’s answer.',
     'reporter.done.external': 'You can also always ask the Dutch Whistleblowers Authority (Huis voor Klokkenluiders, huisvoorklokkenluiders.nl) for free, confidential advice, or report to it externally.',
     'reporter.done.openMailbox': 'Open my report',
+    'reporter.done.filesTitle': 'Add evidence',
+    'reporter.done.filesIntro': 'Do you have documents, photos or recordings that support your report? Add them now, encrypted. You can also do this later, in your report with the code.',
+    'reporter.done.filesButton': 'Add files',
     'reporter.done.traces': 'Close this tab when you are done. On a shared device, also delete the browser history.',
 
     // Mailbox login

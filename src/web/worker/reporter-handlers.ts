@@ -34,6 +34,11 @@ function stagedClient(client: ConfidantClient, progress: Progress): ConfidantCli
 
 export function reporterHandlers(client: ConfidantClient, transfers: FileTransfers) {
   let mailbox: Mailbox | undefined;
+  /**
+   * The code of the report just sent, kept in this worker only until the confirmation page opens
+   * its mailbox to attach files, or leaves: then it is forgotten.
+   */
+  let submittedCode: string | undefined;
   const open = (): Mailbox => {
     if (!mailbox) throw Object.assign(new Error('The mailbox is closed.'), { code: 'session_closed' });
     return mailbox;
@@ -69,12 +74,30 @@ export function reporterHandlers(client: ConfidantClient, transfers: FileTransfe
 
     async submitReport(progress: Progress, slug: string, report: ReportPlaintext, adviserKeyIds: string[] | undefined, pins: string[] | undefined) {
       progress('deriving');
-      return submitNewReport(stagedClient(client, progress), {
+      const submitted = await submitNewReport(stagedClient(client, progress), {
         slug,
         report,
         ...(adviserKeyIds ? { adviserKeyIds } : {}),
         ...(pins ? { pinnedFingerprints: pins } : {}),
       });
+      submittedCode = submitted.code;
+      return submitted;
+    },
+
+    /** Opens the mailbox of the report just sent, with its kept code (then forgotten): files attached on the confirmation page. */
+    async openSubmittedMailbox(progress: Progress) {
+      const code = submittedCode;
+      submittedCode = undefined;
+      if (code === undefined) throw new ProtocolError('session_closed', 'open the mailbox with your code');
+      progress('deriving');
+      await mailbox?.close().catch(() => {});
+      mailbox = await openMailbox(client, code);
+      return mailbox.view;
+    },
+
+    async forgetSubmittedCode() {
+      submittedCode = undefined;
+      return null;
     },
 
     async openMailbox(progress: Progress, code: string) {

@@ -8,7 +8,9 @@ import { call, warmUp } from '../../crypto.js';
 import { useLang, useT } from '../../i18n/index.js';
 import type { ReportPlaintext } from '../../../protocol/plaintexts.js';
 import type { ChannelInfo } from '../../../protocol/wire.js';
+import type { OpenedMailbox } from '../../../protocol/reporter.js';
 import { CodeCard } from './code-card.js';
+import { MailboxFiles } from './mailbox.js';
 import { IDENTITY_FIELDS, QUESTIONS, type IdentityField, type Question } from './fields.js';
 import { linkPins, ReporterError, StepPage, useChannel } from './common.js';
 
@@ -66,7 +68,7 @@ export function ReportFormPage(props: { params: Record<string, string> }) {
     );
   }
   if (step === 'done' && result) {
-    return <DoneStep result={result} />;
+    return <DoneStep result={result} maxFileBytes={channel.state === 'ready' ? channel.channel.maxFileBytes : 0} />;
   }
 
   if (channel.state === 'loading') {
@@ -132,13 +134,61 @@ function SentSummary(props: { result: Submitted }) {
   );
 }
 
-function DoneStep(props: { result: Submitted }) {
+/**
+ * Attaching evidence right after sending, with the mailbox the worker opens with the code it kept
+ * from the submission (asked for with a button: until then no mailbox request is made). Leaving
+ * the page forgets that code and closes the session.
+ */
+function SubmittedFiles(props: { maxBytes: number }) {
+  const t = useT();
+  const [view, setView] = useState<OpenedMailbox | null>(null);
+  const [opening, setOpening] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(
+    () => () => {
+      void call('forgetSubmittedCode').catch(() => {});
+      void call('mailboxClose').catch(() => {});
+    },
+    [],
+  );
+  if (view) return <MailboxFiles view={view} onView={setView} maxBytes={props.maxBytes} />;
+  return (
+    <section aria-labelledby="attach-title">
+      <h2 id="attach-title">{t('reporter.done.filesTitle')}</h2>
+      <p>{t('reporter.done.filesIntro')}</p>
+      <ReporterError error={error} />
+      {opening ? (
+        <Busy stage="deriving" />
+      ) : (
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setOpening(true);
+              setError(null);
+              call<OpenedMailbox>('openSubmittedMailbox').then(setView, (e: unknown) => {
+                setError(e);
+                setOpening(false);
+              });
+            }}
+          >
+            {t('reporter.done.filesButton')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function DoneStep(props: { result: Submitted; maxFileBytes: number }) {
   const t = useT();
   const { lang } = useLang();
   return (
     <StepPage title={t('reporter.done.title')} step="done">
       <p>{t('reporter.done.received', { date: formatDate(props.result.receivedAt, lang) })}</p>
       <p>{t('reporter.done.acknowledgeBy', { date: formatDate(props.result.acknowledgeBy, lang) })}</p>
+      {props.maxFileBytes > 0 ? <SubmittedFiles maxBytes={props.maxFileBytes} /> : null}
       <p>{t('reporter.done.comeBack')}</p>
       <p class="hint">{t('reporter.done.external')}</p>
       <div class="actions">

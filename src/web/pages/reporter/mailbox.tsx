@@ -297,14 +297,7 @@ function MailboxView(props: {
         <Reply onView={props.onView} onFailure={props.onFailure} />
       </section>
 
-      <Files
-        files={view.files}
-        authorLabel={(author) => (author === 'reporter' ? t('reporter.messages.you') : t('reporter.messages.adviser'))}
-        attach={async (transferId, file, clean, progress) => props.onView(await call<OpenedMailbox>('mailboxAttach', [transferId, file, clean], progress))}
-        download={(fileId, target, progress) => call<Blob | null>('mailboxDownload', [fileId, target], progress)}
-        control={(method, transferId) => call(method, [transferId])}
-        inspect={(file) => call<Inspection>('inspectFile', [file])}
-      />
+      <MailboxFiles view={view} onView={props.onView} />
 
       <section aria-labelledby="report-title">
         <h2 id="report-title">{t('reporter.report.title')}</h2>
@@ -334,6 +327,22 @@ function MailboxView(props: {
         </div>
       </section>
     </>
+  );
+}
+
+/** The case's files as the reporter sees them, with attaching: in the mailbox, and on the confirmation page after sending. */
+export function MailboxFiles(props: { view: OpenedMailbox; onView(view: OpenedMailbox): void; maxBytes?: number }) {
+  const t = useT();
+  return (
+    <Files
+      files={props.view.files}
+      authorLabel={(author) => (author === 'reporter' ? t('reporter.messages.you') : t('reporter.messages.adviser'))}
+      attach={async (transferId, file, clean, progress) => props.onView(await call<OpenedMailbox>('mailboxAttach', [transferId, file, clean], progress))}
+      download={(fileId, target, progress) => call<Blob | null>('mailboxDownload', [fileId, target], progress)}
+      control={(method, transferId) => call(method, [transferId])}
+      inspect={(file) => call<Inspection>('inspectFile', [file])}
+      {...(props.maxBytes === undefined ? {} : { maxBytes: props.maxBytes })}
+    />
   );
 }
 
