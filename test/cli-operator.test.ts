@@ -156,8 +156,9 @@ t.test('--help lists the new commands; each has its own help', async (t) => {
   const help = await cli(['--help']);
   succeeded(t, help, '--help');
   for (const line of [
-    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>]',
+    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>] [--digest-only]',
     '  confidant channel retention <slug> [<months>]',
+    '  confidant channel mail <slug> [immediate|digest-only]',
     '  confidant channel remove-adviser <channel-slug> <username> [--yes]',
     '  confidant invite revoke <id>',
     '  confidant account list',
@@ -562,4 +563,51 @@ t.test('channel retention: create with --retention, list, show, set, and every m
   ];
   for (const [what, rest, code, message] of mistakes) failed(t, await cli(['channel', 'retention', ...rest]), code, message, what);
   t.equal(await stored('bewaar'), 3, 'no mistake changed the retention');
+});
+
+// ─── channel mail ───────────────────────────────────────────────────────────────────────────
+
+t.test('channel mail: create --digest-only, show, set both ways, audited once per change, and every mistake', async (t) => {
+  const org = await admin.createOrganisation({ slug: 'post-org', name: 'Post' });
+  const stored = async (slug: string) => (await db.select({ immediate: channels.immediateMail }).from(channels).where(eq(channels.slug, slug)))[0]?.immediate;
+
+  const quiet = await cli(['channel', 'create', 'post-stil', '--name', 'Stil', '--org', org.slug, '--digest-only']);
+  succeeded(t, quiet, 'channel create --digest-only');
+  t.ok(quiet.out.includes('Mail: channel "post-stil" is in the daily digest only; nobody gets mail right after an event.'));
+  t.equal(await stored('post-stil'), false);
+  const open = await cli(['channel', 'create', 'post-open', '--name', 'Open', '--org', org.slug]);
+  t.ok(open.out.includes('Mail: channel "post-open" is in the daily digest; staff may also choose mail right after an event.'), 'the default: immediate mail may be chosen');
+  t.equal(await stored('post-open'), true);
+
+  const shown = await cli(['channel', 'mail', 'post-open']);
+  succeeded(t, shown, 'channel mail <slug>');
+  t.same(shown.out, ['Mail: channel "post-open" is in the daily digest; staff may also choose mail right after an event.']);
+
+  const [channel] = await db.select().from(channels).where(eq(channels.slug, 'post-open'));
+  const off = await cli(['channel', 'mail', 'post-open', 'digest-only']);
+  succeeded(t, off, 'channel mail <slug> digest-only');
+  t.same(off.out, [
+    'Mail: channel "post-open" is in the daily digest only; nobody gets mail right after an event.',
+    "People who had chosen immediate mail get this channel's news in their digest from now on; their choice stays for other channels.",
+  ]);
+  t.equal(await stored('post-open'), false);
+  const changes = async () => (await operatorAudit(channel!.id)).filter(([action]) => action === 'channel_changed');
+  t.same(await changes(), [['channel_changed', channel!.id]], 'audited');
+  const again = await cli(['channel', 'mail', 'post-open', 'digest-only']);
+  t.same(again.out, ['Mail: channel "post-open" is in the daily digest only; nobody gets mail right after an event. Nothing changed.']);
+  t.equal((await changes()).length, 1, 'not audited again');
+  const on = await cli(['channel', 'mail', 'post-open', 'immediate']);
+  succeeded(t, on, 'channel mail <slug> immediate');
+  t.equal(await stored('post-open'), true);
+  t.equal((await changes()).length, 2, 'the change back is audited too');
+
+  const mistakes: Array<[string, string[], number, RegExp]> = [
+    ['another word', ['post-open', 'off'], 2, /the mail setting is "immediate" or "digest-only", got "off"/],
+    ['two values', ['post-open', 'immediate', 'digest-only'], 2, /unexpected argument "digest-only"; usage: confidant channel mail <slug> \[immediate\|digest-only\]$/],
+    ['no slug', [], 2, /missing <slug>; usage: confidant channel mail <slug> \[immediate\|digest-only\]$/],
+    ['an unknown channel to show', ['nergens'], 1, /There is no channel "nergens"\./],
+    ['an unknown channel to set', ['nergens', 'immediate'], 1, /There is no channel "nergens"\./],
+  ];
+  for (const [what, rest, code, message] of mistakes) failed(t, await cli(['channel', 'mail', ...rest]), code, message, what);
+  t.equal(await stored('post-open'), true, 'no mistake changed the setting');
 });

@@ -65,7 +65,7 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
   for (const line of [
     '  confidant org create <slug> --name <name>',
     '  confidant org list',
-    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>]',
+    '  confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>] [--digest-only]',
     '  confidant channel list',
     '  confidant channel locations <slug> [<id>=<name> ...] [--clear]',
     '  confidant invite adviser --channel <slug>',
@@ -88,8 +88,8 @@ t.test('--help, <group> --help, <command> --help, help <command> and --version',
 
   const create = await capture(['channel', 'create', '--help'], { env });
   succeeded(t, create, 'channel create --help');
-  t.equal(create.out[0], 'Usage: confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>]');
-  for (const option of ['--name <name>', '--org <org-slug>', '--no-consent', '--pow-difficulty <n>', '--retention <months>', '-h, --help']) {
+  t.equal(create.out[0], 'Usage: confidant channel create <slug> --name <name> --org <org-slug> [--no-consent] [--pow-difficulty <n>] [--retention <months>] [--digest-only]');
+  for (const option of ['--name <name>', '--org <org-slug>', '--no-consent', '--pow-difficulty <n>', '--retention <months>', '--digest-only', '-h, --help']) {
     t.ok(create.out.some((line) => line.startsWith(`  ${option} `)), `channel create --help explains ${option}`);
   }
   t.same((await capture(['help', 'channel', 'create'], { env })).out, create.out, 'help channel create');
@@ -143,6 +143,7 @@ t.test('channels: create with defaults and with options, and list', async (t) =>
     'Relays: the reporter approves each relay text before it is sent.',
     'Proof-of-work difficulty: 12.',
     'Retention: a closed case is deleted 12 months after closure, unless held.',
+    'Mail: channel "meldpunt" is in the daily digest; staff may also choose mail right after an event.',
     'Next: confidant invite adviser --channel meldpunt',
   ]);
 

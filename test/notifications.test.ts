@@ -118,19 +118,19 @@ t.test('settings: defaults, changes and refusals, for adviser and recipient alik
   const rita = await w.person('recipient');
 
   for (const [who, p] of [['adviser', anna], ['recipient', rita]] as const) {
-    t.strictSame(await p.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: false, digestTime: null }, `${who}: the defaults, mail off`);
+    t.strictSame(await p.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: false, digestTime: null, digestOnlyChannels: [] }, `${who}: the defaults, mail off`);
   }
 
   // Success, for both roles, through the session methods.
   t.strictSame(
     await anna.session.setNotificationSettings({ email: 'anna@example.nl', immediate: true, lang: 'en' }),
-    { email: 'anna@example.nl', immediate: true, lang: 'en', mailConfigured: false, digestTime: null },
+    { email: 'anna@example.nl', immediate: true, lang: 'en', mailConfigured: false, digestTime: null, digestOnlyChannels: [] },
     'adviser: the answer is the stored settings',
   );
-  t.strictSame(await anna.session.notificationSettings(), { email: 'anna@example.nl', immediate: true, lang: 'en', mailConfigured: false, digestTime: null }, 'adviser: read back');
+  t.strictSame(await anna.session.notificationSettings(), { email: 'anna@example.nl', immediate: true, lang: 'en', mailConfigured: false, digestTime: null, digestOnlyChannels: [] }, 'adviser: read back');
   t.strictSame(
     await rita.session.setNotificationSettings({ email: 'rita@acme.example', immediate: false, lang: 'nl' }),
-    { email: 'rita@acme.example', immediate: false, lang: 'nl', mailConfigured: false, digestTime: null },
+    { email: 'rita@acme.example', immediate: false, lang: 'nl', mailConfigured: false, digestTime: null, digestOnlyChannels: [] },
     'recipient: set',
   );
   t.strictSame((await rita.session.notificationSettings()).email, 'rita@acme.example', 'recipient: read back');
@@ -190,7 +190,7 @@ t.test('settings: defaults, changes and refusals, for adviser and recipient alik
   t.equal((await anna.session.notificationSettings()).email, 'anna@example.nl', 'unchanged by all that');
 
   // Without an address immediate mail is off, whatever was asked.
-  t.strictSame(await rita.session.setNotificationSettings({ email: null, immediate: true, lang: 'en' }), { email: null, immediate: false, lang: 'en', mailConfigured: false, digestTime: null }, 'immediate without an address is stored false');
+  t.strictSame(await rita.session.setNotificationSettings({ email: null, immediate: true, lang: 'en' }), { email: null, immediate: false, lang: 'en', mailConfigured: false, digestTime: null, digestOnlyChannels: [] }, 'immediate without an address is stored false');
   const [ritaRow] = await db.select().from(staffAccounts).where(eq(staffAccounts.id, rita.id));
   t.match(ritaRow, { notifyEmail: null, notifyImmediate: false, notifyLang: 'en' }, 'and so it is in the database');
 
@@ -227,10 +227,10 @@ t.test('settings show the mail configuration', async (t) => {
   const smtp = await catcher(t);
   const w = await world(t, { SMTP_URL: smtp.url, DIGEST_TIME: '18:30', MAIL_POLL_MS: '600000' });
   const anna = await w.person('adviser');
-  t.strictSame(await anna.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: true, digestTime: '18:30' }, 'mail on, the configured digest time');
+  t.strictSame(await anna.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: true, digestTime: '18:30', digestOnlyChannels: [] }, 'mail on, the configured digest time');
   t.strictSame(
     await anna.session.setNotificationSettings({ email: 'anna@example.nl', immediate: false, lang: 'en' }),
-    { email: 'anna@example.nl', immediate: false, lang: 'en', mailConfigured: true, digestTime: '18:30' },
+    { email: 'anna@example.nl', immediate: false, lang: 'en', mailConfigured: true, digestTime: '18:30', digestOnlyChannels: [] },
     'and in the answer to a change',
   );
 });
@@ -337,7 +337,7 @@ t.test('immediate mail: within seconds for those who opt in, none for the others
   const { db, client, logs } = w;
   const anna = await w.person('adviser');
   const bram = await w.person('adviser');
-  t.strictSame(await anna.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: true, digestTime: '07:00' }, 'the default digest time');
+  t.strictSame(await anna.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: true, digestTime: '07:00', digestOnlyChannels: [] }, 'the default digest time');
   await anna.session.setNotificationSettings({ email: 'anna@example.nl', immediate: true, lang: 'nl' });
   await bram.session.setNotificationSettings({ email: 'bram@example.nl', immediate: false, lang: 'nl' });
 
@@ -388,6 +388,7 @@ t.test("a channel whose operator turned immediate mail off: news for the digest,
   const immediateRows = async () => (await rowsOf(db, anna.id)).filter((r) => r.kind === 'immediate').length;
   const { channel } = await w.app.services.administration.updateChannel('meldpunt', { immediateMail: false });
   t.equal(channel.immediateMail, false, 'the operator turned it off');
+  t.same((await anna.session.notificationSettings()).digestOnlyChannels, [channel.name], "anna's settings name the channel, so her page can say so");
 
   const submitted = await submitNewReport(client, { slug: 'meldpunt', report: report() });
   t.equal((await newsOf(db, anna.id)).length, 1, 'the report is news for the digest');
@@ -397,6 +398,7 @@ t.test("a channel whose operator turned immediate mail off: news for the digest,
   t.equal(await immediateRows(), 0, 'nor for a reporter message');
 
   await w.app.services.administration.updateChannel('meldpunt', { immediateMail: true });
+  t.same((await anna.session.notificationSettings()).digestOnlyChannels, [], 'on again: no channel named');
   await mailbox.postMessage('En nog een.');
   t.equal(await immediateRows(), 1, 'on again: the next event queues one');
 });

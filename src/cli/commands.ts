@@ -112,6 +112,10 @@ export const commands: Command[] = [
         value: '<months>',
         help: `Months after closure when a closed case is deleted, ${RETENTION_MONTHS_MIN} to ${RETENTION_MONTHS_MAX} (default: ${RETENTION_MONTHS_DEFAULT}).`,
       },
+      'digest-only': {
+        type: 'boolean',
+        help: "Staff get this channel's news in the daily digest only, never right after an event (see \"channel mail\").",
+      },
     },
     summary: 'Create a reporting channel of an organisation.',
     plan: (input) => {
@@ -126,6 +130,7 @@ export const commands: Command[] = [
           consentRequired: input.values['no-consent'] !== true,
           powDifficulty,
           retentionMonths,
+          immediateMail: input.values['digest-only'] !== true,
         });
         out(`Created channel "${channel.slug}" (${channel.name}) of organisation "${channel.organisationSlug}".`);
         out(`Reporters use: ${config.publicUrl}/c/${channel.slug}`);
@@ -136,6 +141,7 @@ export const commands: Command[] = [
         );
         out(`Proof-of-work difficulty: ${channel.powDifficulty}.`);
         out(`Retention: a closed case is deleted ${months(channel.retentionMonths)} after closure, unless held.`);
+        out(mailLine(channel.slug, channel.immediateMail));
         out(`Next: confidant invite adviser --channel ${channel.slug}`);
       };
     },
@@ -254,6 +260,33 @@ export const commands: Command[] = [
         if (change.overdue > 0) {
           out(`${change.overdue} closed case(s) of the channel were closed longer ago than that: retention deletes them at its next run.`);
         }
+      };
+    },
+  },
+  {
+    group: 'channel',
+    name: 'mail',
+    args: ['<slug>'],
+    optional: ['[immediate|digest-only]'],
+    options: {},
+    summary: "Show or set whether the channel's news may be mailed right after an event, or only in the daily digest.",
+    details: [
+      '"immediate" (the default) lets each adviser or recipient opt in to mail right after an event, beside the',
+      'daily digest. "digest-only" turns that off for the channel: its news then reaches everyone only in the',
+      'digest, which goes at one fixed time whether or not anything happened. Choose it when the organisation',
+      "can read its staff's mail: the moment of an immediate mail shows when a reporter acted.",
+    ],
+    plan: (input) => {
+      const [slug, given] = input.positionals as [string, string | undefined];
+      if (given !== undefined && given !== 'immediate' && given !== 'digest-only') throw new UsageError(`the mail setting is "immediate" or "digest-only", got "${given}"`);
+      return async ({ admin, out }) => {
+        const current = await admin.channelImmediateMail(slug);
+        if (given === undefined) return out(mailLine(slug, current));
+        const wanted = given === 'immediate';
+        if (wanted === current) return out(`${mailLine(slug, wanted)} Nothing changed.`);
+        await admin.updateChannel(slug, { immediateMail: wanted });
+        out(mailLine(slug, wanted));
+        if (!wanted) out('People who had chosen immediate mail get this channel\'s news in their digest from now on; their choice stays for other channels.');
       };
     },
   },
@@ -503,6 +536,13 @@ function printInvite(out: (line: string) => void, config: Config, invite: Create
   out('');
   out(`It expires ${formatDate(invite.expiresAt)} (in ${INVITE_DAYS} days).`);
   out('This link is shown only now and cannot be looked up later: pass it on over a safe route.');
+}
+
+/** What a channel's mail setting means, in one line. */
+function mailLine(slug: string, immediateMail: boolean): string {
+  return immediateMail
+    ? `Mail: channel "${slug}" is in the daily digest; staff may also choose mail right after an event.`
+    : `Mail: channel "${slug}" is in the daily digest only; nobody gets mail right after an event.`;
 }
 
 export const groups = ['org', 'channel', 'invite', 'account', 'audit', 'backup', 'restore'] as const;

@@ -30,6 +30,8 @@ t.test('an adviser and a recipient choose how they hear of new work', async (t) 
   const stored = async (username: string) =>
     (await app.database.db.select({ email: staffAccounts.notifyEmail, immediate: staffAccounts.notifyImmediate, lang: staffAccounts.notifyLang }).from(staffAccounts).where(eq(staffAccounts.username, username)))[0];
 
+  // The operator allowed only the digest for Anna's channel: her page says so.
+  await admin.updateChannel('acme-meldpunt', { immediateMail: false });
   const browser = await launch(t);
   const watched = await openPage(browser, app);
   const { page } = watched;
@@ -39,6 +41,7 @@ t.test('an adviser and a recipient choose how they hear of new work', async (t) 
   t.match(await page.locator('main, body').first().textContent(), /elke dag om 06:30 \(UTC\)/, 'the digest time is said');
   t.ok(await page.getByLabel('Ook direct een e-mail bij iets nieuws').isDisabled(), 'no immediate mail without an address');
   t.match(await page.locator('#notify-immediate-hint').textContent(), /laat de mailserver zien.*wanneer een melder iets deed/, 'the leak of immediate mail is said beside it');
+  t.match(await page.getByTestId('digest-only').textContent(), /De beheerder heeft directe e-mail uitgezet voor Meldpunt Acme: nieuws daarvan komt alleen in het dagelijkse overzicht/, 'a channel with the digest only is named');
 
   await page.getByLabel('E-mailadres').fill('anna@example.nl, baas@example.nl');
   await page.getByRole('button', { name: 'Opslaan' }).click();

@@ -20,6 +20,9 @@ export const NotificationSettingsView = Strict({
   ...NotificationSettings.properties,
   mailConfigured: Type.Boolean({ description: 'Whether this installation sends mail at all (SMTP_URL).' }),
   digestTime: Type.Union([Type.String({ pattern: '^\\d{2}:\\d{2}$' }), Type.Null()], { description: 'The daily digest time, HH:MM in UTC; null when mail is off.' }),
+  digestOnlyChannels: Type.Array(Type.String(), {
+    description: "The names of this adviser's channels whose operator turned immediate mail off: their news comes in the digest only.",
+  }),
 });
 export type NotificationSettingsView = Static<typeof NotificationSettingsView>;
 

@@ -11,17 +11,28 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const guards = staffGuards(app);
   const mail = app.config.mail;
   const digestTime = mail ? digestTimeText(mail.digestMinuteUtc) : null;
-  const view = (settings: NotificationSettings) => ({ ...settings, mailConfigured: mail !== null, digestTime });
+  const view = async (accountId: string, settings: NotificationSettings) => ({
+    ...settings,
+    mailConfigured: mail !== null,
+    digestTime,
+    digestOnlyChannels: await notificationSettings.digestOnlyChannels(accountId),
+  });
 
   app.route({
     ...routeOf(getNotificationSettings),
     preHandler: guards.staff,
-    handler: async (request) => view(await notificationSettings.get(guards.principal(request).accountId)),
+    handler: async (request) => {
+      const { accountId } = guards.principal(request);
+      return view(accountId, await notificationSettings.get(accountId));
+    },
   });
 
   app.route({
     ...routeOf(putNotificationSettings),
     preHandler: guards.staff,
-    handler: async (request) => view(await notificationSettings.set(guards.principal(request).accountId, request.body)),
+    handler: async (request) => {
+      const { accountId } = guards.principal(request);
+      return view(accountId, await notificationSettings.set(accountId, request.body));
+    },
   });
 };

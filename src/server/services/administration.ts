@@ -523,6 +523,11 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
       return (await channelRow(slug)).retentionMonths;
     },
 
+    /** Whether staff may choose mail right after an event of this channel (false: the digest only). */
+    async channelImmediateMail(slug: string): Promise<boolean> {
+      return (await channelRow(slug)).immediateMail;
+    },
+
     /** Sets a channel's retention; audited when it changes, with the new value in the subject. */
     async setChannelRetention(slug: string, months: number, now = new Date()): Promise<RetentionChange> {
       checkRetention(months);

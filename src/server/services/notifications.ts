@@ -7,9 +7,9 @@
  * case, no count. The digest consumes the flags; an opted-in person also gets one pending
  * immediate mail, however many events follow before it goes.
  */
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/connection.js';
-import { mailOutbox, notificationNews, staffAccounts } from '../db/schema.js';
+import { adviserChannels, channels, mailOutbox, notificationNews, staffAccounts } from '../db/schema.js';
 import { invalid } from '../errors.js';
 import { recordAudit } from './audit.js';
 import { toHour } from './coarse-time.js';
@@ -77,6 +77,17 @@ export function createNotificationSettings(db: Database) {
         .from(staffAccounts)
         .where(eq(staffAccounts.id, accountId));
       return row ?? { email: null, immediate: false, lang: 'nl' };
+    },
+
+    /** The names of the adviser's channels that allow the digest only (an operator's choice per channel). */
+    async digestOnlyChannels(accountId: string): Promise<string[]> {
+      const rows = await db
+        .select({ name: channels.name })
+        .from(adviserChannels)
+        .innerJoin(channels, eq(channels.id, adviserChannels.channelId))
+        .where(and(eq(adviserChannels.accountId, accountId), eq(channels.immediateMail, false)))
+        .orderBy(asc(channels.name));
+      return rows.map((r) => r.name);
     },
 
     /** Without an address there is nothing to send: immediate mail is off then, whatever was asked. */

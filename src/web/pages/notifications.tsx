@@ -82,6 +82,11 @@ function SettingsForm(props: { account: StaffAccount }) {
       <p class="hint" id="notify-immediate-hint">
         {t('staff.notifications.immediateHint')}
       </p>
+      {view.digestOnlyChannels.length > 0 ? (
+        <p class="notice" data-testid="digest-only">
+          {t('staff.notifications.digestOnly', { channels: view.digestOnlyChannels.join(', ') })}
+        </p>
+      ) : null}
       <div class="actions">
         <button type="submit" disabled={save.busy}>
           {t('staff.notifications.save')}
