@@ -41,7 +41,7 @@ async function roundTrip(plaintext: Uint8Array, step: number, retryAt = -1) {
   return { header, plaintext: Buffer.concat(out), bytes: sent.reduce((n, p) => n + p.length, 0), request };
 }
 
-t.test('a body sent in ranges of any size, one range asked twice, reads back byte for byte', async (t) => {
+t.test('a body sent in ranges of 1,000 bytes to 128 KiB (and 3 MiB for six fixed sizes), one range asked twice, reads back byte for byte', async (t) => {
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: 3 * FILE_CHUNK_BYTES + 5 }), fc.integer({ min: 1000, max: 2 * FILE_CHUNK_BYTES }), async (size, step) => {
       const plaintext = new Uint8Array(randomBytes(size));

@@ -155,7 +155,6 @@ function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 
 
 let transfers = 0;
 
-/** Choosing and sending one file at a time, with its progress and controls. */
 /** What the chosen file carries, and the choice between the cleaned copy (the default) and the original. */
 function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean: boolean): void }) {
   const t = useT();
@@ -194,6 +193,7 @@ function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean
   );
 }
 
+/** Choosing and sending one file at a time, with what it carries, its progress and controls. */
 function Attach(props: Pick<FilesProps, 'attach' | 'control' | 'maxBytes' | 'inspect'>) {
   const t = useT();
   const [file, setFile] = useState<File | null>(null);
