@@ -13,7 +13,8 @@ import {
   caseKeyCopyKey, ConfidantClient, emptyRegistration, encryptRecord, fromBase64url, openCaseKeyCopy, openPinnedRegistrations, REGISTRATION_BLOCK, registrationAd, sealCaseKeyCopy, sealKey,
   signCasePin, caseKeyCommitment, sodium, submitNewReport, toBase64url, type PeriodOpener, type Registration
 } from '../src/protocol/index.js';
-import { auditEvents, caseWraps, cases } from '../src/server/db/schema.js';
+import { caseWraps, cases } from '../src/server/db/schema.js';
+import { auditEntries } from './helpers/audit-entries.js';
 import { apiFailure, buildTestApp } from './helper.js';
 import { personThroughApi, type ApiPerson } from './fixtures.js';
 
@@ -58,8 +59,7 @@ async function storedCopy(who: ApiPerson, caseId: string) {
   return row?.nonce && row.ciphertext ? { nonce: toBase64url(row.nonce), ciphertext: toBase64url(row.ciphertext) } : null;
 }
 
-const copyAudits = async (who: ApiPerson) =>
-  (await db.select({ action: auditEvents.action }).from(auditEvents).where(and(eq(auditEvents.actor, who.id), eq(auditEvents.action, 'key_copies')))).length;
+const copyAudits = async (who: ApiPerson) => (await auditEntries(db)).filter((e) => e.actor === who.id && e.action === 'key_copies').length;
 
 t.test('PUT /api/v1/case-key-copies stores a copy once, after the pin, of a case the adviser holds', async (t) => {
   const pinned = await newCase();

@@ -20,6 +20,7 @@ import {
   sealKey, setUpAccount, signIn, signMailboxLogin, sodium, unsealKey, type RelayMessageAuthor, type StaffSession, type SubmitReportRequest
 } from '../src/protocol/index.js';
 import { adviserChannels, auditLog, caseWraps, channels, relayMessages, relayWraps, relays, staffAccounts } from '../src/server/db/schema.js';
+import { auditEntries } from './helpers/audit-entries.js';
 
 import { createAdministration } from '../src/server/services/administration.js';
 import { newToken } from '../src/server/tokens.js';
@@ -222,13 +223,7 @@ const messageEnvelope = (d: Pick<Draft, 'relayId' | 'relayKey'>, author: RelayMe
   encryptRecord(d.relayKey, { v: 1, body, sentAt: new Date().toISOString() }, relayMessageAd(d.relayId, author), MESSAGE_BLOCK);
 const rawEnvelope = (ciphertextBytes: number) => ({ nonce: randomB64(24), ciphertext: randomB64(ciphertextBytes) });
 
-/** Audit events, pending and sealed, read in one statement so the sealer cannot make one count twice or not at all. */
-async function auditRows(): Promise<Array<{ actor: string; action: string; subject: string | null }>> {
-  const result = await db.execute(
-    sql`select actor, action, subject from audit_events union all select actor, action, subject from audit_log`,
-  );
-  return (result as unknown as { rows: Array<{ actor: string; action: string; subject: string | null }> }).rows;
-}
+const auditRows = () => auditEntries(db);
 
 /** What the relay tables and their audit events hold: a refused request must leave it as it was. */
 async function stored() {

@@ -19,8 +19,16 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 type Tap = Test;
 
-/** False, and the test skipped, when Chromium is missing outside CI; in CI a missing Chromium fails. */
+/**
+ * False, and the test skipped, when Chromium is missing outside CI (in CI a missing Chromium
+ * fails), or when `BROWSER_TESTS=skip`: CI runs the pages once, on the embedded database, and
+ * skips them in its PostgreSQL pass, where the API tests cover the SQL.
+ */
 export function chromiumAvailable(t: Tap): boolean {
+  if (process.env.BROWSER_TESTS === 'skip') {
+    t.skip('browser tests skipped: BROWSER_TESTS=skip', () => {});
+    return false;
+  }
   if (existsSync(CHROMIUM)) return true;
   if (process.env.CI) t.fail(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y chromium)`);
   else t.skip(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`, () => {});
