@@ -216,11 +216,14 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const relayKey = randomBytes(KEY_BYTES);
   const relayText = { v: 1, body: 'An anonymised relay from A1.' };
   const wrapFor = (who: Staff) => ({ keyId: who.id, wrap: sealKey(relayKey, fromBase64url(who.account.boxPublicKey)) });
+  // With one attachment (an extension), which A1 uploads just before the relay rows.
+  const relayAttachment = { fileId: randomBytes(16).toString('base64url'), body: randomBytes(141) };
   const relayBody = {
     relayId: relayA,
     wraps: [wrapFor(r1), wrapFor(a1)],
     text: encryptRecord(relayKey, relayText, relayAd(relayA), RELAY_BLOCK),
     copy: encryptRecord(caseKey, relayText, relayCopyAd(caseA, relayA), RELAY_BLOCK),
+    attachments: [relayAttachment.fileId],
   };
   const relayToOtherOrganisation = { ...relayBody, wraps: [...relayBody.wraps, wrapFor(r2)] };
   const relayMessageOf = (actor: Actor) => {
@@ -400,6 +403,19 @@ t.test('every staff route answers every caller as designed', async (t) => {
     if (made.statusCode !== 201) throw new Error(`the upload was not made: ${made.body}`);
     upload = { fileId: file.fileId, body: randomBytes(file.bytes) };
   };
+  /** A1 makes and sends the relay's attachment, outside the matrix. */
+  const uploadRelayAttachment = async () => {
+    const headers = await headersOf('caseAdviser');
+    const made = await app.inject({ method: 'POST', url: caseUrl(caseA, '/relay-attachments'), headers, payload: { fileId: relayAttachment.fileId, bytes: relayAttachment.body.length } });
+    const sent = await app.inject({
+      method: 'PATCH',
+      url: caseUrl(caseA, `/uploads/${relayAttachment.fileId}`),
+      headers: { ...headers, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      payload: relayAttachment.body,
+    });
+    if (made.statusCode !== 201 || sent.statusCode !== 204) throw new Error(`the relay attachment was not made: ${made.body} ${sent.body}`);
+  };
+  const attachmentUrl = (relayId: string) => relayUrl(relayId, `/attachments/${relayAttachment.fileId}`);
 
   const matrix: Row[] = [
     {
@@ -448,6 +464,11 @@ t.test('every staff route answers every caller as designed', async (t) => {
     {
       route: 'POST /api/v1/cases/{caseId}/files',
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/files'), payload: newFile() }),
+      answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
+    },
+    {
+      route: 'POST /api/v1/cases/{caseId}/relay-attachments',
+      request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/relay-attachments'), payload: { fileId: randomBytes(16).toString('base64url'), bytes: 141 } }),
       answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: ok(201) },
     },
     {
@@ -514,6 +535,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
     {
       route: 'POST /api/v1/cases/{caseId}/relays',
       note: 'with a wrap for the recipient of organisation 2',
+      before: uploadRelayAttachment,
       request: (_, caseId) => ({ method: 'POST', url: caseUrl(caseId, '/relays'), payload: { ...relayToOtherOrganisation } }),
       answers: { ...SIGNED_OUT, ...NON_ADVISERS, otherChannel: UNKNOWN_CASE, channelPeer: UNKNOWN_CASE, caseAdviser: { status: 400, error: 'invalid_wraps' } },
     },
@@ -538,6 +560,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'GET /api/v1/relays/{relayId}',
       note: 'before the relay is sent',
       request: (_, relayId) => ({ method: 'GET', url: relayUrl(relayId) }),
+      answers: { ...SIGNED_OUT, recipient: UNKNOWN_RELAY, otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/relays/{relayId}/attachments/{fileId}',
+      note: 'before the relay is sent',
+      request: (_, relayId) => ({ method: 'GET', url: attachmentUrl(relayId) }),
       answers: { ...SIGNED_OUT, recipient: UNKNOWN_RELAY, otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
@@ -571,6 +599,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
       route: 'GET /api/v1/relays/{relayId}',
       note: 'after the relay is sent',
       request: (_, relayId) => ({ method: 'GET', url: relayUrl(relayId) }),
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
+    },
+    {
+      route: 'GET /api/v1/relays/{relayId}/attachments/{fileId}',
+      note: 'after the relay is sent',
+      request: (_, relayId) => ({ method: 'GET', url: attachmentUrl(relayId) }),
       answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: UNKNOWN_RELAY, otherChannel: UNKNOWN_RELAY, channelPeer: UNKNOWN_RELAY, operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
     },
     {
@@ -851,7 +885,8 @@ t.test('every staff route answers every caller as designed', async (t) => {
       // Nothing an organisation recipient receives has a field that belongs to a case.
       if (actor === 'recipient' || actor === 'otherRecipient') {
         for (const seen of new Set(answers)) {
-          const keys = seen.body ? keysOf(seen.json()) : [];
+          // An attachment's body is ciphertext, without fields; that it names no case is checked above.
+          const keys = seen.body && String(seen.headers['content-type']).startsWith('application/json') ? keysOf(seen.json()) : [];
           t.same(keys.filter((key) => CASE_KEYS.includes(key)), [], `${where}: no ${CASE_KEYS.join('/')} field in the answer`);
         }
       }
@@ -862,11 +897,11 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const messagesOf = async (caseId: string) => db.select({ accountId: messages.accountId }).from(messages).where(eq(messages.caseId, caseId));
   t.same(await messagesOf(caseA), [{ accountId: a1.id }], 'case A holds the one message A1 sent');
   t.same(await messagesOf(caseB), [], 'case B holds no message');
-  const fileRows = await db.select({ caseId: files.caseId, accountId: files.accountId, done: files.completedAt }).from(files);
+  const fileRows = await db.select({ caseId: files.caseId, accountId: files.accountId, done: files.completedAt, relayId: files.relayId }).from(files);
   t.same(
-    fileRows.map((f) => [f.caseId, f.accountId, f.done !== null]).sort(),
-    [[caseA, a1.id, false], [caseA, a1.id, true]].sort(),
-    "the files are A1's: the one it made in the matrix, unfinished, and the upload it finished (the one it cancelled is gone)",
+    fileRows.map((f) => [f.caseId, f.accountId, f.done !== null, f.relayId]).sort(),
+    [[caseA, a1.id, false, null], [caseA, a1.id, true, null], [caseA, a1.id, false, null], [caseA, a1.id, true, relayA]].sort(),
+    "the files are A1's: the file and the relay attachment it made in the matrix, unfinished, the upload it finished (the one it cancelled is gone), and the attachment its relay took",
   );
   const registered = await db.select({ caseId: registrations.caseId, updatedBy: registrations.updatedBy }).from(registrations);
   t.same(registered, [{ caseId: caseA, updatedBy: a1.id }], 'only A1 wrote a registration');

@@ -400,6 +400,10 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
   const now = new Date();
   await db.insert(files).values({ ...file, caseId: reporter.caseId, author: 'reporter', completedAt: now, createdAt: now });
   await db.insert(files).values({ ...file, id: randomB64(16), caseId: reporter.caseId, author: 'reporter', completedAt: null, createdAt: now });
+  // Relay attachments: listed under their relay only, never among the case's files; an untaken one not at all.
+  const attachment = { id: randomB64(16), caseId: reporter.caseId, author: 'adviser' as const, accountId: anna.id, bytes: 4242, completedAt: now, createdAt: now };
+  await db.insert(files).values({ ...attachment, relayId: relayTwo.id });
+  await db.insert(files).values({ ...attachment, id: randomB64(16) });
 
   const answer = await signedIn('GET', '/api/v1/mailbox', bearer(token));
   t.equal(answer.statusCode, 200, 'answers 200');
@@ -421,14 +425,14 @@ t.test('GET /api/v1/mailbox: exactly what the server holds for this case, and no
         { id: adviserMessage.id, author: 'adviser', sentAt: adviserMessage.sentAt.toISOString(), feedback: true, ...envelope(adviserMessage.nonce, adviserMessage.ciphertext) },
       ],
       relays: [
-        { relayId: relayOne.id, state: 'awaiting_consent', copy: envelope(relayOne.copyNonce, relayOne.copyCiphertext) },
-        { relayId: relayTwo.id, state: 'sent', copy: envelope(relayTwo.copyNonce, relayTwo.copyCiphertext) },
+        { relayId: relayOne.id, state: 'awaiting_consent', copy: envelope(relayOne.copyNonce, relayOne.copyCiphertext), attachments: [] },
+        { relayId: relayTwo.id, state: 'sent', copy: envelope(relayTwo.copyNonce, relayTwo.copyCiphertext), attachments: [{ fileId: attachment.id, bytes: 4242 }] },
       ],
       files: [{ fileId: file.id, header: envelope(file.headerNonce, file.headerCiphertext), bytes: 4242, author: 'reporter' }],
       commitment: null,
       readers: [{ keyId: anna.id, name: 'Anna de Vries', granted: false }],
     },
-    'exactly the case: own messages in order, own relays with their copies, completed files only, no commitment (a v1 submission), its one reader; nothing of the other case',
+    'exactly the case: own messages in order, own relays with their copies and attachments, completed files only, no commitment (a v1 submission), its one reader; nothing of the other case',
   );
 
   const view = answer.json() as { reporterWrap: string; report: { nonce: string; ciphertext: string } };

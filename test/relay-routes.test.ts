@@ -716,7 +716,7 @@ t.test('GET relays/:relayId: the organisation sees a relay once it is sent, exac
 
   const annas = await getRelay(tokens.anna, d.relayId);
   t.equal(annas.statusCode, 200, 'the adviser of the case: 200 before it is sent');
-  t.strictSame(Object.keys(annas.json()).sort(), ['approval', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
+  t.strictSame(Object.keys(annas.json()).sort(), ['approval', 'attachments', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
   t.equal(annas.json().kind, 'case', 'of kind case');
   t.equal(annas.json().state, 'awaiting_consent', 'with its state');
   t.equal(annas.json().sentAt, null, 'not sent');
@@ -732,11 +732,11 @@ t.test('GET relays/:relayId: the organisation sees a relay once it is sent, exac
   const olgas = await getRelay(tokens.olga, d.relayId);
   t.equal(olgas.statusCode, 200, 'the recipient, once it is sent: 200');
   const view = olgas.json() as Json;
-  t.strictSame(Object.keys(view).sort(), ['approval', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly relayId, kind, state, sentAt, wrap, text, approval, messages');
+  t.strictSame(Object.keys(view).sort(), ['approval', 'attachments', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly relayId, kind, state, sentAt, wrap, text, approval, messages, attachments');
   t.strictSame(
     view,
-    { relayId: d.relayId, kind: 'case', state: 'sent', sentAt: sent.sentAt, wrap: d.wrapOf[olga.account.id], text: d.body.text, approval: null, messages: [] },
-    'the relay as written, with Olga’s wrap, no approval hash (this consent sent none) and no messages yet',
+    { relayId: d.relayId, kind: 'case', state: 'sent', sentAt: sent.sentAt, wrap: d.wrapOf[olga.account.id], text: d.body.text, approval: null, messages: [], attachments: [] },
+    'the relay as written, with Olga’s wrap, no approval hash (this consent sent none), no messages yet and no attachments',
   );
   for (const hidden of [c.caseId, d.body.copy.ciphertext.slice(0, 40), d.body.copy.nonce, '"caseId"', '"copy"', '"createdBy"', anna.account.id]) {
     t.notOk(olgas.body.includes(hidden), `the organisation’s answer holds nothing of the case (${hidden.slice(0, 12)})`);

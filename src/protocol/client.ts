@@ -301,6 +301,11 @@ export class ConfidantClient {
     return this.#call('createRelay', 'POST', '/api/v1/cases/:caseId/relays', { token, params: { caseId }, body });
   }
 
+  /** Extension: makes an adviser's attachment for a relay of the case; its body then goes over tus to the answer's uploadUrl. */
+  createRelayAttachment(token: string, caseId: string, body: Body<'createRelayAttachment'>): Promise<Answer<'createRelayAttachment'>> {
+    return this.#call('createRelayAttachment', 'POST', '/api/v1/cases/:caseId/relay-attachments', { token, params: { caseId }, body });
+  }
+
   sendRelay(token: string, relayId: string): Promise<Answer<'sendRelay'>> {
     return this.#call('sendRelay', 'POST', '/api/v1/relays/:relayId/send', { token, params: { relayId } });
   }

@@ -68,7 +68,8 @@ export function openFileHeader(caseKey: Uint8Array, caseId: string, fileId: stri
   return checkFileHeader(decryptRecord(caseKey, stored, fileAd(caseId, fileId), FILE_HEADER_BLOCK));
 }
 
-function checkFileHeader(value: unknown): FileHeaderPlaintext {
+/** A file header of the right shape, or ProtocolError('bad_file_header'). */
+export function checkFileHeader(value: unknown): FileHeaderPlaintext {
   const h = value as Partial<FileHeaderPlaintext> | null;
   const ok =
     typeof h === 'object' && h !== null && h.v === 1 &&

@@ -122,13 +122,16 @@ export interface FileDownload {
   decryptor: FileDecryptor;
 }
 
+/** A fresh id, key and header for `file`, and its body, encrypted under that key as an upload asks for it. */
+export function encryptFile(file: PlainFile): { fileId: string; header: FileHeaderPlaintext; body: EncryptedBody } {
+  const fileId = toBase64url(sodium().randombytes_buf(16));
+  const header: FileHeaderPlaintext = { v: 1, name: safeName(file.name), type: safeType(file.type), size: file.size, key: newFileKey() };
+  return { fileId, header, body: new EncryptedBody(file, fromBase64url(header.key)) };
+}
+
 /** A new file of the case: what its making route takes, and its body to upload. */
 export function prepareFile(caseKey: Uint8Array, caseId: string, file: PlainFile): { request: NewFileRequest; body: EncryptedBody } {
-  const fileId = toBase64url(sodium().randombytes_buf(16));
-  const key = newFileKey();
-  const header: FileHeaderPlaintext = { v: 1, name: safeName(file.name), type: safeType(file.type), size: file.size, key };
-  const fileKey = fromBase64url(key);
-  const body = new EncryptedBody(file, fileKey);
+  const { fileId, header, body } = encryptFile(file);
   return { request: { fileId, header: sealFileHeader(caseKey, caseId, fileId, header), bytes: body.size }, body };
 }
 
@@ -138,10 +141,17 @@ export function readFile(caseKey: Uint8Array, caseId: string, stored: MailboxFil
   return { header, decryptor: new FileDecryptor(fromBase64url(header.key), header.size) };
 }
 
+/**
+ * The listed length must be the one the header's size gives: a body of another length is
+ * refused before it is read.
+ */
+export function checkListedLength(header: FileHeaderPlaintext, bytes: number): void {
+  if (bytes !== encryptedFileSize(header.size)) throw new ProtocolError('stream_corrupt', 'the stored body does not have the length the file header gives');
+}
+
 function openStoredHeader(caseKey: Uint8Array, caseId: string, stored: MailboxFile): FileHeaderPlaintext {
   const header = openFileHeader(caseKey, caseId, stored.fileId, stored.header);
-  // The listed length must be the one the sealed size gives: a body of another length is refused before it is read.
-  if (stored.bytes !== encryptedFileSize(header.size)) throw new ProtocolError('stream_corrupt', 'the stored body does not have the length the file header gives');
+  checkListedLength(header, stored.bytes);
   return header;
 }
 

@@ -56,3 +56,4 @@ export type { ResumeRecord } from './staff-resume.js';
 export * from './legal-hold.js';
 export * from './file-stream.js';
 export * from './file-transfer.js';
+export * from './relay-attachments.js';

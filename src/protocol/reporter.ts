@@ -19,12 +19,13 @@ import { fingerprintOf, normaliseFingerprint } from './fingerprint.js';
 import { ProtocolError } from './errors.js';
 import { listFiles, prepareFile, readFile, type FileDownload, type FileEntry, type FileUpload, type PlainFile } from './file-transfer.js';
 import { signMailboxLogin, signMailboxRotate } from './mailbox-login.js';
+import { readRelayAttachment, relayAttachments, type AttachmentEntry } from './relay-attachments.js';
 import { isMessagePlaintext, isReportPlaintext } from './plaintexts.js';
 import type { MessagePlaintext, ReportPlaintext } from './plaintexts.js';
 import { solvePow } from './pow.js';
 import { ready, wipe } from './sodium.js';
 import type {
-  CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, Envelope, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayState,
+  CaseCommitment, CaseReader, CaseStatus, ChannelAdviser, ConsentDecision, Envelope, IsoTime, MailboxFile, MailboxView, PostMessageResponse, RelayAttachment, RelayState,
   SubmitReportRequest
 } from './wire.js';
 
@@ -53,7 +54,8 @@ export type OpenedMessage =
   | { ok: false; id: string; author: string; sentAt: IsoTime; feedback: boolean; error: 'decrypt_failed' | 'bad_plaintext' };
 
 export type OpenedRelay =
-  | { ok: true; relayId: string; state: RelayState; copy: unknown }
+  /** `attachments` (extension): what the copy attaches, checked against what the server lists. */
+  | { ok: true; relayId: string; state: RelayState; copy: unknown; attachments: AttachmentEntry[] }
   | { ok: false; relayId: string; state: RelayState; error: 'decrypt_failed' | 'bad_plaintext' };
 
 /** The mailbox as the reporter reads it: everything the server keeps, opened. */
@@ -172,10 +174,11 @@ export function openMessage(caseKey: Uint8Array, caseId: string, m: MailboxView[
   }
 }
 
-export function openRelay(caseKey: Uint8Array, caseId: string, r: MailboxView['relays'][number]): OpenedRelay {
+export function openRelay(caseKey: Uint8Array, caseId: string, r: Pick<MailboxView['relays'][number], 'relayId' | 'state' | 'copy'> & { attachments?: RelayAttachment[] }): OpenedRelay {
   const { relayId, state } = r;
   try {
-    return { ok: true, relayId, state, copy: decryptRecord(caseKey, r.copy, relayCopyAd(caseId, relayId), RELAY_BLOCK) };
+    const copy = decryptRecord(caseKey, r.copy, relayCopyAd(caseId, relayId), RELAY_BLOCK);
+    return { ok: true, relayId, state, copy, attachments: relayAttachments(copy, r.attachments ?? []) };
   } catch (error) {
     return { ok: false, relayId, state, error: error instanceof ProtocolError && error.code === 'bad_plaintext' ? 'bad_plaintext' : 'decrypt_failed' };
   }
@@ -214,6 +217,8 @@ export class Mailbox {
   #copies = new Map<string, Envelope>();
   /** The files as last listed, to read one without fetching the mailbox again. */
   #files = new Map<string, MailboxFile>();
+  /** What the server lists of each relay's attachments (extension). */
+  #attachments = new Map<string, RelayAttachment[]>();
 
   /** @internal use openMailbox() */
   constructor(client: ConfidantClient, token: string, caseKey: Uint8Array, signSecretKey: Uint8Array, view: MailboxView) {
@@ -228,6 +233,7 @@ export class Mailbox {
   #show(view: MailboxView): OpenedMailbox {
     const opened = openView(this.#caseKey, view);
     this.#copies = new Map(view.relays.map((r) => [r.relayId, r.copy]));
+    this.#attachments = new Map(view.relays.map((r) => [r.relayId, r.attachments ?? []]));
     this.#files = new Map(view.files.map((f) => [f.fileId, f]));
     return opened;
   }
@@ -292,6 +298,19 @@ export class Mailbox {
     const stored = this.#files.get(fileId);
     if (stored === undefined) throw new ProtocolError('unknown_file', 'the mailbox lists no such file: refresh it');
     return { path: `/api/v1/mailbox/files/${fileId}`, headers: { authorization: `Bearer ${token}` }, ...readFile(this.#caseKey, this.caseId, stored) };
+  }
+
+  /** Reads an attachment of a relay (extension): as the copy names it, fetched and decrypted like a file. */
+  relayAttachmentDownload(relayId: string, fileId: string): FileDownload {
+    const token = this.#session();
+    const copy = this.#copies.get(relayId);
+    if (copy === undefined) throw new ProtocolError('unknown_file', 'the mailbox lists no such relay: refresh it');
+    const opened = decryptRecord(this.#caseKey, copy, relayCopyAd(this.caseId, relayId), RELAY_BLOCK);
+    return {
+      path: `/api/v1/mailbox/relays/${relayId}/attachments/${fileId}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...readRelayAttachment(opened, this.#attachments.get(relayId) ?? [], fileId),
+    };
   }
 
   /**

@@ -16,6 +16,7 @@ import { caseKeyCopyKey, sealCaseKeyCopy } from './case-key-copy.js';
 import { ProtocolError } from './errors.js';
 import { listFiles, prepareFile, readFile, type FileDownload, type FileEntry, type FileUpload, type PlainFile } from './file-transfer.js';
 import { checkApproval, openRelayPlaintext, type ApprovalCheck } from './relay-approval.js';
+import { prepareRelayAttachment, readRelayAttachment, relayAttachments, type AttachmentEntry, type RelayAttachmentRef } from './relay-attachments.js';
 import { isReportPlaintext, type MessagePlaintext, type ReportPlaintext } from './plaintexts.js';
 import { openMessage, openRelay, submitNewReport, type OpenedMessage, type OpenedRelay } from './reporter.js';
 import { checkRegistration, emptyRegistration, MINUTES_ANSWER, nextFollowUp, readRegistration, type Registration } from './registration.js';
@@ -194,6 +195,8 @@ export interface RelayText {
   approvalKey?: string;
   /** Extension: the tables and commentary of an annual report (a relay of kind annual_report); `body` holds them as text too. */
   annualReport?: AnnualReportText;
+  /** Extension: the documents attached for the organisation, each named with its key (relay-attachments.ts). */
+  attachments?: RelayAttachmentRef[];
 }
 
 /** What an annual report relay carries beside its text: only suppressed tables, never a count below the threshold. */
@@ -212,6 +215,8 @@ export interface OpenedRelayThread {
   /** Whether this is the text the reporter approved: 'unavailable' without consent, or from a v1 client. */
   approval: ApprovalCheck;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: string; message: MessagePlaintext }>;
+  /** Extension: what the text attaches, checked against what the server lists; read with relayAttachmentDownload. */
+  attachments: AttachmentEntry[];
 }
 
 /** A relay text as read: an annual report's tables only when they have the published shape (the text stays readable). */
@@ -542,15 +547,16 @@ export class StaffSession {
    * every adviser of the case, the text under the relay key, the reporter's copy under the
    * case key. Returns its id and state (awaiting_consent, or approved when consent is off).
    * With `shown`, the relay key is sealed to exactly those holders (from relayRecipients, as
-   * the adviser saw them with their fingerprints).
+   * the adviser saw them with their fingerprints). `attachments` (extension) are the refs of
+   * finished uploads from attachToRelay: the text names them, and the relay takes them.
    */
-  async createRelay(caseId: string, body: string, shown?: RelayRecipients): Promise<{ relayId: string; state: RelayState }> {
+  async createRelay(caseId: string, body: string, shown?: RelayRecipients, attachments: RelayAttachmentRef[] = []): Promise<{ relayId: string; state: RelayState }> {
     const s = sodium();
     // Seal to exactly the keys the adviser was shown (and could compare), not a second answer.
     const holders = shown ?? (await this.#client.relayRecipients(this.#token, caseId));
     const relayId = toBase64url(s.randombytes_buf(16));
     const relayKey = s.randombytes_buf(KEY_BYTES);
-    const text: RelayText = { v: 1, body, approvalKey: toBase64url(s.randombytes_buf(KEY_BYTES)) };
+    const text: RelayText = { v: 1, body, approvalKey: toBase64url(s.randombytes_buf(KEY_BYTES)), ...(attachments.length > 0 ? { attachments } : {}) };
     try {
       return await this.#withCaseKey(caseId, (caseKey) =>
         this.#client.createRelay(this.#token, caseId, {
@@ -561,8 +567,36 @@ export class StaffSession {
           })),
           text: encryptRecord(relayKey, text, relayAd(relayId), RELAY_BLOCK),
           copy: encryptRecord(caseKey, text, relayCopyAd(caseId, relayId), RELAY_BLOCK),
+          ...(attachments.length > 0 ? { attachments: attachments.map((a) => a.fileId) } : {}),
         }),
       );
+    } finally {
+      relayKey.fill(0);
+    }
+  }
+
+  /**
+   * Extension: makes an attachment for a relay of the case (a document for the organisation)
+   * and returns its upload and the ref createRelay names it by. The ref holds the body's key:
+   * keep it only until the relay is made.
+   */
+  async attachToRelay(caseId: string, file: PlainFile): Promise<{ upload: FileUpload; ref: RelayAttachmentRef }> {
+    const { ref, request, body } = prepareRelayAttachment(file);
+    const made = await this.#client.createRelayAttachment(this.#token, caseId, request);
+    return { upload: { fileId: made.fileId, uploadUrl: made.uploadUrl, headers: { authorization: `Bearer ${this.#token}` }, body }, ref };
+  }
+
+  /** Extension: reads an attachment of a relay, as its text names it, with this account's wrap of the relay key. */
+  async relayAttachmentDownload(relayId: string, fileId: string): Promise<FileDownload> {
+    const detail = await this.#client.getRelay(this.#token, relayId);
+    const relayKey = unsealKey(detail.wrap, this.#keys.boxPublicKey, this.#keys.boxSecretKey);
+    try {
+      const opened = openRelayPlaintext(relayKey, detail.text, relayAd(relayId));
+      return {
+        path: `/api/v1/relays/${relayId}/attachments/${fileId}`,
+        headers: { authorization: `Bearer ${this.#token}` },
+        ...readRelayAttachment(opened.value, detail.attachments, fileId),
+      };
     } finally {
       relayKey.fill(0);
     }
@@ -631,6 +665,7 @@ export class StaffSession {
           sentAt: m.sentAt,
           message: decryptRecord(relayKey, m, relayMessageAd(relayId, m.author), MESSAGE_BLOCK) as MessagePlaintext,
         })),
+        attachments: relayAttachments(opened.value, detail.attachments),
       };
     } finally {
       relayKey.fill(0);

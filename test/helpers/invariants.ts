@@ -24,7 +24,10 @@ const CHECKS: Record<string, string> = {
   'a relay sent without a time, or a time without being sent': `select count(*) from relays where (state = 'sent') <> (sent_at is not null)`,
   'a relay wrap of no relay': `select count(*) from relay_wraps w where not exists (select 1 from relays r where r.id = w.relay_id)`,
   'a relay message of no relay': `select count(*) from relay_messages m where not exists (select 1 from relays r where r.id = m.relay_id)`,
-  'a file of no case': `select count(*) from files f where not exists (select 1 from cases c where c.id = f.case_id)`,
+  // A sent relay's attachment outlives its case (retention's purge), and only that.
+  'a file of no case': `select count(*) from files f where f.case_id is not null and not exists (select 1 from cases c where c.id = f.case_id)`,
+  'a file without a case, other than a sent relay\'s attachment': `select count(*) from files f where f.case_id is null and not exists (select 1 from relays r where r.id = f.relay_id and r.state = 'sent')`,
+  'a relay attachment of another case than its relay': `select count(*) from files f join relays r on r.id = f.relay_id where f.case_id is not null and r.case_id is distinct from f.case_id`,
   'a file of an adviser without its adviser, or of the reporter with one': `select count(*) from files where (author = 'adviser') <> (account_id is not null)`,
   'a file of no possible encrypted length': `select count(*) from files where bytes < 41`,
   'a mailbox session of no case': `select count(*) from mailbox_sessions s where not exists (select 1 from cases c where c.id = s.case_id)`,

@@ -87,6 +87,7 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   createAnnualReport: [(c) => c.createAnnualReport('tok', 'acme', {} as never), '/api/v1/organisations/acme/annual-reports'],
   relayRecipients: [(c) => c.relayRecipients('tok', 'c1'), '/api/v1/cases/c1/relay-recipients'],
   createRelay: [(c) => c.createRelay('tok', 'c1', {} as never), '/api/v1/cases/c1/relays'],
+  createRelayAttachment: [(c) => c.createRelayAttachment('tok', odd, {} as never), `/api/v1/cases/${enc}/relay-attachments`],
   sendRelay: [(c) => c.sendRelay('tok', odd), `/api/v1/relays/${enc}/send`],
   listRelays: [(c) => c.listRelays('tok', { before: 'x', limit: 2 }), '/api/v1/relays?before=x&limit=2'],
   getRelay: [(c) => c.getRelay('tok', 'r1'), '/api/v1/relays/r1'],

@@ -182,7 +182,7 @@ t.test('submit, open, write, consent, rotate, close', async (t) => {
   stored.messages.push({ id: 'a1', author: 'adviser', sentAt: '2025-03-02T09:00:01.000Z', feedback: true, ...adviserMessage });
   stored.messages.push({ id: 'a2', author: 'reporter', sentAt: '2025-03-02T09:00:02.000Z', feedback: true, ...adviserMessage });
   const copy: Envelope = encryptRecord(caseKey, { v: 1, body: 'relay text' }, relayCopyAd(submitted.caseId, 'relay-1'), MESSAGE_BLOCK);
-  stored.relays.push({ relayId: 'relay-1', state: 'awaiting_consent', copy });
+  stored.relays.push({ relayId: 'relay-1', state: 'awaiting_consent', copy, attachments: [] });
 
   const typed = submitted.code.toLowerCase().replace(/-/g, ' ');
   const mailbox = await openMailbox(client, typed);

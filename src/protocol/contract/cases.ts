@@ -4,7 +4,7 @@ import { CaseMessages, MailboxFile } from './mailbox.js';
 import { operation } from './operation.js';
 import {
   Base64url, Bytes, CaseStatus, Cursor, Described, Envelope, IsoTime, KeyWrap, NoContent, NullableDay, NullableString, NullableTime, OrNull, PageLimit,
-  PostMessageResponse, RelayState, Slug, StoredEnvelope, Strict
+  PostMessageResponse, RelayAttachment, RelayState, Slug, StoredEnvelope, Strict
 } from './primitives.js';
 import { CaseCommitment } from './reporter.js';
 
@@ -52,7 +52,14 @@ export const CaseList = Strict({
 });
 export type CaseList = Static<typeof CaseList>;
 
-export const CaseRelay = Strict({ relayId: Type.String(), state: RelayState, createdAt: IsoTime, sentAt: NullableTime, copy: StoredEnvelope });
+export const CaseRelay = Strict({
+  relayId: Type.String(),
+  state: RelayState,
+  createdAt: IsoTime,
+  sentAt: NullableTime,
+  copy: StoredEnvelope,
+  attachments: Described(Type.Array(RelayAttachment), "Extension: the relay's attachments, read at /api/v1/relays/{relayId}/attachments/{fileId}; the copy names each with its key."),
+});
 
 export const CaseDetail = Strict({
   ...summary,

@@ -18,6 +18,13 @@ export const NewFileRequest = Strict({
 });
 export type NewFileRequest = Static<typeof NewFileRequest>;
 
+/** Extension: an adviser's attachment for a relay has no header: the relay's text names it and holds its key. */
+export const NewRelayAttachmentRequest = Strict({
+  fileId: Bytes(16, { description: 'A fresh random id; the relay text names the attachment by it.' }),
+  bytes: NewFileRequest.properties.bytes,
+});
+export type NewRelayAttachmentRequest = Static<typeof NewRelayAttachmentRequest>;
+
 export const NewFileResponse = Strict({
   fileId: Type.String(),
   uploadUrl: Type.String({ description: 'Where the body goes over tus: HEAD for the offset, PATCH to append, DELETE to cancel.' }),
@@ -119,6 +126,19 @@ export const createCaseFile = operation({
   errors: [400, 401, 403, 404, 409, 413],
 });
 
+export const createRelayAttachment = operation({
+  method: 'POST',
+  url: '/api/v1/cases/:caseId/relay-attachments',
+  operationId: 'createRelayAttachment',
+  summary: "Extension: make an adviser's attachment for a relay of the case (an anonymised document for the organisation), and its tus upload",
+  tag: 'relays',
+  auth: 'staff',
+  params: CaseParams,
+  body: NewRelayAttachmentRequest,
+  response: { 201: NewFileResponse },
+  errors: [400, 401, 403, 404, 409, 413],
+});
+
 export const caseUploadOffset = operation({
   method: 'HEAD',
   url: '/api/v1/cases/:caseId/uploads/:fileId',
@@ -169,4 +189,30 @@ export const getCaseFile = operation({
   params: CaseFileParams,
   response: { 200: FileBody },
   errors: [400, 401, 403, 404],
+});
+
+const RelayAttachmentParams = Strict({ relayId: Bytes(16), fileId: Bytes(16) });
+
+export const getRelayAttachment = operation({
+  method: 'GET',
+  url: '/api/v1/relays/:relayId/attachments/:fileId',
+  operationId: 'getRelayAttachment',
+  summary: "Extension: an attachment of a relay, as stored, for the relay's advisers and, once it is sent, the organisation's recipients",
+  tag: 'files',
+  auth: 'staff',
+  params: RelayAttachmentParams,
+  response: { 200: FileBody },
+  errors: [400, 401, 403, 404],
+});
+
+export const getMailboxRelayAttachment = operation({
+  method: 'GET',
+  url: '/api/v1/mailbox/relays/:relayId/attachments/:fileId',
+  operationId: 'getMailboxRelayAttachment',
+  summary: "Extension: an attachment of a relay of the reporter's case, to open before deciding on it",
+  tag: 'files',
+  auth: 'mailbox',
+  params: RelayAttachmentParams,
+  response: { 200: FileBody },
+  errors: [400, 401, 404],
 });

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CaseCommitment } from './reporter.js';
 import { operation } from './operation.js';
 import {
-  Base64url, Bytes, CaseStatus, Described, Envelope, IsoTime, NoContent, NullableTime, OpaqueId, OrNull, PostMessageResponse, RelayState, StoredEnvelope, Strict, StringEnum
+  Base64url, Bytes, CaseStatus, Described, Envelope, IsoTime, NoContent, NullableTime, OpaqueId, OrNull, PostMessageResponse, RelayAttachment, RelayState, StoredEnvelope, Strict, StringEnum
 } from './primitives.js';
 
 export const MailboxChallengeRequest = Strict({ mailboxId: Bytes(16) });
@@ -32,7 +32,12 @@ export type MailboxMessage = Static<typeof MailboxMessage>;
 
 export const CaseMessages = Type.Array(MailboxMessage);
 
-export const MailboxRelay = Strict({ relayId: Type.String(), state: RelayState, copy: StoredEnvelope });
+export const MailboxRelay = Strict({
+  relayId: Type.String(),
+  state: RelayState,
+  copy: StoredEnvelope,
+  attachments: Described(Type.Array(RelayAttachment), "Extension: the relay's attachments, read at /api/v1/mailbox/relays/{relayId}/attachments/{fileId}; the copy names each with its key."),
+});
 export type MailboxRelay = Static<typeof MailboxRelay>;
 
 export const MailboxFile = Strict({

@@ -108,3 +108,10 @@ export type PostMessageResponse = Static<typeof PostMessageResponse>;
 
 /** An answer without a body (204): typed void, so a handler sends nothing. */
 export const NoContent = Type.Unsafe<void>({ type: 'null', description: 'No content.' });
+
+/** Extension: a relay's attachment as its readers get it listed; the relay text gives its name, size and key. */
+export const RelayAttachment = Strict({
+  fileId: Type.String(),
+  bytes: Type.Integer({ description: "The encrypted body's length; a reader checks it against the size the relay text gives." }),
+});
+export type RelayAttachment = Static<typeof RelayAttachment>;

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CaseParams } from './cases.js';
 import { operation } from './operation.js';
 import {
-  Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, OrNull, PageLimit, PostMessageResponse, RelayState,
+  Base64url, Bytes, Cursor, Described, Envelope, IsoTime, KeyWraps, NullableString, NullableTime, OrNull, PageLimit, PostMessageResponse, RelayAttachment, RelayState,
   Slug, StoredEnvelope, Strict, StringEnum
 } from './primitives.js';
 
@@ -22,7 +22,22 @@ export const RelayRecipients = Strict({
 });
 export type RelayRecipients = Static<typeof RelayRecipients>;
 
-export const CreateRelayRequest = Strict({ relayId: Bytes(16), wraps: KeyWraps, text: Envelope, copy: Envelope });
+/** Extension: at most this many attachments in one relay. */
+export const MAX_RELAY_ATTACHMENTS = 20;
+
+export const CreateRelayRequest = Strict({
+  relayId: Bytes(16),
+  wraps: KeyWraps,
+  text: Envelope,
+  copy: Envelope,
+  attachments: Type.Optional(
+    Type.Array(Bytes(16), {
+      maxItems: MAX_RELAY_ATTACHMENTS,
+      uniqueItems: true,
+      description: "Extension: the ids of the adviser's finished relay attachments of this case that the relay takes; its text names each with its key.",
+    }),
+  ),
+});
 export type CreateRelayRequest = Static<typeof CreateRelayRequest>;
 
 export const CreateRelayResponse = Strict({ relayId: Type.String(), state: RelayState });
@@ -70,6 +85,7 @@ export const RelayDetail = Strict({
   text: StoredEnvelope,
   approval: NullableString({ description: "Extension: the reporter's keyed hash of the approved copy; null without consent or from a v1 client." }),
   messages: Type.Array(RelayMessage),
+  attachments: Described(Type.Array(RelayAttachment), "Extension: the relay's attachments, read at /api/v1/relays/{relayId}/attachments/{fileId}."),
 });
 export type RelayDetail = Static<typeof RelayDetail>;
 

@@ -356,22 +356,28 @@ export const relayMessages = pgTable(
 );
 
 /**
- * A file's encrypted header and the upload of its body. The body lives in the file store
- * (FILES_DIR, under the file's id) and the file counts only once its last byte is written:
- * until then it is an upload, swept after a day.
+ * A file's upload and encrypted body. The body lives in the file store (FILES_DIR, under the
+ * file's id) and the file counts only once its last byte is written: until then it is an
+ * upload, swept after a day. Two kinds share the table, so ids, uploads and limits are one:
+ * - a file of the case, with its header sealed under the case key;
+ * - extension: an adviser's attachment to a relay, without a header (the relay's text names it
+ *   and holds its key). A finished attachment that no relay took within a day is swept. One of
+ *   a sent relay stays with the organisation after its case is deleted, its case id then null.
  */
 export const files = pgTable(
   'files',
   {
     id: text('id').primaryKey(),
-    caseId: text('case_id')
-      .notNull()
-      .references(() => cases.id),
+    /** Null only for a sent relay's attachment whose case retention deleted. */
+    caseId: text('case_id').references(() => cases.id),
     author: text('author', { enum: ['reporter', 'adviser'] }).notNull(),
     /** The adviser who attached it; null for the reporter's files. */
     accountId: text('account_id').references(() => staffAccounts.id),
-    headerNonce: bytea('header_nonce').notNull(),
-    headerCiphertext: bytea('header_ciphertext').notNull(),
+    /** Null for a relay attachment. */
+    headerNonce: bytea('header_nonce'),
+    headerCiphertext: bytea('header_ciphertext'),
+    /** Extension: the relay that took this attachment; null for a file of the case, and for an attachment no relay took yet. */
+    relayId: text('relay_id').references(() => relays.id),
     /** The encrypted body's length, fixed when the upload is made (2 GiB of plaintext needs more than 31 bits). */
     bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
     /** A file becomes visible only when its last byte is written. A whole hour for the reporter's files. */
@@ -379,7 +385,15 @@ export const files = pgTable(
     /** A whole hour for the reporter's files. */
     createdAt: at('created_at').notNull(),
   },
-  (table) => [index('files_case').on(table.caseId), index('files_open_uploads').on(table.createdAt).where(sql`completed_at is null`)],
+  (table) => [
+    index('files_case').on(table.caseId),
+    index('files_relay').on(table.relayId),
+    index('files_open_uploads').on(table.createdAt).where(sql`completed_at is null`),
+    check(
+      'files_kind_shape',
+      sql`(${table.headerNonce} is not null and ${table.headerCiphertext} is not null and ${table.relayId} is null and ${table.caseId} is not null) or (${table.headerNonce} is null and ${table.headerCiphertext} is null and ${table.author} = 'adviser' and ${table.accountId} is not null and (${table.caseId} is not null or ${table.relayId} is not null))`,
+    ),
+  ],
 );
 
 /**

@@ -59,7 +59,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         pin: c.pin === null ? null : encodeBytes(c.pin),
         report: envelopeOut(c.report),
         messages: c.messages.map(messageOut),
-        relays: c.relays.map((r) => ({ relayId: r.relayId, state: r.state, createdAt: r.createdAt.toISOString(), sentAt: timeOrNull(r.sentAt), copy: envelopeOut(r.copy) })),
+        relays: c.relays.map((r) => ({ relayId: r.relayId, state: r.state, createdAt: r.createdAt.toISOString(), sentAt: timeOrNull(r.sentAt), copy: envelopeOut(r.copy), attachments: r.attachments })),
         files: c.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes, author: f.author })),
         registration: c.registration ? { ...envelopeOut(c.registration), updatedAt: c.registration.updatedAt.toISOString() } : null,
         hold: c.hold ? { heldAt: c.hold.heldAt.toISOString(), heldBy: c.hold.heldBy, reason: envelopeOut(c.hold.reason) } : null,

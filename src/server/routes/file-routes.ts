@@ -9,8 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Server as TusServer } from '@tus/server';
 import { encryptedFileSize, FILE_HEADER_BLOCK } from '../../protocol/index.js';
 import {
-  cancelCaseUpload, cancelMailboxUpload, caseUploadOffset, createCaseFile, createMailboxFile, getCaseFile, getMailboxFile, mailboxUploadOffset,
-  patchCaseUpload, patchMailboxUpload,
+  cancelCaseUpload, cancelMailboxUpload, caseUploadOffset, createCaseFile, createMailboxFile, createRelayAttachment, getCaseFile, getMailboxFile,
+  getMailboxRelayAttachment, getRelayAttachment, mailboxUploadOffset, patchCaseUpload, patchMailboxUpload,
 } from '../../protocol/contract/index.js';
 import { checkId, envelopeIn } from '../bytes.js';
 import { bearerToken } from '../plugins/bearer.js';
@@ -48,7 +48,7 @@ function tusError(error: { status_code?: number; body?: string }): { status_code
 }
 
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { files, fileBodies, mailbox } = app.services;
+  const { files, fileBodies, mailbox, relays } = app.services;
   const { limits } = app.config;
   const guards = staffGuards(app);
 
@@ -73,8 +73,8 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('fileActor', null);
   const actor = (request: FastifyRequest) => request.fileActor as FileActor;
   // The routes' schemas checked the path's shape; checkId decodes it.
-  const paramOf = (request: FastifyRequest, name: 'caseId' | 'fileId') =>
-    checkId((request.params as Record<string, string>)[name] ?? '', name === 'caseId' ? 'case_id' : 'file_id', 16);
+  const paramOf = (request: FastifyRequest, name: 'caseId' | 'fileId' | 'relayId') =>
+    checkId((request.params as Record<string, string>)[name] ?? '', name.replace('Id', '_id').toLowerCase(), 16);
 
   const asReporter = async (request: FastifyRequest) => {
     const session = await mailbox.authenticate(bearerToken(request));
@@ -109,15 +109,15 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(204).header('tus-resumable', '1.0.0').send();
   };
 
-  const download = async (request: FastifyRequest, reply: FastifyReply) => {
-    const file = await files.open(actor(request), paramOf(request, 'fileId'));
-    return reply
+  const sendBody = (reply: FastifyReply, file: { bytes: number; body: NodeJS.ReadableStream }) =>
+    reply
       .type('application/octet-stream')
       .header('content-length', String(file.bytes))
       .header('cache-control', 'no-store')
       .header('content-disposition', 'attachment')
       .send(file.body);
-  };
+
+  const download = async (request: FastifyRequest, reply: FastifyReply) => sendBody(reply, await files.open(actor(request), paramOf(request, 'fileId')));
 
   app.route({ ...routeOf(createMailboxFile), preHandler: asReporter, handler: (request, reply) => create(request, reply, `/api/v1/mailbox/uploads/${request.body.fileId}`) });
   app.route({ ...routeOf(mailboxUploadOffset), preHandler: asReporter, handler: toTus });
@@ -134,4 +134,33 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.route({ ...routeOf(patchCaseUpload), preHandler: asAdviser, handler: toTus });
   app.route({ ...routeOf(cancelCaseUpload), preHandler: asAdviser, handler: cancel });
   app.route({ ...routeOf(getCaseFile), preHandler: asAdviser, handler: download });
+
+  app.route({
+    ...routeOf(createRelayAttachment),
+    preHandler: asAdviser,
+    handler: async (request, reply) => {
+      const made = await files.createRelayAttachment(actor(request) as Extract<FileActor, { kind: 'adviser' }>, {
+        fileId: checkId(request.body.fileId, 'file_id', 16),
+        bytes: request.body.bytes,
+      });
+      return reply.status(201).send({ fileId: made.fileId, uploadUrl: `/api/v1/cases/${request.params.caseId}/uploads/${made.fileId}`, expiresAt: made.expiresAt.toISOString() });
+    },
+  });
+  app.route({
+    ...routeOf(getRelayAttachment),
+    preHandler: guards.staff,
+    handler: async (request, reply) => {
+      const { accountId, role } = guards.principal(request);
+      const relayId = paramOf(request, 'relayId');
+      // guards.staff lets advisers and recipients through, nobody else.
+      await relays.checkReader({ accountId, role: role === 'adviser' ? 'adviser' : 'recipient' }, relayId);
+      return sendBody(reply, await files.openRelayAttachment(relayId, paramOf(request, 'fileId')));
+    },
+  });
+  app.route({
+    ...routeOf(getMailboxRelayAttachment),
+    preHandler: asReporter,
+    handler: async (request, reply) =>
+      sendBody(reply, await files.openMailboxRelayAttachment(actor(request).caseId, paramOf(request, 'relayId'), paramOf(request, 'fileId'))),
+  });
 };

@@ -57,7 +57,7 @@ export const mailboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reporterWrap: encodeBytes(view.reporterWrap),
         report: envelopeOut(view.report),
         messages: view.messages.map(messageOut),
-        relays: view.relays.map((r) => ({ relayId: r.relayId, state: r.state, copy: envelopeOut(r.copy) })),
+        relays: view.relays.map((r) => ({ relayId: r.relayId, state: r.state, copy: envelopeOut(r.copy), attachments: r.attachments })),
         files: view.files.map((f) => ({ fileId: f.fileId, header: envelopeOut(f.header), bytes: f.bytes, author: f.author })),
         commitment: view.commitment,
         readers: view.readers,

@@ -45,6 +45,7 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
         wraps: body.wraps.map((w) => ({ keyId: w.keyId, wrap: decodeBytes(w.wrap, 'wraps_wrap', 80) })),
         text: envelopeIn(body.text, RELAY_BLOCK, limits.messageBytes, 'text_'),
         copy: envelopeIn(body.copy, RELAY_BLOCK, limits.messageBytes, 'copy_'),
+        attachments: (body.attachments ?? []).map((id) => checkId(id, 'attachment_id', 16)),
       });
       return reply.status(201).send(created);
     },
@@ -119,6 +120,7 @@ export const relayRoutes: FastifyPluginAsyncTypebox = async (app) => {
         text: envelopeOut(relay.text),
         approval: relay.approval === null ? null : encodeBytes(relay.approval),
         messages: relay.messages.map((m) => ({ id: m.id, author: m.author, sentAt: m.sentAt.toISOString(), ...envelopeOut(m) })),
+        attachments: relay.attachments,
       };
     },
   });

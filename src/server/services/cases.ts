@@ -12,8 +12,9 @@ import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { commitmentOf } from './case-commitments.js';
 import { BASE64URL_ALPHABET, deadlines, parseReference, REFERENCE_VALUES } from '../../protocol/index.js';
+import { attachmentsByRelay, caseRelayAttachments, type RelayAttachment } from './files.js';
 import { deletionDue } from './retention.js';
-import { reporterCopy, type Sealed } from './sealed.js';
+import { caseFileHeader, reporterCopy, type Sealed } from './sealed.js';
 
 const unknownCase = () => notFound('unknown_case', 'There is no case with this id that you can open.');
 
@@ -70,7 +71,7 @@ export interface CaseDetail extends Omit<CaseSummary, 'unread'> {
   pin: Uint8Array | null;
   report: Sealed;
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean } & Sealed>;
-  relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed }>;
+  relays: Array<{ relayId: string; state: RelayState; createdAt: Date; sentAt: Date | null; copy: Sealed; attachments: RelayAttachment[] }>;
   files: Array<{ fileId: string; header: Sealed; bytes: number; author: 'reporter' | 'adviser' }>;
   registration: (Sealed & { updatedAt: Date }) | null;
   hold: { heldAt: Date; heldBy: string; reason: Sealed } | null;
@@ -217,14 +218,15 @@ export function createCases(db: Database) {
 
     async detail(accountId: string, caseId: string, now = new Date()): Promise<CaseDetail> {
       const { case: row, wrap, pin, channel, retentionMonths } = await caseFor(accountId, caseId);
-      const [messageRows, relayRows, fileRows, registrationRows] = await Promise.all([
+      const [messageRows, relayRows, fileRows, attachmentRows, registrationRows] = await Promise.all([
         db
           .select({ id: messages.id, author: messages.author, seq: messages.seq, sentAt: messages.sentAt, nonce: messages.nonce, ciphertext: messages.ciphertext, feedback: messages.feedback })
           .from(messages)
           .where(eq(messages.caseId, caseId))
           .orderBy(asc(messages.seq)),
         db.select().from(relays).where(eq(relays.caseId, caseId)).orderBy(asc(relays.createdAt), asc(relays.id)),
-        db.select().from(files).where(and(eq(files.caseId, caseId), isNotNull(files.completedAt))).orderBy(asc(files.createdAt), asc(files.id)),
+        db.select().from(files).where(and(eq(files.caseId, caseId), isNotNull(files.completedAt), isNotNull(files.headerNonce))).orderBy(asc(files.createdAt), asc(files.id)),
+        caseRelayAttachments(db, caseId),
         db.select().from(registrations).where(eq(registrations.caseId, caseId)),
       ]);
       // Read up to the last message shown: one posted meanwhile stays unread. Never moves back.
@@ -237,6 +239,7 @@ export function createCases(db: Database) {
         await recordAudit(tx, { actor: accountId, action: 'view', subject: caseId, at: now });
       });
       const registration = registrationRows[0];
+      const attachments = attachmentsByRelay(attachmentRows);
       return {
         ...summary(row, channel, retentionMonths, wrap, now),
         reporterWrap: row.reporterWrap,
@@ -251,8 +254,9 @@ export function createCases(db: Database) {
           createdAt: r.createdAt,
           sentAt: r.sentAt,
           copy: reporterCopy(r.copyNonce, r.copyCiphertext),
+          attachments: attachments(r.id),
         })),
-        files: fileRows.map((f) => ({ fileId: f.id, header: { nonce: f.headerNonce, ciphertext: f.headerCiphertext }, bytes: f.bytes, author: f.author })),
+        files: fileRows.map((f) => ({ fileId: f.id, header: caseFileHeader(f.headerNonce, f.headerCiphertext), bytes: f.bytes, author: f.author })),
         registration: registration ? { nonce: registration.nonce, ciphertext: registration.ciphertext, updatedAt: registration.updatedAt } : null,
         hold: holdOf(row),
       };

@@ -19,7 +19,8 @@ import { HOUR_MS, toHour, toNextHour } from './coarse-time.js';
 import { feedbackBy } from '../../protocol/index.js';
 import { recordReporterEvent } from './reporter-events.js';
 import { createChallengeSigner, spentChallenge } from './signed-challenge.js';
-import { reporterCopy } from './sealed.js';
+import { attachmentsByRelay, caseRelayAttachments, type RelayAttachment } from './files.js';
+import { caseFileHeader, reporterCopy } from './sealed.js';
 
 /** A challenge works for 2 to 3 minutes: its expiry is a whole minute, 3 minutes on from the current one. */
 export const CHALLENGE_MINUTES = 3;
@@ -55,7 +56,7 @@ export interface MailboxView {
   reporterWrap: Uint8Array;
   report: { nonce: Uint8Array; ciphertext: Uint8Array };
   messages: Array<{ id: string; author: 'reporter' | 'adviser'; sentAt: Date; feedback: boolean; nonce: Uint8Array; ciphertext: Uint8Array }>;
-  relays: Array<{ relayId: string; state: RelayState; copy: { nonce: Uint8Array; ciphertext: Uint8Array } }>;
+  relays: Array<{ relayId: string; state: RelayState; copy: { nonce: Uint8Array; ciphertext: Uint8Array }; attachments: RelayAttachment[] }>;
   files: Array<{ fileId: string; header: { nonce: Uint8Array; ciphertext: Uint8Array }; bytes: number; author: 'reporter' | 'adviser' }>;
   commitment: CaseCommitment | null;
   readers: CaseReader[];
@@ -108,9 +109,11 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
     files: db
       .select({ fileId: files.id, nonce: files.headerNonce, ciphertext: files.headerCiphertext, bytes: files.bytes, author: files.author })
       .from(files)
-      .where(and(eq(files.caseId, sql.placeholder('caseId')), isNotNull(files.completedAt)))
+      .where(and(eq(files.caseId, sql.placeholder('caseId')), isNotNull(files.completedAt), isNotNull(files.headerNonce)))
       .orderBy(asc(files.createdAt), asc(files.id))
       .prepare('mailbox_files'),
+    // Extension: what each relay of the case attaches, for the reporter's consent view.
+    relayAttachments: caseRelayAttachments(db, sql.placeholder('caseId')).prepare('mailbox_relay_attachments'),
     readers: preparedCaseReaders(db, 'mailbox_readers'),
   };
 
@@ -164,12 +167,14 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
       const [row] = await prepared.caseRow.execute({ caseId });
       // A session that outlived its case's deletion opens nothing.
       if (!row || row.reporterWrap === null || row.reportNonce === null || row.reportCiphertext === null) throw notSignedIn();
-      const [messageRows, relayRows, fileRows, readers] = await Promise.all([
+      const [messageRows, relayRows, fileRows, attachmentRows, readers] = await Promise.all([
         prepared.messages.execute({ caseId }),
         prepared.relays.execute({ caseId }),
         prepared.files.execute({ caseId }),
+        prepared.relayAttachments.execute({ caseId }),
         prepared.readers.execute({ caseId }).then(toReaders),
       ]);
+      const attachments = attachmentsByRelay(attachmentRows);
       return {
         caseId: row.id,
         status: row.status,
@@ -180,8 +185,8 @@ export function createMailbox(db: Database, limits: { messagesPerHour: number },
         reporterWrap: row.reporterWrap,
         report: { nonce: row.reportNonce, ciphertext: row.reportCiphertext },
         messages: messageRows,
-        relays: relayRows.map((r) => ({ relayId: r.relayId, state: r.state, copy: reporterCopy(r.nonce, r.ciphertext) })),
-        files: fileRows.map((f) => ({ fileId: f.fileId, header: { nonce: f.nonce, ciphertext: f.ciphertext }, bytes: f.bytes, author: f.author })),
+        relays: relayRows.map((r) => ({ relayId: r.relayId, state: r.state, copy: reporterCopy(r.nonce, r.ciphertext), attachments: attachments(r.relayId) })),
+        files: fileRows.map((f) => ({ fileId: f.fileId, header: caseFileHeader(f.nonce, f.ciphertext), bytes: f.bytes, author: f.author })),
         commitment: commitmentOf(row),
         readers,
       };

@@ -3,16 +3,17 @@
  * the organisation's recipients, the reporter approves it, the adviser sends it, and the
  * organisation answers in the relay thread. Nothing the organisation can reach names the case.
  */
-import { and, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/connection.js';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Database, Transaction } from '../db/connection.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { adviserChannels, caseWraps, cases, channels, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayKind, type RelayState } from '../db/schema.js';
+import { adviserChannels, caseWraps, cases, channels, files, organisations, relayMessages, relayWraps, relays, staffAccounts, type RelayKind, type RelayState } from '../db/schema.js';
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId } from '../tokens.js';
 import { recordAudit } from './audit.js';
 import { caseChannel, noteActivity, relayHolders } from './notifications.js';
 import type { Cases } from './cases.js';
 import { toHour } from './coarse-time.js';
+import type { RelayAttachment } from './files.js';
 import type { Sealed } from './sealed.js';
 
 export interface RelayKeyHolder {
@@ -27,6 +28,8 @@ export interface NewRelay {
   wraps: Array<{ keyId: string; wrap: Uint8Array }>;
   text: Sealed;
   copy: Sealed;
+  /** Extension: the ids of the adviser's finished attachments of the case that the relay takes. */
+  attachments: string[];
 }
 
 /** A relay as staff read it: for the organisation, exactly these fields and nothing of the case. */
@@ -39,6 +42,7 @@ export interface RelayView {
   text: Sealed;
   approval: Uint8Array | null;
   messages: Array<{ id: string; author: 'adviser' | 'organisation'; sentAt: Date } & Sealed>;
+  attachments: RelayAttachment[];
 }
 
 export interface Viewer {
@@ -134,6 +138,29 @@ export function createRelays(db: Database, caseService: Cases) {
     }
   }
 
+  /**
+   * The relay takes the adviser's finished attachments, each once: one statement checks and takes
+   * them, so two relays made at once cannot both take one. When any is not there to take, the
+   * answer says why and the caller's transaction undoes the relay.
+   */
+  async function takeAttachments(tx: Transaction, owner: { accountId: string; caseId: string; relayId: string }, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const mine = and(eq(files.caseId, owner.caseId), eq(files.accountId, owner.accountId), isNull(files.headerNonce));
+    const taken = await tx
+      .update(files)
+      .set({ relayId: owner.relayId })
+      .where(and(inArray(files.id, ids), mine, isNull(files.relayId), isNotNull(files.completedAt)))
+      .returning({ id: files.id });
+    if (taken.length === ids.length) return;
+    const got = new Set(taken.map((t) => t.id));
+    const index = ids.findIndex((id) => !got.has(id));
+    const [row] = await tx.select({ relayId: files.relayId, completedAt: files.completedAt }).from(files).where(and(eq(files.id, ids[index]!), mine));
+    const which = `Attachment ${index + 1}`;
+    if (!row) throw notFound('unknown_attachment', `${which} is no relay attachment of yours in this case: make it with POST /api/v1/cases/{caseId}/relay-attachments.`);
+    if (row.completedAt === null) throw conflict('attachment_incomplete', `${which} is not finished uploading: send the rest first.`);
+    throw conflict('attachment_taken', `${which} belongs to another relay already: attach the document again.`);
+  }
+
   const noRecipients = () => conflict('no_recipients', 'The organisation has no recipient yet: ask the operator to invite one (confidant invite recipient).');
 
   return {
@@ -147,7 +174,7 @@ export function createRelays(db: Database, caseService: Cases) {
      * The adviser's annual report to an organisation they serve: a relay without a case, sent at
      * once (it holds no case, so no reporter consents to it) and answered in its thread.
      */
-    async createAnnualReport(accountId: string, organisationSlug: string, input: Omit<NewRelay, 'copy'>, now = new Date()): Promise<{ state: RelayState; sentAt: Date }> {
+    async createAnnualReport(accountId: string, organisationSlug: string, input: Omit<NewRelay, 'copy' | 'attachments'>, now = new Date()): Promise<{ state: RelayState; sentAt: Date }> {
       const organisation = await servedOrganisation(accountId, organisationSlug);
       const recipients = await recipientsOf(organisation.id);
       if (recipients.length === 0) throw noRecipients();
@@ -223,6 +250,7 @@ export function createRelays(db: Database, caseService: Cases) {
             decidedAt: state === 'approved' ? toHour(now) : null,
           });
           await tx.insert(relayWraps).values(input.wraps.map((w) => ({ relayId: input.relayId, accountId: w.keyId, wrap: w.wrap })));
+          await takeAttachments(tx, { accountId, caseId, relayId: input.relayId }, input.attachments);
           await recordAudit(tx, { actor: accountId, action: 'relay_created', subject: input.relayId, at: now });
         });
       } catch (error) {
@@ -294,11 +322,14 @@ export function createRelays(db: Database, caseService: Cases) {
 
     async view(viewer: Viewer, relayId: string, now = new Date()): Promise<RelayView> {
       const { relay, wrap } = await relayFor(viewer, relayId);
-      const thread = await db
-        .select({ id: relayMessages.id, author: relayMessages.author, sentAt: relayMessages.sentAt, nonce: relayMessages.nonce, ciphertext: relayMessages.ciphertext })
-        .from(relayMessages)
-        .where(eq(relayMessages.relayId, relayId))
-        .orderBy(asc(relayMessages.sentAt), asc(relayMessages.id));
+      const [thread, attachments] = await Promise.all([
+        db
+          .select({ id: relayMessages.id, author: relayMessages.author, sentAt: relayMessages.sentAt, nonce: relayMessages.nonce, ciphertext: relayMessages.ciphertext })
+          .from(relayMessages)
+          .where(eq(relayMessages.relayId, relayId))
+          .orderBy(asc(relayMessages.sentAt), asc(relayMessages.id)),
+        db.select({ fileId: files.id, bytes: files.bytes }).from(files).where(eq(files.relayId, relayId)).orderBy(asc(files.id)),
+      ]);
       await db.transaction(async (tx) => {
         // A recipient's list tells what is new since they last looked.
         if (viewer.role === 'recipient') {
@@ -315,7 +346,13 @@ export function createRelays(db: Database, caseService: Cases) {
         text: { nonce: relay.textNonce, ciphertext: relay.textCiphertext },
         approval: relay.approval,
         messages: thread,
+        attachments,
       };
+    },
+
+    /** Extension: that the viewer may read the relay, and so its attachments (unknown_relay otherwise). */
+    async checkReader(viewer: Viewer, relayId: string): Promise<void> {
+      await relayFor(viewer, relayId);
     },
 
     /** The thread between adviser and organisation opens once the relay is sent. */

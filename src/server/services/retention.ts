@@ -3,14 +3,14 @@
  * months after it was closed, unless an adviser put it on legal hold. Deletion removes, in one
  * transaction, the report, the reporter's keys and mailbox, the messages and their count, the
  * files, the relays the organisation never received and the reporter's copies (and decision
- * hours) of those it did, the mailbox sessions and the reporter events. What stays is the case's dates and status, the advisers' wraps and
+ * hours) of those it did (whose attachments stay with the organisation), the mailbox sessions and the reporter events. What stays is the case's dates and status, the advisers' wraps and
  * pins and the encrypted registration, so the annual report still counts the case; those go at
  * the end of the calendar year after the deletion. Every step leaves an audit entry naming the
  * case id only.
  */
-import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { addCalendarMonths } from '../../protocol/deadlines.js';
-import type { Database } from '../db/connection.js';
+import type { Database, Transaction } from '../db/connection.js';
 import {
   caseWraps, cases, channels, files, mailboxSessions, messages, registrations, relayMessages, relays, relayWraps, reporterEvents
 } from '../db/schema.js';
@@ -23,6 +23,9 @@ export const RETENTION_MONTHS_MAX = 120;
 /** Cases looked at per round: a sweep after a long pause does its work in rounds. */
 const BATCH = 100;
 const DAY_MS = 24 * 3600 * 1000;
+
+/** The ids of a case's sent relays, as a subquery: what the organisation keeps. */
+const sentRelaysOf = (tx: Transaction, caseId: string) => tx.select({ id: relays.id }).from(relays).where(and(eq(relays.caseId, caseId), eq(relays.state, 'sent')));
 
 /** When retention deletes a closed case: its closure plus the channel's months; null while open or held. */
 export function deletionDue(row: { status: string; closedAt: Date | null; heldAt: Date | null }, retentionMonths: number): Date | null {
@@ -72,7 +75,8 @@ export function createRetention(db: Database) {
       await tx.delete(mailboxSessions).where(eq(mailboxSessions.caseId, caseId));
       await tx.delete(messages).where(eq(messages.caseId, caseId));
       // Their bodies on disk, now of no row, go in the file sweep that follows (services/files.ts).
-      await tx.delete(files).where(eq(files.caseId, caseId));
+      // The attachments of sent relays stay with the organisation, like the relays.
+      await tx.delete(files).where(and(eq(files.caseId, caseId), or(isNull(files.relayId), notInArray(files.relayId, sentRelaysOf(tx, caseId)))));
       // Relays the organisation never received go whole; those it did lose the reporter's copy.
       const unsent = tx.select({ id: relays.id }).from(relays).where(and(eq(relays.caseId, caseId), ne(relays.state, 'sent')));
       await tx.delete(relayMessages).where(inArray(relayMessages.relayId, unsent));
@@ -100,6 +104,8 @@ export function createRetention(db: Database) {
       await tx.delete(relayWraps).where(inArray(relayWraps.relayId, unsent));
       await tx.delete(relays).where(and(eq(relays.caseId, caseId), ne(relays.state, 'sent')));
       await tx.update(relays).set({ caseId: null, copyNonce: null, copyCiphertext: null, decidedAt: null }).where(eq(relays.caseId, caseId));
+      // What deletion left of the case's files: the attachments of those sent relays.
+      await tx.update(files).set({ caseId: null }).where(eq(files.caseId, caseId));
       await tx.delete(registrations).where(eq(registrations.caseId, caseId));
       await tx.delete(caseWraps).where(eq(caseWraps.caseId, caseId));
       await tx.delete(reporterEvents).where(eq(reporterEvents.caseId, caseId));

@@ -9,3 +9,9 @@ export function reporterCopy(nonce: Uint8Array | null, ciphertext: Uint8Array | 
   if (!nonce || !ciphertext) throw new Error('a case relay without its reporter copy');
   return { nonce, ciphertext };
 }
+
+/** A case file's header, never null for a file of the case (the check constraint files_kind_shape); relay attachments have none. */
+export function caseFileHeader(nonce: Uint8Array | null, ciphertext: Uint8Array | null): Sealed {
+  if (!nonce || !ciphertext) throw new Error('a case file without its header');
+  return { nonce, ciphertext };
+}

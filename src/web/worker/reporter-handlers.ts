@@ -137,6 +137,11 @@ export function reporterHandlers(client: ConfidantClient, transfers: FileTransfe
       return transfers.receive(progress, open().fileDownload(fileId), target);
     },
 
+    /** Decrypts an attachment of a relay, to read before deciding, into `target` (null: answers a Blob to save). */
+    async mailboxRelayAttachment(progress: Progress, relayId: string, fileId: string, target: FileSystemFileHandle | null) {
+      return transfers.receive(progress, open().relayAttachmentDownload(relayId, fileId), target);
+    },
+
     async mailboxRotate(progress: Progress) {
       progress('deriving');
       const current = open();

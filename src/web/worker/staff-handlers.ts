@@ -14,6 +14,7 @@ import {
   type Registration,
   type ConfidantClient,
   type AnnualReportText,
+  type RelayAttachmentRef,
   type RelayKeyHolder,
   type RelayText,
   type RelayRecipients,
@@ -29,6 +30,8 @@ import { plainFileOf, type FileTransfers } from './file-transfers.js';
 import type { Progress } from './rpc.js';
 
 export function staffHandlers(client: ConfidantClient, transfers: FileTransfers) {
+  /** Attachments sent for a relay not yet written, by id: their refs hold the keys of their bodies. */
+  const relayAttachments = new Map<string, RelayAttachmentRef>();
   let session: StaffSession | undefined;
   /** The annual report's second thread (parallel-open.ts): started when the report page opens, kept while signed in. */
   let helper: ReturnType<typeof startHelper> | undefined;
@@ -219,8 +222,33 @@ export function staffHandlers(client: ConfidantClient, transfers: FileTransfers)
       return signedIn().sendAnnualReport(organisation, text, shown);
     },
 
-    async createRelay(_progress: Progress, caseId: string, body: string, shown: RelayRecipients | undefined) {
-      return signedIn().createRelay(caseId, body, shown);
+    /**
+     * Encrypts and sends a document for a relay of the case (its cleaned copy when `clean`);
+     * answers its id. Its ref, with the body's key, stays in this worker until createRelay names it.
+     */
+    async attachToRelay(progress: Progress, transferId: string, caseId: string, file: File, clean: boolean) {
+      progress('preparing');
+      const { upload, ref } = await signedIn().attachToRelay(caseId, plainFileOf(clean ? await cleanedFile(file) : file));
+      await transfers.send(progress, transferId, upload);
+      relayAttachments.set(ref.fileId, ref);
+      return ref.fileId;
+    },
+
+    /** Writes the relay, naming the attachments sent with attachToRelay (then forgotten here). */
+    async createRelay(_progress: Progress, caseId: string, body: string, shown: RelayRecipients | undefined, attachmentIds: string[] = []) {
+      const refs = attachmentIds.map((id) => {
+        const ref = relayAttachments.get(id);
+        if (!ref) throw new ProtocolError('unknown_file', 'this page sent no such attachment: attach the document again');
+        return ref;
+      });
+      const created = await signedIn().createRelay(caseId, body, shown, refs);
+      for (const id of attachmentIds) relayAttachments.delete(id);
+      return created;
+    },
+
+    /** Decrypts an attachment of a relay into `target` (null: answers a Blob to save). */
+    async downloadRelayAttachment(progress: Progress, relayId: string, fileId: string, target: FileSystemFileHandle | null) {
+      return transfers.receive(progress, await signedIn().relayAttachmentDownload(relayId, fileId), target);
     },
 
     async sendRelay(_progress: Progress, relayId: string) {
