@@ -11,10 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { openMailbox, submitNewReport, type ConfidantClient } from '../../src/protocol/index.js';
 import { jpegWithExif } from '../helpers/metadata-files.js';
-import { acmeWithAnna, buildTestApp, buildWeb, checkPage, chromiumAvailable, goInApp, launch, openPage, shown, signInThroughLogin, type Watched } from './harness.js';
+import { acmeWithAnna, buildTestApp, buildWeb, checkPage, chromiumAvailable, goInApp, launch, opfsFile, openPage, saveDialogIntoOpfs, shown, signInThroughLogin } from './harness.js';
 
 // Argon2id in Chromium (sign-in, the mailbox) and 50 MB through encryption, tus and decryption.
 t.setTimeout(600_000);
@@ -23,26 +22,6 @@ const MB = 1_000_000;
 const PASSPHRASE = 'lange wachtwoordzin voor bestanden';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * Makes the save dialog answer a file in the origin's private file system, as if the person
- * picked a place: the test can then read what was written, or see that nothing was.
- */
-async function saveDialogIntoOpfs(watched: Watched): Promise<void> {
-  await watched.context.addInitScript(() => {
-    (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (options: { suggestedName: string }) =>
-      (await navigator.storage.getDirectory()).getFileHandle(options.suggestedName, { create: true });
-  });
-}
-
-/** The SHA-256 and size of a file the save dialog stub wrote. */
-async function opfsFile(page: Page, name: string): Promise<{ size: number; sha256: string }> {
-  return page.evaluate(async (file) => {
-    const blob = await (await (await navigator.storage.getDirectory()).getFileHandle(file)).getFile();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-    return { size: blob.size, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
-  }, name);
-}
 
 t.test('files between reporter and adviser in Chromium: a photo cleaned of its metadata, 50 MB with a pause, a document back, truncation and tampering refused', async (t) => {
   if (!chromiumAvailable(t)) return;

@@ -191,3 +191,23 @@ export async function settledCount(locator: Locator, expected: number, timeout =
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Makes the save dialog answer a file in the origin's private file system, as if the person
+ * picked a place: the test can then read what was written, or see that nothing was.
+ */
+export async function saveDialogIntoOpfs(watched: Watched): Promise<void> {
+  await watched.context.addInitScript(() => {
+    (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (options: { suggestedName: string }) =>
+      (await navigator.storage.getDirectory()).getFileHandle(options.suggestedName, { create: true });
+  });
+}
+
+/** The SHA-256 and size of a file the save dialog stub wrote. */
+export async function opfsFile(page: Page, name: string): Promise<{ size: number; sha256: string }> {
+  return page.evaluate(async (file) => {
+    const blob = await (await (await navigator.storage.getDirectory()).getFileHandle(file)).getFile();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+    return { size: blob.size, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
+  }, name);
+}

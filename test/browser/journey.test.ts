@@ -299,7 +299,7 @@ t.test('reporter, adviser and organisation go through the whole journey in their
   const organisationText = o.locator('.org-text .pre');
   await organisationText.waitFor(SLOW);
   t.equal(await organisationText.textContent(), relayText, 'the organisation reads exactly the text the reporter approved');
-  t.ok(await shown(o.getByText('Checked: this is exactly the text the reporter approved.')), 'and its client checked that against the reporter’s approval');
+  t.ok(await shown(o.getByText('Checked: this is exactly what the reporter approved (the text and any attachments).')), 'and its client checked that against the reporter’s approval');
   t.ok(await shown(o.getByText('No messages yet.', { exact: false })), 'no messages yet');
   organisationPages.push({ what: 'relay', html: await html(o) });
   await checkPage(t, organisation, 'organisation: relay');

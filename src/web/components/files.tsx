@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { FileEntry } from '../../protocol/file-transfer.js';
+import type { AttachmentEntry } from '../../protocol/relay-attachments.js';
 import type { Inspection } from '../worker/file-cleaning.js';
 import { FlowError } from '../crypto.js';
 import { useLang, useT } from '../i18n/index.js';
@@ -95,7 +96,8 @@ function saveBlob(blob: Blob, name: string): void {
 
 type PickerWindow = Window & { showSaveFilePicker?: (options: { suggestedName: string }) => Promise<FileSystemFileHandle> };
 
-function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 'download'>) {
+/** One file to read: a file of the case (with its author) or a relay's attachment. */
+function FileRow(props: { entry: FileEntry | AttachmentEntry; authorLabel?: FilesProps['authorLabel']; download: FilesProps['download'] }) {
   const t = useT();
   const { entry } = props;
   const [fraction, setFraction] = useState<number | null>(null);
@@ -133,8 +135,8 @@ function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 
   return (
     <li data-testid="file">
       <p class="meta">
-        {props.authorLabel(entry.author)}
-        {entry.ok ? <> · {formatBytes(entry.size, lang)}</> : null}
+        {'author' in entry && props.authorLabel ? <>{props.authorLabel(entry.author)} · </> : null}
+        {entry.ok ? formatBytes(entry.size, lang) : null}
       </p>
       {entry.ok ? (
         <>
@@ -147,7 +149,7 @@ function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 
           <FileError error={error} />
         </>
       ) : (
-        <p class="error">{t('files.unreadable')}</p>
+        <p class="error">{t(entry.error === 'unknown_file' ? 'files.notListed' : 'files.unreadable')}</p>
       )}
     </li>
   );
@@ -155,8 +157,11 @@ function FileRow(props: { entry: FileEntry } & Pick<FilesProps, 'authorLabel' | 
 
 let transfers = 0;
 
-/** What the chosen file carries, and the choice between the cleaned copy (the default) and the original. */
-function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean: boolean): void }) {
+/**
+ * What the chosen file carries, and the choice between the cleaned copy (the default) and the
+ * original; `name` groups the choice's radio buttons (one group per file on a page).
+ */
+export function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean: boolean): void; name?: string }) {
   const t = useT();
   const { kind, findings, cleanable } = props.inspection;
   return (
@@ -180,10 +185,10 @@ function Metadata(props: { inspection: Inspection; clean: boolean; onClean(clean
         <fieldset>
           <legend>{t('files.clean.legend')}</legend>
           <label>
-            <input type="radio" name="clean" checked={props.clean} onChange={() => props.onClean(true)} /> {t(kind === 'pdf' ? 'files.clean.pdf' : 'files.clean.image')}
+            <input type="radio" name={props.name ?? 'clean'} checked={props.clean} onChange={() => props.onClean(true)} /> {t(kind === 'pdf' ? 'files.clean.pdf' : 'files.clean.image')}
           </label>
           <label>
-            <input type="radio" name="clean" checked={!props.clean} onChange={() => props.onClean(false)} /> {t('files.clean.original')}
+            <input type="radio" name={props.name ?? 'clean'} checked={!props.clean} onChange={() => props.onClean(false)} /> {t('files.clean.original')}
           </label>
         </fieldset>
       ) : (
@@ -315,5 +320,25 @@ export function Files(props: FilesProps) {
       {props.files.some((f) => f.ok) ? <p class="hint">{t('files.savedHint')}</p> : null}
       {props.maxBytes === 0 ? <p class="hint">{t('files.off')}</p> : <Attach attach={props.attach} control={props.control} maxBytes={props.maxBytes} inspect={props.inspect} />}
     </section>
+  );
+}
+
+/**
+ * The attachments of a relay (an extension): documents the adviser made for the organisation,
+ * named by the relay text, read and decrypted like files. Shown to the adviser, to the reporter
+ * before deciding, and to the organisation.
+ */
+export function Attachments(props: { attachments: AttachmentEntry[]; download: FilesProps['download'] }) {
+  const t = useT();
+  if (props.attachments.length === 0) return null;
+  return (
+    <div class="attachments">
+      <h4>{t('files.attachments.title')}</h4>
+      <ul class="files">
+        {props.attachments.map((entry, index) => (
+          <FileRow key={`${index}-${entry.fileId}`} entry={entry} download={props.download} />
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -6,7 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { relayReference } from '../../../protocol/case-reference.js';
 import type { OpenedCase, OpenedRelay, OpenedRelayThread, RelayKeyHolder, RelayRecipients, RelayState } from '../../../protocol/index.js';
+import { Attachments, formatBytes, Metadata } from '../../components/files.js';
 import { Busy, formatTime } from '../../components/ui.js';
+import type { Inspection } from '../../worker/file-cleaning.js';
 import { useAction } from '../../components/use-action.js';
 import { useLang, useT } from '../../i18n/index.js';
 import { ReportView } from './report.js';
@@ -113,6 +115,9 @@ function RelayItem(props: { relay: OpenedRelay; index: number; onChanged(): Prom
       </p>
       {relay.state === 'sent' ? <p class="meta">{t('adviser.relay.reference', { ref: relayReference(relay.relayId) })}</p> : null}
       {body !== null ? <blockquote class="pre">{body}</blockquote> : <p class="error">{t('adviser.relay.unreadable')}</p>}
+      {relay.ok ? (
+        <Attachments attachments={relay.attachments} download={(fileId, target, progress) => staffCall<Blob | null>('downloadRelayAttachment', [relay.relayId, fileId, target], progress)} />
+      ) : null}
       {relay.state !== 'sent' ? (
         <>
           <div class="actions">
@@ -159,11 +164,80 @@ export function RelayReaders(props: { holders: ShownRecipients }) {
   );
 }
 
+/** A document chosen for the relay: what it carries, and whether its cleaned copy goes (the default where one can be made). */
+interface ChosenAttachment {
+  file: File;
+  inspection: Inspection | null;
+  clean: boolean;
+}
+
+let attachmentTransfers = 0;
+
+/**
+ * The documents for the organisation: chosen here, shown with what they carry, and sent only
+ * when the relay is written. Only the adviser's own or anonymised documents belong here: the
+ * reporter's files never go to the organisation.
+ */
+function AttachmentChooser(props: { chosen: ChosenAttachment[]; onChange(update: (current: ChosenAttachment[]) => ChosenAttachment[]): void; disabled: boolean }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { chosen } = props;
+  /** Changes the row of `file`: rows are found by their file, since inspections arrive in any order. */
+  const update = (file: File, change: Partial<ChosenAttachment>) => props.onChange((current) => current.map((c) => (c.file === file ? { ...c, ...change } : c)));
+
+  const add = (files: File[]) => {
+    props.onChange((current) => [...current, ...files.map((file) => ({ file, inspection: null, clean: true }))]);
+    for (const file of files) {
+      void staffCall<Inspection>('inspectFile', [file]).then(
+        (inspection) => update(file, { inspection }),
+        // Not readable as an image or PDF: sent as it is, with the plain warning.
+        () => update(file, { inspection: { kind: 'other', findings: [], cleanable: false } }),
+      );
+    }
+  };
+
+  return (
+    <fieldset class="relay-attachments">
+      <legend>{t('adviser.relay.attachments.legend')}</legend>
+      <p class="hint" id="relay-attachments-hint">
+        {t('adviser.relay.attachments.hint')}
+      </p>
+      <input
+        type="file"
+        multiple
+        aria-describedby="relay-attachments-hint"
+        aria-label={t('adviser.relay.attachments.choose')}
+        disabled={props.disabled}
+        onChange={(event) => {
+          const input = event.currentTarget as HTMLInputElement;
+          add([...(input.files ?? [])]);
+          input.value = '';
+        }}
+      />
+      {chosen.length > 0 ? (
+        <ul class="files">
+          {chosen.map((c, index) => (
+            <li key={index} data-testid="relay-attachment">
+              <span class="file-name">{c.file.name}</span> <span class="meta">· {formatBytes(c.file.size, lang)}</span>{' '}
+              <button type="button" class="secondary" disabled={props.disabled} onClick={() => props.onChange((current) => current.filter((c) => c.file !== chosen[index]!.file))}>
+                {t('adviser.relay.attachments.remove', { name: c.file.name })}
+              </button>
+              {c.inspection ? <Metadata inspection={c.inspection} clean={c.clean} onClean={(clean) => update(c.file, { clean })} name={`relay-clean-${index}`} /> : <Busy />}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </fieldset>
+  );
+}
+
 export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<void> }) {
   const t = useT();
   const { opened } = props;
   const [holders, setHolders] = useState<ShownRecipients | null>(null);
   const [text, setText] = useState('');
+  const [attachments, setAttachments] = useState<ChosenAttachment[]>([]);
+  const [sending, setSending] = useState<{ n: number; of: number; percent: number } | null>(null);
   const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<RelayState | null>(null);
   const pending = opened.relays.some((r) => r.state === 'awaiting_consent');
@@ -195,8 +269,25 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
         setError({ code: 'relay_readers_changed' });
         return;
       }
-      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim(), fresh]);
+      // Each document is encrypted and sent first; the relay then names them, and only then exists.
+      const ids: string[] = [];
+      try {
+        for (const [index, a] of attachments.entries()) {
+          setSending({ n: index + 1, of: attachments.length, percent: 0 });
+          const transferId = `relay-attachment-${(attachmentTransfers += 1)}`;
+          const cleanable = a.clean && a.inspection?.cleanable === true;
+          ids.push(
+            await staffCall<string>('attachToRelay', [transferId, opened.caseId, a.file, cleanable], (stage, fraction) => {
+              if (stage === 'uploading' && fraction !== undefined) setSending({ n: index + 1, of: attachments.length, percent: Math.floor(fraction * 100) });
+            }),
+          );
+        }
+      } finally {
+        setSending(null);
+      }
+      const result = await staffCall<{ relayId: string; state: RelayState }>('createRelay', [opened.caseId, text.trim(), fresh, ids]);
       setText('');
+      setAttachments([]);
       setCreated(result.state);
       await props.onChanged();
     });
@@ -218,18 +309,30 @@ export function RelaySection(props: { opened: OpenedCase; onChanged(): Promise<v
           <p class="hint" id="relay-text-hint">
             {t('adviser.relay.textHint')}
           </p>
+          <AttachmentChooser chosen={attachments} onChange={setAttachments} disabled={busy} />
           {holders && holders.recipients.length > 0 ? <RelayReaders holders={holders} /> : null}
           {pending ? <p class="panel warning">{t('adviser.relay.pending')}</p> : null}
           {noRecipient ? <p class="panel warning">{t('adviser.relay.noRecipient')}</p> : null}
           <div class="actions">
-            <button type="submit" disabled={busy || pending || noRecipient}>
+            <button type="submit" disabled={busy || pending || noRecipient || attachments.some((a) => a.inspection === null)}>
               {t('adviser.relay.create')}
             </button>
           </div>
         </form>
       </div>
       <AdviserError error={error} />
-      <LiveStatus message={busy ? t('progress.sending') : created ? t('adviser.relay.created', { state: t(`adviser.relayState.${created}`) }) : null} />
+      {sending ? <progress max={100} value={sending.percent} aria-label={t('adviser.relay.attachments.sending', sending)} /> : null}
+      <LiveStatus
+        message={
+          sending
+            ? t('adviser.relay.attachments.sending', sending)
+            : busy
+              ? t('progress.sending')
+              : created
+                ? t('adviser.relay.created', { state: t(`adviser.relayState.${created}`) })
+                : null
+        }
+      />
       {opened.relays.length > 0 ? (
         <>
           {opened.relays.map((relay, index) => (

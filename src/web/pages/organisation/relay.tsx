@@ -10,6 +10,7 @@ import { useLang, useT } from '../../i18n/index.js';
 import { Busy, ErrorText, Link, Page, formatTime } from '../../components/ui.js';
 import { AccountBar, RecipientOnly, failWith, useTitle, type Params } from './shared.js';
 import { NarrativeView, PublishedReportView } from '../adviser/annual-report.js';
+import { Attachments } from '../../components/files.js';
 
 function isNotFound(error: unknown): boolean {
   return error instanceof FlowError && (error.status === 404 || error.code === 'unknown_relay');
@@ -185,6 +186,7 @@ function Relay(props: { account: StaffAccount; relayId: string }) {
             <div class="panel org-text">
               <p class="pre">{thread.text.body}</p>
             </div>
+            <Attachments attachments={thread.attachments} download={(fileId, target, progress) => call<Blob | null>('downloadRelayAttachment', [props.relayId, fileId, target], progress)} />
             <p class={thread.approval === 'mismatch' ? 'panel warning approval' : 'hint approval'}>{t(`organisation.relay.approval.${thread.approval}`)}</p>
           </section>
             </>

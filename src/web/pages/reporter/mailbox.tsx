@@ -5,7 +5,7 @@
  * the case key stay in the worker.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Files } from '../../components/files.js';
+import { Attachments, Files } from '../../components/files.js';
 import type { Inspection } from '../../worker/file-cleaning.js';
 import { Busy, formatDate, formatTime } from '../../components/ui.js';
 import { call } from '../../crypto.js';
@@ -548,6 +548,15 @@ function Relay(props: { relay: OpenedRelay; onView(view: OpenedMailbox): void; o
         <>
           <p class="hint">{t('reporter.relays.exactly')}</p>
           <blockquote class="relay-text pre">{body}</blockquote>
+          {relay.ok && relay.attachments.length > 0 ? (
+            <>
+              <p class="hint">{t('reporter.relays.attachments')}</p>
+              <Attachments
+                attachments={relay.attachments}
+                download={(fileId, target, progress) => call<Blob | null>('mailboxRelayAttachment', [relay.relayId, fileId, target], progress)}
+              />
+            </>
+          ) : null}
         </>
       ) : (
         <p class="error">{t('reporter.relays.unreadable')}</p>
