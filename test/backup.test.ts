@@ -1,16 +1,18 @@
 /**
  * `confidant backup` and `confidant restore` as an operator runs them: a backup of the embedded
- * database taken through the running service's socket while reports keep arriving, restored into
- * an empty folder, and a service started on the restored folder that serves the same case to its
- * adviser. On PostgreSQL the command says to use pg_dump / pg_restore.
+ * database and its evidence files taken through the running service's socket while reports keep
+ * arriving, restored into empty folders, and a service started on the restored folder that serves
+ * the same case and file to its adviser. On PostgreSQL the command says to use pg_dump / pg_restore.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfidantClient, setUpAccount, signIn, submitNewReport } from '../src/protocol/index.js';
 import { run } from '../src/cli/main.js';
 import { openTestDatabase, testDatabaseUrl } from './helper.js';
+import { plainFile, readAll, sendBody } from './helpers/file-transfer.js';
 import { confidant, freePort, startService } from './helpers/processes.js';
 
 /** The folder the command runs in (the package root): a relative path is taken from there. */
@@ -45,6 +47,11 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   await setUpAccount(client, { token, username: 'anna', displayName: 'Anna de Vries', passphrase });
   const report = { v: 1 as const, lang: 'nl', answers: { what: 'Facturen worden gesplitst bij inkoop.' }, anonymity: 'anonymous' as const };
   const first = await submitNewReport(client, { slug: 'acme-meldpunt', report });
+  // An evidence file of the first case: its body lives in FILES_DIR, beside the database.
+  const adviser = await signIn(client, { username: 'anna', passphrase });
+  const evidence = randomBytes(200_000);
+  const attached = await adviser.attachCaseFile(first.caseId, plainFile('bewijs.bin', 'application/octet-stream', evidence));
+  await sendBody(`http://127.0.0.1:${port}`, attached);
 
   // Under load: reports keep arriving while the backup is taken; each one committed before the backup started must be in it.
   const arriving = Array.from({ length: 12 }, () => submitNewReport(client, { slug: 'acme-meldpunt', report }));
@@ -58,6 +65,9 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   const again = await confidant(where, 'backup', backupFile);
   t.equal(again.code, 2, 'an existing file is never overwritten');
   t.match(again.err, /exists already/);
+  t.match(backup.out, `Evidence files copied to ${backupFile}.files (1 files, ${statSync(path.join(`${backupFile}.files`, attached.fileId)).size} bytes)`, 'the evidence files are copied beside it');
+  t.equal(statSync(`${backupFile}.files`).mode & 0o777, 0o700, 'into a folder only its owner opens');
+  t.equal(statSync(path.join(`${backupFile}.files`, attached.fileId)).mode & 0o777, 0o600, 'each copy readable by its owner only');
   t.equal(await service.stop(), 0);
 
   // Restore into a new, empty folder; never over a database.
@@ -65,9 +75,18 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   const refused = await confidant({ DATA_DIR: dataDir }, 'restore', backupFile);
   t.not(refused.code, 0, 'a restore over an existing database is refused');
   t.match(refused.err, /not empty/);
+  // FILES_DIR must be empty too: checked before the database is made.
+  const busyFiles = path.join(folder, 'busy-files');
+  mkdirSync(busyFiles);
+  writeFileSync(path.join(busyFiles, 'other'), 'x');
+  const refusedFiles = await confidant({ DATA_DIR: restoredDir, FILES_DIR: busyFiles }, 'restore', backupFile);
+  t.equal(refusedFiles.code, 2, 'a restore into a FILES_DIR that holds files is refused');
+  t.match(refusedFiles.err, /not empty/);
+  t.notOk(existsSync(restoredDir), 'and makes no database');
   const restore = await confidant({ DATA_DIR: restoredDir }, 'restore', backupFile);
   t.equal(restore.code, 0, `restore into an empty folder: ${restore.err}`);
   t.ok(existsSync(restoredDir), 'the folder is made');
+  t.match(restore.out, `Restored the evidence files (1) into ${restoredDir}-files.`, 'the evidence files are put back in FILES_DIR');
 
   // A service on the restored folder: the adviser signs in and opens the first case.
   const restoredPort = await freePort();
@@ -77,6 +96,7 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   const anna = await signIn(restoredClient, { username: 'anna', passphrase });
   const opened = await anna.openCase(first.caseId);
   t.same(opened.report, report, 'the case reads back from the restored database');
+  t.ok((await readAll(`http://127.0.0.1:${restoredPort}`, await anna.caseFileDownload(first.caseId, attached.fileId))).equals(evidence), 'and its evidence file, byte for byte');
   const listed = new Set((await anna.listCases({ limit: 50 })).cases.map((c) => c.caseId));
   t.ok(listed.has(first.caseId), 'the first case is listed');
   t.ok(listed.size >= 1 && listed.size <= 1 + arrived.length, `a consistent copy: ${listed.size - 1} of the ${arrived.length} reports that arrived during the backup`);

@@ -13,44 +13,11 @@ import {
   setUpAccount,
   signIn,
   submitNewReport,
-  type FileDownload,
-  type FileUpload,
-  type PlainFile,
   type StaffSession,
 } from '../src/protocol/index.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { apiFailure, buildTestApp } from './helper.js';
-
-const plainFile = (name: string, type: string, bytes: Uint8Array): PlainFile => ({
-  name,
-  type,
-  size: bytes.length,
-  read: async (offset, length) => bytes.subarray(offset, offset + length),
-});
-
-/** Sends a whole upload's body in PATCHes of 1 MiB, as tus-js-client would. */
-async function sendBody(baseUrl: string, upload: FileUpload): Promise<void> {
-  for (let offset = 0; offset < upload.body.size; ) {
-    const { value } = await upload.body.slice(offset, offset + 1024 * 1024);
-    const answer = await fetch(`${baseUrl}${upload.uploadUrl}`, {
-      method: 'PATCH',
-      headers: { ...upload.headers, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
-      body: new Blob([value as Uint8Array<ArrayBuffer>]),
-    });
-    if (answer.status !== 204) throw new Error(`PATCH answered ${answer.status}: ${await answer.text()}`);
-    offset += value.length;
-  }
-}
-
-/** Fetches and decrypts a download as the page's worker does: chunk by chunk, refusing a cut stream. */
-async function readAll(baseUrl: string, download: FileDownload): Promise<Buffer> {
-  const answer = await fetch(`${baseUrl}${download.path}`, { headers: download.headers });
-  if (answer.status !== 200) throw new Error(`GET answered ${answer.status}: ${await answer.text()}`);
-  const pieces: Uint8Array[] = [];
-  for await (const piece of answer.body as unknown as AsyncIterable<Uint8Array>) pieces.push(...download.decryptor.push(piece));
-  download.decryptor.end();
-  return Buffer.concat(pieces);
-}
+import { plainFile, readAll, sendBody } from './helpers/file-transfer.js';
 
 t.test('an attachment goes with its relay: the reporter opens it before approving, the organisation reads the same bytes, and refuses it listed with another length or not at all', async (t) => {
   const { baseUrl, database } = await buildTestApp(t);

@@ -1,4 +1,5 @@
 /** The command table of `confidant`: what each command takes, its help, and its work. */
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Config } from '../server/config.js';
 import { restoreEmbedded, type DatabaseHandle } from '../server/db/connection.js';
@@ -8,6 +9,7 @@ import {
 } from '../server/services/administration.js';
 import type { Audit } from '../server/services/audit.js';
 import type { Channels } from '../server/services/channels.js';
+import { copyFileStore } from '../server/services/file-bodies.js';
 import { keyFingerprint } from '../protocol/index.js';
 import { UsageError, wholeNumber, type OptionSpecs, type Parsed } from './args.js';
 import { formatDate, printable, table } from './output.js';
@@ -413,21 +415,32 @@ export const commands: Command[] = [
     args: ['<file>'],
     options: {},
     fileArgument: true,
-    summary: 'Write a consistent copy of the embedded database to <file>, also while the service runs.',
+    summary: 'Write a consistent copy of the embedded database to <file>, and the evidence files to <file>.files, also while the service runs.',
     details: [
       'The file is a gzipped tar of the database folder, readable only by you; it is created, never overwritten.',
-      'It holds what the database holds: ciphertext, keys sealed to their owners, the audit log and the',
-      'instance secrets. Keep it as confidential as the database. Restore it with "confidant restore".',
-      'On PostgreSQL, use pg_dump instead: pg_dump --format=custom --file <file> "$DATABASE_URL".',
+      'The evidence files (FILES_DIR: ciphertext only) are copied after it into the new folder <file>.files,',
+      'so it holds every file the database lists, except one deleted meanwhile.',
+      'Both hold what the service holds: ciphertext, keys sealed to their owners, the audit log and the',
+      'instance secrets. Keep them as confidential as the database. Restore them with "confidant restore".',
+      'On PostgreSQL, use pg_dump instead: pg_dump --format=custom --file <file> "$DATABASE_URL", then copy FILES_DIR.',
     ],
-    plan: (input) => async ({ database, out }) => {
+    plan: (input) => async ({ database, config, out }) => {
       const file = input.positionals[0]!;
-      if (!database.dump) throw new UsageError(`the database is PostgreSQL: back it up with pg_dump --format=custom --file ${file} "$DATABASE_URL"`);
+      const filesCopy = `${file}.files`;
+      if (!database.dump) {
+        throw new UsageError(`the database is PostgreSQL: back it up with pg_dump --format=custom --file ${file} "$DATABASE_URL", then copy ${config.filesDir} (cp -a ${config.filesDir} ${filesCopy})`);
+      }
+      if (existsSync(filesCopy)) throw new UsageError(`${filesCopy} exists already: choose a new file`);
       const bytes = await database.dump();
       await writeFile(file, bytes, { flag: 'wx', mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(error.code === 'EEXIST' ? `${file} exists already: choose a new file` : `cannot write ${file}: ${error.message}`);
       });
       out(`Backup written to ${file} (${bytes.length} bytes).`);
+      // After the dump: the copy then holds every body the dump lists (bodies are written before their row counts them).
+      const copied = await copyFileStore(config.filesDir, filesCopy).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot copy the evidence files to ${filesCopy}: ${error.message}`);
+      });
+      out(`Evidence files copied to ${filesCopy} (${copied.files} files, ${copied.bytes} bytes).`);
     },
   },
   {
@@ -436,16 +449,28 @@ export const commands: Command[] = [
     args: ['<file>'],
     options: {},
     fileArgument: true,
-    summary: 'Make the embedded database in DATA_DIR from a backup; DATA_DIR must be empty or absent.',
-    details: ['Then start the service on DATA_DIR. A restore never overwrites a database.', 'On PostgreSQL, use pg_restore.'],
+    summary: 'Make the embedded database in DATA_DIR from a backup, and FILES_DIR from <file>.files; both must be empty or absent.',
+    details: ['Then start the service on DATA_DIR. A restore never overwrites a database or a file.', 'On PostgreSQL, use pg_restore, and copy the files folder back into FILES_DIR.'],
     standalone: async (input, config, out) => {
       const file = input.positionals[0]!;
-      if (config.databaseUrl) throw new UsageError(`DATABASE_URL is set: restore a PostgreSQL backup with pg_restore --dbname "$DATABASE_URL" ${file}`);
+      const filesCopy = `${file}.files`;
+      if (config.databaseUrl) throw new UsageError(`DATABASE_URL is set: restore a PostgreSQL backup with pg_restore --dbname "$DATABASE_URL" ${file}, and copy ${filesCopy} into ${config.filesDir}`);
       const dump = await readFile(file).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(`cannot read ${file}: ${error.message}`);
       });
+      const withFiles = existsSync(filesCopy);
+      // Checked before the database is made: a refused restore leaves nothing half done.
+      if (withFiles && existsSync(config.filesDir) && readdirSync(config.filesDir).length > 0) throw new UsageError(`FILES_DIR ${config.filesDir} is not empty: restore into a new folder`);
       await restoreEmbedded(config.dataDir, dump);
-      out(`Restored ${file} into ${config.dataDir}. Start the service on it: DATA_DIR=${config.dataDir} npm start`);
+      out(`Restored ${file} into ${config.dataDir}.`);
+      if (withFiles) {
+        if (existsSync(config.filesDir)) rmdirSync(config.filesDir);
+        const copied = await copyFileStore(filesCopy, config.filesDir);
+        out(`Restored the evidence files (${copied.files}) into ${config.filesDir}.`);
+      } else {
+        out(`No evidence files beside the backup (${filesCopy}): files the database lists answer file_body_missing until their bodies are in ${config.filesDir}.`);
+      }
+      out(`Start the service on it: DATA_DIR=${config.dataDir} npm start`);
     },
     plan: () => async () => undefined,
   },
