@@ -20,7 +20,7 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import {
   ConfidantClient, MESSAGE_BLOCK, RELAY_BLOCK, decryptRecord, emptyRegistration, encryptRecord, ready, relayAd, relayMessageAd, sealKey,
   setUpAccount, signIn, sodium, submitNewReport, unsealKey, type AnnualReportText, type FetchLike, type RelayMessageAuthor, type StaffSession
@@ -456,11 +456,11 @@ t.test('reading: the recipients list and open it beside relays of cases, the adv
   t.notOk((await listOf(tokens.otto)).some((r) => r.relayId === d.relayId), 'a recipient of another organisation does not list it');
 
   // The detail, for the organisation and for the adviser who wrote it.
-  const expected = { relayId: d.relayId, kind: 'annual_report', state: 'sent', sentAt: d.sentAt, text: d.body.text, approval: null, messages: [] };
+  const expected = { relayId: d.relayId, kind: 'annual_report', state: 'sent', sentAt: d.sentAt, text: d.body.text, approval: null, messages: [], attachments: [] };
   const fromOlga = await asOrganisation(await getRelay(tokens.olga, d.relayId));
   t.equal(fromOlga.statusCode, 200, 'a recipient of the organisation: 200');
-  t.strictSame(Object.keys(fromOlga.json()).sort(), ['approval', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
-  t.strictSame(fromOlga.json(), { ...expected, wrap: d.wrapOf[olga.account.id] }, 'the report as written, with Olga’s wrap, no approval, no messages');
+  t.strictSame(Object.keys(fromOlga.json()).sort(), ['approval', 'attachments', 'kind', 'messages', 'relayId', 'sentAt', 'state', 'text', 'wrap'], 'exactly its fields');
+  t.strictSame(fromOlga.json(), { ...expected, wrap: d.wrapOf[olga.account.id] }, 'the report as written, with Olga’s wrap, no approval, no messages, no attachments');
   t.strictSame((await asOrganisation(await getRelay(tokens.rob, d.relayId))).json(), { ...expected, wrap: d.wrapOf[rob.id] }, 'Rob: the same with his wrap');
   const fromAnna = await getRelay(tokens.anna, d.relayId);
   t.equal(fromAnna.statusCode, 200, 'the adviser who wrote it: 200');

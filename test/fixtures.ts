@@ -13,7 +13,13 @@ import {
   StaffSession,
   STAFF_ARGON2_MEM,
   STAFF_ARGON2_OPS,
+  encryptRecord,
+  REPORT_BLOCK,
+  reportAd,
+  sealKey,
+  sodium,
   type StaffKeys,
+  type SubmitReportRequest,
 } from '../src/protocol/index.js';
 import type { Database } from '../src/server/db/connection.js';
 import { adviserChannels, channels, staffAccounts, staffSessions } from '../src/server/db/schema.js';
@@ -149,4 +155,28 @@ export async function personThroughApi(
     await client.joinChannel(login.token, join.token);
   }
   return { id: created.accountId, token: login.token, keys, session: new StaffSession(client, login.token, login.account, keys) };
+}
+
+/**
+ * A report as a reporter's client sends it (POST /api/v1/channels/{slug}/reports), with fresh
+ * random mailbox keys, sealed to `holders`; and what a test needs of it afterwards.
+ */
+export function reportSubmission(holders: Array<{ id: string; boxPublicKey: Uint8Array }>, what = 'Facturen worden gesplitst.') {
+  const s = sodium();
+  const sign = s.crypto_sign_keypair();
+  const box = s.crypto_box_keypair();
+  const caseId = randomBytes(16).toString('base64url');
+  const mailboxId = randomBytes(16).toString('base64url');
+  const caseKey = s.randombytes_buf(32);
+  const body: SubmitReportRequest = {
+    v: 1,
+    caseId,
+    mailboxId,
+    reporterSignPublicKey: Buffer.from(sign.publicKey).toString('base64url'),
+    reporterBoxPublicKey: Buffer.from(box.publicKey).toString('base64url'),
+    wraps: holders.map((h) => ({ keyId: h.id, wrap: sealKey(caseKey, h.boxPublicKey) })),
+    reporterWrap: sealKey(caseKey, box.publicKey),
+    report: encryptRecord(caseKey, { v: 1, lang: 'nl', answers: { what }, anonymity: 'anonymous' }, reportAd(caseId), REPORT_BLOCK),
+  };
+  return { body, caseId, caseKey, mailboxId, signSecretKey: sign.privateKey };
 }

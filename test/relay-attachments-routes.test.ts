@@ -20,14 +20,11 @@ import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
-import {
-  FILE_CHUNK_BYTES, FILE_HEADER_BLOCK, RELAY_BLOCK, REPORT_BLOCK, addCalendarMonths, encryptRecord, encryptedFileSize, ready, reportAd, sealKey, signMailboxLogin, sodium,
-  type SubmitReportRequest,
-} from '../src/protocol/index.js';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BLOCK, RELAY_BLOCK, addCalendarMonths, encryptedFileSize, ready, signMailboxLogin } from '../src/protocol/index.js';
 import { adviserChannels, cases, channels, files, relayWraps, relays } from '../src/server/db/schema.js';
 import { purgeDue } from '../src/server/services/retention.js';
 import { buildTestApp, databaseKind } from './helper.js';
-import { addAdviser, addRecipient, sessionOf, type TestAdviser } from './fixtures.js';
+import { addAdviser, addRecipient, reportSubmission, sessionOf, type TestAdviser } from './fixtures.js';
 import { isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
@@ -101,25 +98,10 @@ interface Case {
 
 /** A case of `slug`, sealed to `holders` (Anna by default). */
 async function newCase(slug: string, holders: TestAdviser[] = [anna]): Promise<Case> {
-  const s = sodium();
-  const sign = s.crypto_sign_keypair();
-  const box = s.crypto_box_keypair();
-  const caseId = randomB64(16);
-  const caseKey = s.randombytes_buf(32);
-  const mailboxId = randomB64(16);
-  const body: SubmitReportRequest = {
-    v: 1,
-    caseId,
-    mailboxId,
-    reporterSignPublicKey: Buffer.from(sign.publicKey).toString('base64url'),
-    reporterBoxPublicKey: Buffer.from(box.publicKey).toString('base64url'),
-    wraps: holders.map((a) => ({ keyId: a.id, wrap: sealKey(caseKey, a.boxPublicKey) })),
-    reporterWrap: sealKey(caseKey, box.publicKey),
-    report: encryptRecord(caseKey, { v: 1, lang: 'nl', answers: { what: 'Zie de bijlage.' }, anonymity: 'anonymous' }, reportAd(caseId), REPORT_BLOCK),
-  };
-  const answer = await app.inject({ method: 'POST', url: `/api/v1/channels/${slug}/reports`, payload: body });
+  const made = reportSubmission(holders, 'Zie de bijlage.');
+  const answer = await app.inject({ method: 'POST', url: `/api/v1/channels/${slug}/reports`, payload: made.body });
   if (answer.statusCode !== 201) throw new Error(`submission failed: ${answer.body}`);
-  return { caseId, mailboxId, signSecretKey: sign.privateKey };
+  return { caseId: made.caseId, mailboxId: made.mailboxId, signSecretKey: made.signSecretKey };
 }
 
 async function mailboxToken(c: Case): Promise<string> {

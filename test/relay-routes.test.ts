@@ -14,10 +14,10 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import {
-  ConfidantClient, MESSAGE_BLOCK, RELAY_BLOCK, REPORT_BLOCK, decryptRecord, encryptRecord, ready, relayAd, relayCopyAd, relayMessageAd, reportAd,
-  sealKey, setUpAccount, signIn, signMailboxLogin, sodium, unsealKey, type RelayMessageAuthor, type StaffSession, type SubmitReportRequest
+  ConfidantClient, MESSAGE_BLOCK, RELAY_BLOCK, decryptRecord, encryptRecord, ready, relayAd, relayCopyAd, relayMessageAd,
+  sealKey, setUpAccount, signIn, signMailboxLogin, sodium, unsealKey, type RelayMessageAuthor, type StaffSession
 } from '../src/protocol/index.js';
 import { adviserChannels, auditLog, caseWraps, channels, relayMessages, relayWraps, relays, staffAccounts } from '../src/server/db/schema.js';
 import { auditEntries } from './helpers/audit-entries.js';
@@ -25,7 +25,7 @@ import { auditEntries } from './helpers/audit-entries.js';
 import { createAdministration } from '../src/server/services/administration.js';
 import { newToken } from '../src/server/tokens.js';
 import { buildTestApp } from './helper.js';
-import { addAdviser, addRecipient, sessionOf } from './fixtures.js';
+import { addAdviser, addRecipient, reportSubmission, sessionOf } from './fixtures.js';
 import { ECHO, isError, nonCanonical } from './helpers/answers.js';
 
 await ready();
@@ -108,26 +108,11 @@ interface Case {
 const caseIds: string[] = [];
 
 async function newCase(slug: string, advisers: Array<{ id: string; boxPublicKey: Uint8Array }> = [{ id: anna.account.id, boxPublicKey: annaBox }]): Promise<Case> {
-  const s = sodium();
-  const sign = s.crypto_sign_keypair();
-  const box = s.crypto_box_keypair();
-  const caseId = randomB64(16);
-  const caseKey = s.randombytes_buf(32);
-  const mailboxId = randomB64(16);
-  const body: SubmitReportRequest = {
-    v: 1,
-    caseId,
-    mailboxId,
-    reporterSignPublicKey: b64(sign.publicKey),
-    reporterBoxPublicKey: b64(box.publicKey),
-    wraps: advisers.map((a) => ({ keyId: a.id, wrap: sealKey(caseKey, a.boxPublicKey) })),
-    reporterWrap: sealKey(caseKey, box.publicKey),
-    report: encryptRecord(caseKey, { v: 1, lang: 'nl', answers: { what: 'Facturen worden gesplitst.' }, anonymity: 'anonymous' }, reportAd(caseId), REPORT_BLOCK),
-  };
-  const answer = await app.inject({ method: 'POST', url: `/api/v1/channels/${slug}/reports`, payload: body });
+  const made = reportSubmission(advisers);
+  const answer = await app.inject({ method: 'POST', url: `/api/v1/channels/${slug}/reports`, payload: made.body });
   if (answer.statusCode !== 201) throw new Error(`submission failed: ${answer.body}`);
-  caseIds.push(caseId);
-  return { caseId, caseKey, mailbox: { mailboxId, signSecretKey: sign.privateKey } };
+  caseIds.push(made.caseId);
+  return { caseId: made.caseId, caseKey: made.caseKey, mailbox: { mailboxId: made.mailboxId, signSecretKey: made.signSecretKey } };
 }
 
 /** A case of the consent channel that Anna holds from the report and Bram by her grant. */
