@@ -92,6 +92,8 @@ export function staffHandlers(client: ConfidantClient, transfers: FileTransfers)
       await forgetResume().catch(() => {});
       await session?.logout().catch(() => {});
       session = undefined;
+      // Attachments sent for a relay that was never written: their keys go with the session.
+      relayAttachments.clear();
       return null;
     },
 
