@@ -73,7 +73,7 @@ interface Answer {
 const NOT_SIGNED_IN: Answer = { status: 401, error: 'not_signed_in' };
 const ADVISERS_ONLY: Answer = { status: 403, error: 'advisers_only' };
 const RECIPIENTS_ONLY: Answer = { status: 403, error: 'recipients_only' };
-/** Routes for advisers and recipients alike (a relay, notifications), asked by the operator. */
+/** Routes for advisers and recipients alike (relays), asked by the operator. */
 const NOT_FOR_OPERATORS: Answer = { status: 403, error: 'advisers_or_recipients_only' };
 const OPERATORS_ONLY: Answer = { status: 403, error: 'operators_only' };
 const UNKNOWN_CASE: Answer = { status: 404, error: 'unknown_case' };
@@ -741,6 +741,11 @@ t.test('every staff route answers every caller as designed', async (t) => {
       answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
     },
     {
+      route: 'GET /api/v1/operator/attention',
+      request: () => ({ method: 'GET', url: '/api/v1/operator/attention' }),
+      answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
+    },
+    {
       route: 'GET /api/v1/operator/invites',
       request: () => ({ method: 'GET', url: '/api/v1/operator/invites' }),
       answers: { ...SIGNED_OUT, ...NON_OPERATORS, operator: ok(200) },
@@ -789,12 +794,12 @@ t.test('every staff route answers every caller as designed', async (t) => {
     {
       route: 'GET /api/v1/account/notifications',
       request: () => ({ method: 'GET', url: '/api/v1/account/notifications' }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'PUT /api/v1/account/notifications',
       request: () => ({ method: 'PUT', url: '/api/v1/account/notifications', payload: { email: null, immediate: false, lang: 'nl' } }),
-      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: NOT_FOR_OPERATORS, caseAdviser: ok(200) },
+      answers: { ...SIGNED_OUT, recipient: ok(200), otherRecipient: ok(200), otherChannel: ok(200), channelPeer: ok(200), operator: ok(200), caseAdviser: ok(200) },
     },
     {
       route: 'POST /api/v1/auth/totp',

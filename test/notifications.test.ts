@@ -329,6 +329,82 @@ t.test('digest: one a day, the same size with news or without, nothing of a repo
   t.strictSame(ritas.map((m) => Buffer.byteLength(m.body)), Array(3).fill(Buffer.byteLength(ritas[0]!.body)), 'and the same text length');
 });
 
+t.test("operator: settings without immediate mail, and a daily digest of what the configuration asks of them", async (t) => {
+  const smtp = await catcher(t);
+  const w = await world(t);
+  const { db, client } = w;
+  const admin = w.app.services.administration;
+  const { outbox, send } = outboxFor(t, w, smtp);
+  const otto = await personThroughApi(client, admin, 'operator');
+
+  // Settings: the same route, the digest only.
+  t.strictSame(await otto.session.notificationSettings(), { email: null, immediate: false, lang: 'nl', mailConfigured: false, digestTime: null, digestOnlyChannels: [] }, 'the defaults');
+  t.match(
+    await apiFailure(otto.session.setNotificationSettings({ email: 'otto@example.nl', immediate: true, lang: 'nl' })),
+    { status: 400, code: 'immediate_not_for_operators' },
+    'immediate mail is refused, by name',
+  );
+  t.strictSame((await otto.session.notificationSettings()).email, null, 'and nothing was stored');
+  t.match(await apiFailure(otto.session.setNotificationSettings({ email: 'otto@example', immediate: false, lang: 'nl' })), { status: 400, code: 'invalid_email' }, 'a wrong address is refused as for staff');
+  t.strictSame(
+    await otto.session.setNotificationSettings({ email: 'otto@example.nl', immediate: false, lang: 'nl' }),
+    { email: 'otto@example.nl', immediate: false, lang: 'nl', mailConfigured: false, digestTime: null, digestOnlyChannels: [] },
+    'an address, the digest only',
+  );
+
+  const d1 = new Date(digestDueAt(new Date(), DIGEST_MINUTE).getTime() + DAY);
+  const days = [0, 1, 2, 3].map((n) => new Date(d1.getTime() + n * DAY));
+  const at = (day: Date) => new Date(day.getTime() + 3 * MINUTE);
+  // An invite for the channel, made so that it lapses between the second and the third digest.
+  await admin.createInvite({ role: 'adviser', channel: 'meldpunt' }, new Date(days[1]!.getTime() + HOUR - 7 * DAY));
+  const digestOf = async (day: Date) => {
+    await outbox.scheduleDigests(at(day));
+    t.match(await outbox.deliver(send, at(day)), { failed: 0, dropped: 0 });
+    return smtp.to('otto@example.nl').at(-1)!;
+  };
+
+  // Day 1: a new installation: the channel has no adviser, the organisation no recipient.
+  const day1 = await digestOf(days[0]!);
+  t.equal(day1.headers.get('subject'), 'Confidant: dagelijks overzicht');
+  t.equal(day1.headers.get('date'), dateHeader(days[0]!), 'dated at the digest time');
+  t.match(day1.body, /Kanalen zonder actieve vertrouwenspersoon: Meldpunt Acme\r\n/, 'names the channel without an adviser');
+  t.match(day1.body, /Organisaties zonder actieve ontvanger: Acme B\.V\.\r\n/, 'names the organisation without a recipient');
+  t.match(day1.body, /Uitnodigingen die binnen twee dagen verlopen: 1\r\n/, 'counts the invite about to lapse');
+  t.notMatch(day1.body, /Niets vraagt nu uw aandacht/);
+  t.ok(day1.body.includes('http://127.0.0.1:3000/login'), 'links the login page');
+
+  // Day 2: an adviser and a recipient joined (their invites are spent), and a report came in.
+  const anna = await w.person('adviser');
+  await w.person('recipient');
+  const submitted = await submitNewReport(client, { slug: 'meldpunt', report: report() });
+  const day2 = await digestOf(days[1]!);
+  t.match(day2.body, /Kanalen zonder actieve vertrouwenspersoon: geen\r\n/, 'the channel has its adviser');
+  t.match(day2.body, /Organisaties zonder actieve ontvanger: geen\r\n/, 'the organisation its recipient');
+  t.match(day2.body, /Uitnodigingen die binnen twee dagen verlopen: 1\r\n/, 'the open invite still lapses soon');
+
+  // Day 3: the invite lapsed: nothing needs the operator.
+  const day3 = await digestOf(days[2]!);
+  t.match(day3.body, /Uitnodigingen die binnen twee dagen verlopen: 0\r\n/, 'a lapsed invite is not counted');
+  t.match(day3.body, /Niets vraagt nu uw aandacht\./, 'and the digest says all is well');
+
+  // Day 4, in English: the adviser was disabled, so the channel has nobody to read a report.
+  const [annaRow] = await db.select({ username: staffAccounts.username }).from(staffAccounts).where(eq(staffAccounts.id, anna.id));
+  await admin.disableAccount(annaRow!.username);
+  await otto.session.setNotificationSettings({ email: 'otto@example.nl', immediate: false, lang: 'en' });
+  const day4 = await digestOf(days[3]!);
+  t.equal(day4.headers.get('subject'), 'Confidant: daily summary');
+  t.match(day4.body, /Channels without an active adviser: Meldpunt Acme\r\n/, 'a disabled adviser is not an active one');
+  t.match(day4.body, /Organisations without an active recipient: none\r\n/);
+  t.match(day4.body, /Invites that expire within two days: 0\r\n/);
+
+  const mails = smtp.to('otto@example.nl');
+  t.equal(mails.length, 4, 'one digest a day');
+  t.strictSame(mails.map((m) => m.headerNames), Array(4).fill(mails[0]!.headerNames), 'with the same header lines');
+  t.strictSame((await rowsOf(db, otto.id)).map((r) => r.kind), ['digest', 'digest', 'digest', 'digest'], 'never an immediate mail');
+  t.strictSame(await newsOf(db, otto.id), [], 'and no news kept for an operator');
+  for (const [i, mail] of mails.entries()) assertClean(t, mail, await secretsOf(db, submitted), `operator digest ${i + 1}`);
+});
+
 // ─── 3. Immediate mail and the events that note activity ─────────────────────────────────────
 
 t.test('immediate mail: within seconds for those who opt in, none for the others', async (t) => {

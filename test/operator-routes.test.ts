@@ -179,7 +179,44 @@ t.test('only operators: others are refused, and the operator is refused case and
   t.strictSame(await failure(client.listOrganisations('not-a-token')), { status: 401, code: 'not_signed_in' }, 'no session');
   t.strictSame(await failure(client.listCases(olaf.token)), { status: 403, code: 'advisers_only' }, 'the operator and the cases');
   t.strictSame(await failure(client.listRelays(olaf.token)), { status: 403, code: 'recipients_only' }, 'the operator and the relays');
-  t.strictSame(await failure(client.getNotificationSettings(olaf.token)), { status: 403, code: 'advisers_or_recipients_only' }, 'the operator and notifications');
+  t.strictSame(await failure(client.operatorAttention(rita.token)), operatorOnly, 'a recipient and what needs the operator');
+  t.match(await client.getNotificationSettings(olaf.token), { email: null, immediate: false }, 'notification settings are for operators too (the digest only)');
+});
+
+t.test('what needs the operator: channels without an active adviser, organisations without an active recipient, invites about to lapse', async (t) => {
+  // An installation of its own: what needs the operator depends on everything in it.
+  const own = await buildTestApp(t);
+  const ownAdmin = own.app.services.administration;
+  const ownClient = new ConfidantClient({ baseUrl: own.baseUrl });
+  const otto = await personThroughApi(ownClient, ownAdmin, 'operator');
+  t.strictSame(seen(await ownClient.operatorAttention(otto.token)), { channelsWithoutAdviser: [], organisationsWithoutRecipient: [], invitesExpiringSoon: 0 }, 'an empty installation: nothing');
+
+  await ownAdmin.createOrganisation({ slug: 'acme', name: 'Acme B.V.' });
+  await ownAdmin.createOrganisation({ slug: 'beta', name: 'Beta B.V.' });
+  await ownAdmin.createChannel({ slug: 'meldpunt', name: 'Meldpunt Acme', organisation: 'acme' });
+  await ownAdmin.createChannel({ slug: 'beta-meldpunt', name: 'Beta meldt', organisation: 'beta' });
+  const now = Date.now();
+  const day = 24 * 3600 * 1000;
+  await ownAdmin.createInvite({ role: 'recipient', organisation: 'beta' }, new Date(now - 6 * day)); // lapses in a day
+  await ownAdmin.createInvite({ role: 'recipient', organisation: 'beta' }, new Date(now - 8 * day)); // lapsed
+  await ownAdmin.createInvite({ role: 'adviser', channel: 'meldpunt' }); // a week left
+  t.strictSame(
+    seen(await ownClient.operatorAttention(otto.token)),
+    { channelsWithoutAdviser: ['Beta meldt', 'Meldpunt Acme'], organisationsWithoutRecipient: ['Acme B.V.', 'Beta B.V.'], invitesExpiringSoon: 1 },
+    'names in name order, and only the invite that lapses within two days',
+  );
+
+  const adviser = await personThroughApi(ownClient, ownAdmin, 'adviser', 'meldpunt');
+  await personThroughApi(ownClient, ownAdmin, 'recipient', 'acme');
+  t.strictSame(
+    await ownClient.operatorAttention(otto.token),
+    { channelsWithoutAdviser: ['Beta meldt'], organisationsWithoutRecipient: ['Beta B.V.'], invitesExpiringSoon: 1 },
+    'an adviser and a recipient take their channel and organisation off the list',
+  );
+  const adviserName = await own.database.db.execute(sql`select username from staff_accounts where id = ${adviser.id}`);
+  await ownAdmin.disableAccount(String((adviserName as unknown as { rows: Array<{ username: string }> }).rows[0]?.username));
+  t.strictSame((await ownClient.operatorAttention(otto.token)).channelsWithoutAdviser, ['Beta meldt', 'Meldpunt Acme'], 'a disabled adviser is not an active one');
+  t.strictSame(await failure(ownClient.operatorAttention('not-a-token')), { status: 401, code: 'not_signed_in' }, 'no session');
 });
 
 t.test('no answer the operator got in the tests above (organisations, channels, invites, accounts, removals) names a case', async (t) => {

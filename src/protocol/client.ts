@@ -348,6 +348,10 @@ export class ConfidantClient {
     return this.#call('putChannelLocations', 'PUT', '/api/v1/operator/channels/:slug/locations', { token, params: { slug }, body: { locations } });
   }
 
+  operatorAttention(token: string): Promise<Answer<'getOperatorAttention'>> {
+    return this.#call('getOperatorAttention', 'GET', '/api/v1/operator/attention', { token });
+  }
+
   listInvites(token: string): Promise<Answer<'listInvites'>> {
     return this.#call('listInvites', 'GET', '/api/v1/operator/invites', { token });
   }

@@ -1,7 +1,8 @@
 /**
- * The e-mail notification settings in Chromium, for an adviser and an organisation recipient: the
- * link beside their name, the address, the language, the opt-in to immediate mail with its leak
- * said beside it, a wrong address refused in words, and what was saved read back after a reload.
+ * The e-mail notification settings in Chromium, for an adviser, an organisation recipient and an
+ * operator: the link beside their name, the address, the language, the opt-in to immediate mail
+ * with its leak said beside it (not offered to operators, who get the digest only), a wrong
+ * address refused in words, and what was saved read back after a reload.
  */
 import t from 'tap';
 import { eq } from 'drizzle-orm';
@@ -19,7 +20,7 @@ async function openSettings(page: Page): Promise<void> {
   await page.getByLabel('E-mailadres').waitFor();
 }
 
-t.test('an adviser and a recipient choose how they hear of new work', async (t) => {
+t.test('an adviser, a recipient and an operator choose how they hear of new work', async (t) => {
   if (!chromiumAvailable(t)) return;
   buildWeb();
   // A mail server that is never reached here: the page only needs mail to be configured.
@@ -27,6 +28,7 @@ t.test('an adviser and a recipient choose how they hear of new work', async (t) 
   const passphrase = 'anna wil weten wanneer er iets binnenkomt';
   const { admin, client } = await acmeWithAnna(app, passphrase);
   await setUpAccount(client, { token: (await admin.createInvite({ role: 'recipient', organisation: 'acme' })).token, username: 'olga', displayName: 'Olga Organisatie', passphrase });
+  await setUpAccount(client, { token: (await admin.createInvite({ role: 'operator' })).token, username: 'otto', displayName: 'Otto Operator', passphrase });
   const stored = async (username: string) =>
     (await app.database.db.select({ email: staffAccounts.notifyEmail, immediate: staffAccounts.notifyImmediate, lang: staffAccounts.notifyLang }).from(staffAccounts).where(eq(staffAccounts.username, username)))[0];
 
@@ -81,6 +83,26 @@ t.test('an adviser and a recipient choose how they hear of new work', async (t) 
   await checkPage(t, other, 'notification settings of a recipient');
   await other.page.getByRole('link', { name: 'Terug' }).click();
   await other.page.waitForURL('**/relays');
+
+  // The operator finds it beside their name in the console: the digest of what needs them, no immediate mail.
+  const console = await openPage(browser, app);
+  console.page.setDefaultTimeout(30_000);
+  await signInThroughLogin(console.page, 'otto', passphrase);
+  await console.page.waitForURL('**/operator');
+  await openSettings(console.page);
+  const text = await console.page.locator('main, body').first().textContent();
+  t.match(text, /een kanaal zonder actieve vertrouwenspersoon, een organisatie zonder actieve ontvanger/, 'the page says what the operator hears of');
+  t.match(text, /elke dag om 06:30 \(UTC\) een overzicht van wat u nodig heeft/, 'and when');
+  t.equal(await console.page.getByLabel('Ook direct een e-mail bij iets nieuws').count(), 0, 'immediate mail is not offered to an operator');
+  await console.page.getByLabel('E-mailadres').fill('otto@example.nl');
+  await console.page.getByLabel('Taal van de e-mail').selectOption('en');
+  await console.page.getByRole('button', { name: 'Opslaan' }).click();
+  await console.page.getByText('Opgeslagen.').waitFor();
+  t.same(await stored('otto'), { email: 'otto@example.nl', immediate: false, lang: 'en' }, "the operator's address and language, the digest only");
+  await checkPage(t, console, 'notification settings of an operator');
+  await console.page.getByRole('link', { name: 'Terug' }).click();
+  await console.page.waitForURL('**/operator');
+  await console.page.getByRole('link', { name: 'E-mailnotificaties' }).waitFor();
 });
 
 t.test('without a mail server the page says so, and an address can be saved for later', async (t) => {

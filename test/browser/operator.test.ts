@@ -53,6 +53,12 @@ t.test('an operator sets up the installation from the browser while it runs', as
   const [olaf] = await db.select({ id: staffAccounts.id, role: staffAccounts.role }).from(staffAccounts).where(eq(staffAccounts.username, 'olaf'));
   t.equal(olaf?.role, 'operator', 'an operator account');
   t.ok(await shown(section(page, 'Organisaties').getByRole('cell', { name: 'Acme B.V.' })), 'the organisations are listed');
+  const attention = section(page, 'Vraagt uw aandacht');
+  t.strictSame(
+    await attention.getByRole('listitem').allTextContents(),
+    ['Organisatie Acme B.V. heeft geen actieve ontvanger: een doorgegeven melding bereikt daar niemand. Nodig een ontvanger uit.'],
+    'what needs the operator comes first: Acme has no recipient yet',
+  );
   await checkPage(t, watched, 'operator console');
 
   // An organisation, and a channel of it.
@@ -72,6 +78,8 @@ t.test('an operator sets up the installation from the browser while it runs', as
   await channelsSection.getByLabel('Organisatie', { exact: true }).selectOption('beta');
   await channelsSection.getByRole('button', { name: 'Kanaal aanmaken' }).click();
   await channelsSection.getByRole('cell', { name: 'Meldpunt Beta' }).waitFor();
+  await attention.getByText('Kanaal Meldpunt Beta heeft geen actieve vertrouwenspersoon', { exact: false }).waitFor();
+  t.equal(await attention.getByRole('listitem').count(), 3, 'the new channel without an adviser and Beta without a recipient join the list');
   await channelsSection.locator('#channel-slug').fill('meldpunt-beta');
   await channelsSection.locator('#channel-name').fill('Nog eens');
   await channelsSection.getByRole('button', { name: 'Kanaal aanmaken' }).click();

@@ -1,4 +1,4 @@
-/** Extension: where and how a staff member gets notifications (docs/protocol.md §6, "Notifications"). */
+/** Extension: where and how a staff member (any role) gets notifications (docs/protocol.md §6, "Notifications"). */
 import { Type, type Static } from '@sinclair/typebox';
 import { operation } from './operation.js';
 import { Strict } from './primitives.js';
@@ -10,7 +10,8 @@ const Email = Type.Union([Type.String({ minLength: 3, maxLength: 254, descriptio
 export const NotificationSettings = Strict({
   email: Email,
   immediate: Type.Boolean({
-    description: 'Mail right after an event, beside the daily digest. Its timing tells the mail servers when a reporter acted; false unless chosen. Always false without an address.',
+    description:
+      'Mail right after an event, beside the daily digest. Its timing tells the mail servers when a reporter acted; false unless chosen. Always false without an address; refused for operators, who get the digest only.',
   }),
   lang: Type.Union([Type.Literal('nl'), Type.Literal('en')], { description: 'The language of the mail.' }),
 });

@@ -137,6 +137,21 @@ export const RemovalConfirmation = Strict({
 const operatorOperation = <const T extends { method: string; url: string; operationId: string; summary: string }>(definition: T) =>
   ({ ...definition, tag: 'operator', auth: 'staff' }) as const;
 
+export const OperatorAttention = Strict(
+  {
+    channelsWithoutAdviser: Type.Array(Type.String(), { description: 'Names of the channels no enabled adviser serves: a report there has nobody to read it.' }),
+    organisationsWithoutRecipient: Type.Array(Type.String(), { description: 'Names of the organisations no enabled recipient serves: a relay to them has nobody to receive it.' }),
+    invitesExpiringSoon: Type.Integer({ minimum: 0, description: 'Unused invites that lapse within two days.' }),
+  },
+  { description: "What the configuration asks of the operators: the operator's daily digest says the same." },
+);
+
+export const getOperatorAttention = operation({
+  ...operatorOperation({ method: 'GET', url: '/api/v1/operator/attention', operationId: 'getOperatorAttention', summary: 'Extension: what in the configuration needs an operator' }),
+  response: { 200: OperatorAttention },
+  errors: [401, 403],
+});
+
 export const listOrganisations = operation({
   ...operatorOperation({ method: 'GET', url: '/api/v1/operator/organisations', operationId: 'listOrganisations', summary: 'Extension: every organisation' }),
   response: { 200: OrganisationList },

@@ -2,8 +2,12 @@
  * The words of notification mail, in Dutch and English. A digest has the same lines every day for
  * one person (one block per channel or organisation they serve) and each answer is padded to one
  * width, so that its size is the same with news or without. No mail names a case or what is in it.
+ *
+ * An operator's digest lists what in the installation's configuration needs them. Its size follows
+ * that configuration, which no reporter changes, so it has the same lines but not one size.
  */
 import type { MailLang } from '../services/notifications.js';
+import type { OperatorAttention } from '../services/operator-attention.js';
 
 export interface DigestPlace {
   name: string;
@@ -28,6 +32,14 @@ const words = {
     signIn: 'Inloggen',
     digestWhy: (time: string) =>
       `U krijgt dit overzicht elke dag om ${time} (UTC), even groot, ook als er niets nieuws is: zo verraden het moment en de grootte van deze e-mail niet wanneer een melder iets deed. Deze e-mail noemt nooit een melding of wat erin staat.`,
+    operatorIntro: 'Dit is uw dagelijkse overzicht van Confidant, als beheerder van deze installatie.',
+    channelsWithoutAdviser: 'Kanalen zonder actieve vertrouwenspersoon',
+    organisationsWithoutRecipient: 'Organisaties zonder actieve ontvanger',
+    invitesExpiringSoon: 'Uitnodigingen die binnen twee dagen verlopen',
+    none: 'geen',
+    allWell: 'Niets vraagt nu uw aandacht.',
+    operatorWhy: (time: string) =>
+      `U krijgt dit overzicht elke dag om ${time} (UTC). Het noemt alleen de inrichting van deze installatie (kanalen, organisaties, uitnodigingen), nooit een melding.`,
     immediateSubject: 'Confidant: nieuwe activiteit',
     immediateIntro: 'Er is iets nieuws voor u in Confidant.',
     immediateWhy:
@@ -43,6 +55,14 @@ const words = {
     signIn: 'Sign in',
     digestWhy: (time: string) =>
       `You get this summary every day at ${time} (UTC), of the same size, even when there is nothing new: so neither the moment nor the size of this mail tells when a reporter acted. This mail never names a report or what is in it.`,
+    operatorIntro: 'This is your daily summary from Confidant, as the operator of this installation.',
+    channelsWithoutAdviser: 'Channels without an active adviser',
+    organisationsWithoutRecipient: 'Organisations without an active recipient',
+    invitesExpiringSoon: 'Invites that expire within two days',
+    none: 'none',
+    allWell: 'Nothing needs your attention now.',
+    operatorWhy: (time: string) =>
+      `You get this summary every day at ${time} (UTC). It names only this installation's configuration (channels, organisations, invites), never a report.`,
     immediateSubject: 'Confidant: new activity',
     immediateIntro: 'There is something new for you in Confidant.',
     immediateWhy:
@@ -68,6 +88,26 @@ export function digestText(lang: MailLang, places: readonly DigestPlace[], publi
     lines.push('');
   }
   lines.push(`${w.signIn}: ${signInUrl(publicUrl)}`, '', w.digestWhy(time), '');
+  return { subject: w.digestSubject, body: lines.join('\r\n') };
+}
+
+export function operatorDigestText(lang: MailLang, attention: OperatorAttention, publicUrl: string, digestMinuteUtc: number): MailText {
+  const w = words[lang];
+  const names = (list: readonly string[]) => (list.length === 0 ? w.none : list.join(', '));
+  const quiet = attention.channelsWithoutAdviser.length === 0 && attention.organisationsWithoutRecipient.length === 0 && attention.invitesExpiringSoon === 0;
+  const lines = [
+    w.operatorIntro,
+    '',
+    `${w.channelsWithoutAdviser}: ${names(attention.channelsWithoutAdviser)}`,
+    `${w.organisationsWithoutRecipient}: ${names(attention.organisationsWithoutRecipient)}`,
+    `${w.invitesExpiringSoon}: ${attention.invitesExpiringSoon}`,
+    '',
+    ...(quiet ? [w.allWell, ''] : []),
+    `${w.signIn}: ${signInUrl(publicUrl)}`,
+    '',
+    w.operatorWhy(digestTimeText(digestMinuteUtc)),
+    '',
+  ];
   return { subject: w.digestSubject, body: lines.join('\r\n') };
 }
 

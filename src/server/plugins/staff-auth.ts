@@ -42,8 +42,10 @@ export function staffGuards(app: FastifyInstance) {
   return {
     /** Any staff account, even one that still has to enrol TOTP: for logout and enrolment itself. */
     anyStaff: guard(['adviser', 'recipient', 'operator'], { allowWithoutTotp: true }),
-    /** Advisers and organisation recipients (relays, notifications), with the TOTP rule applied to advisers. */
+    /** Advisers and organisation recipients (relays), with the TOTP rule applied to advisers. */
     staff: guard(['adviser', 'recipient']),
+    /** Every role, with the TOTP rule: notification settings. */
+    notified: guard(['adviser', 'recipient', 'operator']),
     adviser: guard(['adviser']),
     recipient: guard(['recipient']),
     /** The installation's operators: organisations, channels, invites and accounts; never a case. */

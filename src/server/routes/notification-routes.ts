@@ -20,7 +20,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.route({
     ...routeOf(getNotificationSettings),
-    preHandler: guards.staff,
+    preHandler: guards.notified,
     handler: async (request) => {
       const { accountId } = guards.principal(request);
       return view(accountId, await notificationSettings.get(accountId));
@@ -29,10 +29,10 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.route({
     ...routeOf(putNotificationSettings),
-    preHandler: guards.staff,
+    preHandler: guards.notified,
     handler: async (request) => {
-      const { accountId } = guards.principal(request);
-      return view(accountId, await notificationSettings.set(accountId, request.body));
+      const principal = guards.principal(request);
+      return view(principal.accountId, await notificationSettings.set(principal, request.body));
     },
   });
 };

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  createChannel, createInvite, createOrganisation, disableAccount, enableAccount, listAccounts, listInvites, listOperatorChannels,
+  createChannel, createInvite, createOrganisation, disableAccount, enableAccount, getOperatorAttention, listAccounts, listInvites, listOperatorChannels,
   listOrganisations, previewAdviserRemoval, putChannelLocations, removeAdviser, revokeInvite, updateChannel
 } from '../../protocol/contract/index.js';
 import { timeOrNull } from '../bytes.js';
@@ -74,6 +74,12 @@ export const operatorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ...routeOf(putChannelLocations),
     preHandler: guards.operator,
     handler: async (request) => ({ locations: await as(request).setChannelLocations(request.params.slug, request.body.locations) }),
+  });
+
+  app.route({
+    ...routeOf(getOperatorAttention),
+    preHandler: guards.operator,
+    handler: async () => administration.attention(),
   });
 
   app.route({

@@ -15,6 +15,7 @@ import {
 import { invalid, conflict, notFound } from '../errors.js';
 import { newId, newToken, tokenHash } from '../tokens.js';
 import { recordAudit } from './audit.js';
+import { operatorAttention, type OperatorAttention } from './operator-attention.js';
 import type { Role } from './roles.js';
 import { deletionDue, RETENTION_MONTHS_DEFAULT, RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN } from './retention.js';
 
@@ -341,6 +342,9 @@ export function createAdministration(db: Database, defaults: { powDifficulty: nu
     async channelLocations(slug: string): Promise<ChannelLocation[]> {
       return (await channelRow(slug)).locations;
     },
+
+    /** What the configuration asks of the operators (as their digest says it). */
+    attention: (now = new Date()): Promise<OperatorAttention> => operatorAttention(db, now),
 
     async listOrganisations(): Promise<Organisation[]> {
       return db.select().from(organisations).orderBy(asc(organisations.slug));

@@ -15,7 +15,8 @@ import { deadlines } from '../../protocol/deadlines.js';
 import type { Database, Transaction } from '../db/connection.js';
 import { adviserChannels, caseWraps, cases, channels, mailOutbox, notificationNews, organisations, staffAccounts } from '../db/schema.js';
 import { toHour } from './coarse-time.js';
-import { digestText, immediateText, type DigestPlace, type MailText } from '../mail/texts.js';
+import { digestText, immediateText, operatorDigestText, type DigestPlace, type MailText } from '../mail/texts.js';
+import { operatorAttention } from './operator-attention.js';
 import type { Role } from './roles.js';
 
 const MINUTE = 60_000;
@@ -67,10 +68,8 @@ export function digestDueAt(now: Date, digestMinuteUtc: number): Date {
 }
 
 export function createMailOutbox(db: Database, options: { publicUrl: string; digestMinuteUtc: number }) {
-  /** The places of one person's digest, in name order, with their news and (advisers) what falls due. */
+  /** The places of an adviser's or recipient's digest, in name order, with their news and (advisers) what falls due. */
   async function digestPlaces(q: Database | Transaction, account: { id: string; role: Role; organisationId: string | null }, news: Set<string>, now: Date): Promise<DigestPlace[]> {
-    // An operator serves no place (and cannot give an address: the notification routes are for advisers and recipients).
-    if (account.role === 'operator') return [];
     if (account.role === 'recipient') {
       if (!account.organisationId) return [];
       const [org] = await q.select({ id: organisations.id, name: organisations.name }).from(organisations).where(eq(organisations.id, account.organisationId));
@@ -114,8 +113,10 @@ export function createMailOutbox(db: Database, options: { publicUrl: string; dig
       if (row.kind === 'digest') {
         const consumed = await tx.delete(notificationNews).where(eq(notificationNews.accountId, account.id)).returning({ placeId: notificationNews.placeId });
         // Inside the transaction: the embedded database has one connection, which it holds.
-        const places = await digestPlaces(tx, account, new Set(consumed.map((n) => n.placeId)), now);
-        text = digestText(account.notifyLang, places, options.publicUrl, options.digestMinuteUtc);
+        text =
+          account.role === 'operator'
+            ? operatorDigestText(account.notifyLang, await operatorAttention(tx, now), options.publicUrl, options.digestMinuteUtc)
+            : digestText(account.notifyLang, await digestPlaces(tx, account, new Set(consumed.map((n) => n.placeId)), now), options.publicUrl, options.digestMinuteUtc);
       } else {
         text = immediateText(account.notifyLang, options.publicUrl);
       }

@@ -13,6 +13,7 @@ import { adviserChannels, channels, mailOutbox, notificationNews, staffAccounts 
 import { invalid } from '../errors.js';
 import { recordAudit } from './audit.js';
 import { toHour } from './coarse-time.js';
+import type { Role } from './roles.js';
 
 export type PlaceKind = 'channel' | 'organisation';
 export type MailLang = 'nl' | 'en';
@@ -90,11 +91,18 @@ export function createNotificationSettings(db: Database) {
       return rows.map((r) => r.name);
     },
 
-    /** Without an address there is nothing to send: immediate mail is off then, whatever was asked. */
-    async set(accountId: string, input: NotificationSettings, now = new Date()): Promise<NotificationSettings> {
+    /**
+     * Without an address there is nothing to send: immediate mail is off then, whatever was asked.
+     * Operators get the digest only: what needs them is configuration, which no event of the day changes.
+     */
+    async set(account: { accountId: string; role: Role }, input: NotificationSettings, now = new Date()): Promise<NotificationSettings> {
+      const { accountId } = account;
       const email = input.email === null ? null : input.email.trim();
       if (email !== null && (email.length > EMAIL_MAX || !EMAIL.test(email))) {
         throw invalid('invalid_email', 'The address must be one e-mail address such as naam@example.nl, at most 254 characters.');
+      }
+      if (account.role === 'operator' && input.immediate) {
+        throw invalid('immediate_not_for_operators', 'Operators get the daily digest only: set immediate to false.');
       }
       const saved: NotificationSettings = { email, immediate: email !== null && input.immediate, lang: input.lang };
       await db.transaction(async (tx) => {

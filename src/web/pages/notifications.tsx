@@ -1,7 +1,7 @@
 /**
- * A staff member's e-mail notifications, for advisers and organisation recipients alike: the
- * address, the mail's language, and mail right after an event (opt-in, with the leak it brings
- * said beside it). The daily digest needs no choice: it comes to every address.
+ * A staff member's e-mail notifications, for advisers, organisation recipients and operators: the
+ * address, the mail's language, and (not for operators) mail right after an event, opt-in, with
+ * the leak it brings said beside it. The daily digest needs no choice: it comes to every address.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { NotificationSettingsView, StaffAccount } from '../../protocol/index.js';
@@ -10,7 +10,8 @@ import { useAction } from '../components/use-action.js';
 import { useT } from '../i18n/index.js';
 import { useResumedAccount } from '../session.js';
 import { AccountBar as AdviserBar } from './adviser/gate.js';
-import { errorCode, LiveStatus, staffCall } from './adviser/shared.js';
+import { errorCode, homeOf, LiveStatus, staffCall } from './adviser/shared.js';
+import { OperatorBar } from './operator/shared.js';
 import { AccountBar as RecipientBar } from './organisation/shared.js';
 
 function SettingsForm(props: { account: StaffAccount }) {
@@ -19,6 +20,7 @@ function SettingsForm(props: { account: StaffAccount }) {
   const [email, setEmail] = useState('');
   const [lang, setLang] = useState<'nl' | 'en'>('nl');
   const [immediate, setImmediate] = useState(false);
+  const operator = props.account.role === 'operator';
   const [saved, setSaved] = useState(false);
   const load = useAction();
   const save = useAction();
@@ -46,7 +48,7 @@ function SettingsForm(props: { account: StaffAccount }) {
   const invalidEmail = errorCode(save.error) === 'invalid_email';
   return (
     <form noValidate onSubmit={(event) => void submit(event)}>
-      <p>{t('staff.notifications.intro')}</p>
+      <p>{t(operator ? 'staff.notifications.operatorIntro' : 'staff.notifications.intro')}</p>
       {view.mailConfigured ? null : <p class="panel">{t('staff.notifications.off')}</p>}
       <label for="notify-email">{t('staff.notifications.email')}</label>
       <input
@@ -67,26 +69,30 @@ function SettingsForm(props: { account: StaffAccount }) {
         <option value="nl">Nederlands</option>
         <option value="en">English</option>
       </select>
-      {view.digestTime ? <p>{t('staff.notifications.digest', { time: view.digestTime })}</p> : null}
-      <label class="choice" for="notify-immediate">
-        <input
-          id="notify-immediate"
-          type="checkbox"
-          checked={immediate}
-          disabled={email.trim() === ''}
-          aria-describedby="notify-immediate-hint"
-          onChange={(event) => setImmediate((event.target as HTMLInputElement).checked)}
-        />
-        <span>{t('staff.notifications.immediate')}</span>
-      </label>
-      <p class="hint" id="notify-immediate-hint">
-        {t('staff.notifications.immediateHint')}
-      </p>
-      {view.digestOnlyChannels.length > 0 ? (
-        <p class="notice" data-testid="digest-only">
-          {t('staff.notifications.digestOnly', { channels: view.digestOnlyChannels.join(', ') })}
-        </p>
-      ) : null}
+      {view.digestTime ? <p>{t(operator ? 'staff.notifications.operatorDigest' : 'staff.notifications.digest', { time: view.digestTime })}</p> : null}
+      {operator ? null : (
+        <>
+          <label class="choice" for="notify-immediate">
+            <input
+              id="notify-immediate"
+              type="checkbox"
+              checked={immediate}
+              disabled={email.trim() === ''}
+              aria-describedby="notify-immediate-hint"
+              onChange={(event) => setImmediate((event.target as HTMLInputElement).checked)}
+            />
+            <span>{t('staff.notifications.immediate')}</span>
+          </label>
+          <p class="hint" id="notify-immediate-hint">
+            {t('staff.notifications.immediateHint')}
+          </p>
+          {view.digestOnlyChannels.length > 0 ? (
+            <p class="notice" data-testid="digest-only">
+              {t('staff.notifications.digestOnly', { channels: view.digestOnlyChannels.join(', ') })}
+            </p>
+          ) : null}
+        </>
+      )}
       <div class="actions">
         <button type="submit" disabled={save.busy}>
           {t('staff.notifications.save')}
@@ -109,7 +115,7 @@ export function NotificationsPage() {
   const { account, resuming } = useResumedAccount();
   return (
     <Page title={t('staff.notifications.title')}>
-      {account?.role === 'recipient' ? <RecipientBar account={account} /> : <AdviserBar />}
+      {account?.role === 'recipient' ? <RecipientBar account={account} /> : account?.role === 'operator' ? <OperatorBar account={account} /> : <AdviserBar />}
       {resuming ? <Busy /> : null}
       {!resuming && !account ? (
         <p>
@@ -120,7 +126,7 @@ export function NotificationsPage() {
         <>
           <SettingsForm account={account} />
           <p>
-            <Link href={account.role === 'recipient' ? '/relays' : '/inbox'}>{t('staff.notifications.back')}</Link>
+            <Link href={homeOf(account)}>{t('staff.notifications.back')}</Link>
           </p>
         </>
       ) : null}

@@ -5,7 +5,7 @@ import type { StaffAccount } from '../../../protocol/index.js';
 import { Busy, Link } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
 import { setAccount, useAccount, useResumedAccount } from '../../session.js';
-import { signOut } from './shared.js';
+import { homeOf, signOut } from './shared.js';
 import { TotpEnrolment, useTotpOffer } from './totp.js';
 
 /**
@@ -31,9 +31,9 @@ export function RequireAdviser(props: { children: (account: StaffAccount) => Com
   if (account.role !== 'adviser') {
     return (
       <div class="panel">
-        <p>{t('adviser.notAdviser.body')}</p>
+        <p>{t(account.role === 'operator' ? 'adviser.notAdviser.operator' : 'adviser.notAdviser.body')}</p>
         <p>
-          <Link href="/relays">{t('adviser.notAdviser.relays')}</Link>
+          <Link href={homeOf(account)}>{t(account.role === 'operator' ? 'adviser.notAdviser.console' : 'adviser.notAdviser.relays')}</Link>
         </p>
       </div>
     );
@@ -51,7 +51,8 @@ export function AccountBar(props: { offerTotp?: boolean }) {
   return account ? <SignedInBar account={account} offerTotp={props.offerTotp !== false} /> : null;
 }
 
-function SignedInBar(props: { account: StaffAccount; offerTotp: boolean }) {
+/** Any staff account's bar: who is signed in, their key's fingerprint, TOTP until it is on, notifications, sign-out. */
+export function SignedInBar(props: { account: StaffAccount; offerTotp: boolean }) {
   const t = useT();
   const totp = useTotpOffer(props.account, props.offerTotp);
   return (

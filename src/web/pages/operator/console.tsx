@@ -7,6 +7,7 @@ import type { StaffAccount } from '../../../protocol/index.js';
 import { Busy, Page } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
 import { AccountsSection } from './accounts.js';
+import { AttentionSection } from './attention.js';
 import { ChannelsSection } from './channels.js';
 import { InvitesSection } from './invites.js';
 import { OrganisationsSection } from './organisations.js';
@@ -23,13 +24,14 @@ function Console(props: { account: StaffAccount }) {
   const [error, setError] = useState<unknown>(null);
   const reload = async () => {
     try {
-      const [organisations, channels, invites, accounts] = await Promise.all([
+      const [attention, organisations, channels, invites, accounts] = await Promise.all([
+        operatorCall('operatorAttention'),
         operatorCall('listOrganisations'),
         operatorCall('listOperatorChannels'),
         operatorCall('listInvites'),
         operatorCall('listAccounts'),
       ]);
-      setData({ organisations: organisations.organisations, channels: channels.channels, invites: invites.invites, accounts: accounts.accounts });
+      setData({ attention, organisations: organisations.organisations, channels: channels.channels, invites: invites.invites, accounts: accounts.accounts });
       setError(null);
     } catch (failure) {
       setError(failure);
@@ -45,6 +47,7 @@ function Console(props: { account: StaffAccount }) {
       <OperatorError error={error} />
       {data ? (
         <>
+          <AttentionSection data={data} />
           <OrganisationsSection data={data} reload={reload} />
           <ChannelsSection data={data} reload={reload} />
           <InvitesSection data={data} reload={reload} />

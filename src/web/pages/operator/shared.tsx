@@ -7,12 +7,12 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { ConfidantClient, OperatorArgs, OperatorCall, StaffAccount } from '../../../protocol/index.js';
 import { call } from '../../crypto.js';
-import { OwnFingerprint } from '../../components/fingerprint.js';
 import { Busy, ErrorText, Link, Page } from '../../components/ui.js';
 import { useT } from '../../i18n/index.js';
 import { setAccount, useResumedAccount } from '../../session.js';
-import { errorCode, homeOf, signOut } from '../adviser/shared.js';
-import { TotpEnrolment, useTotpOffer } from '../adviser/totp.js';
+import { errorCode, homeOf } from '../adviser/shared.js';
+import { SignedInBar } from '../adviser/gate.js';
+import { TotpEnrolment } from '../adviser/totp.js';
 import { OPERATOR_EXPLAINED } from './errors.js';
 
 /** One console call: the worker adds the session's token. An ended session signs the page out. */
@@ -65,23 +65,9 @@ export function RequireOperator(props: { children: (account: StaffAccount) => Co
   return <>{props.children(account)}</>;
 }
 
-/** Who is signed in, the second factor's set-up until it is on, and the way out. */
+/** Who is signed in, the second factor's set-up until it is on, notifications, and the way out: as for advisers. */
 export function OperatorBar(props: { account: StaffAccount }) {
-  const t = useT();
-  const totp = useTotpOffer(props.account);
-  return (
-    <>
-      <div class="account-bar">
-        <span>{t('adviser.signedInAs', { name: props.account.displayName })}</span>
-        <OwnFingerprint />
-        {totp.button}
-        <button type="button" class="secondary" onClick={() => void signOut()}>
-          {t('nav.signOut')}
-        </button>
-      </div>
-      {totp.panel}
-    </>
-  );
+  return <SignedInBar account={props.account} offerTotp />;
 }
 
 export function OperatorError(props: { error: unknown }) {
@@ -102,6 +88,7 @@ type Answer<N extends OperatorCall> = Awaited<ReturnType<ConfidantClient[N]>>;
 
 /** Everything the console shows, loaded together and again after each change. */
 export interface ConsoleData {
+  attention: Answer<'operatorAttention'>;
   organisations: Answer<'listOrganisations'>['organisations'];
   channels: Answer<'listOperatorChannels'>['channels'];
   invites: Answer<'listInvites'>['invites'];
