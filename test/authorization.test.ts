@@ -181,7 +181,7 @@ t.test('every staff route answers every caller as designed', async (t) => {
   const o1 = await staff('operator-o1', { role: 'operator' });
   t.equal(o1.account.role, 'operator', 'the operator invite made an operator account');
   // The adviser the operator disables, enables and takes off channel A in the matrix.
-  const x1 = await staff('adviser-x1', { role: 'adviser', channel: 'channel-a' });
+  await staff('adviser-x1', { role: 'adviser', channel: 'channel-a' });
 
   const report = { v: 1 as const, lang: 'en', answers: { what: 'Matrix test report.' }, anonymity: 'anonymous' as const };
   const submittedA = await submitNewReport(client, { slug: 'channel-a', report, adviserKeyIds: [a1.id] });

@@ -104,3 +104,22 @@ t.test('a backup taken while reports arrive restores to a working instance', { s
   t.equal(reporter.slug, 'acme-meldpunt', 'the channel serves reporters again');
   t.equal(await restored.stop(), 0);
 });
+
+t.test('with S3_BUCKET the evidence files stay in the bucket: backup and restore say so and copy none', { skip: testDatabaseUrl ? 'the embedded database only' : false }, async (t) => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'confidant-backup-s3-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const database = await openTestDatabase(t);
+  const lines: string[] = [];
+  const s3 = { S3_BUCKET: 'confidant-files', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY_ID: 'test', S3_SECRET_ACCESS_KEY: 'test' };
+  const io = (env: Record<string, string>) => ({ out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), env: { ...s3, ...env, ADMIN_SOCKET: 'off' }, database });
+  const backupFile = path.join(folder, 'confidant.backup');
+  t.equal(await run(['backup', backupFile], io({ DATA_DIR: path.join(folder, 'data') })), 0, 'the backup is made');
+  t.ok(existsSync(backupFile), 'the database dump');
+  t.notOk(existsSync(`${backupFile}.files`), 'no files folder');
+  t.match(lines.join('\n'), /evidence files are in the S3 bucket confidant-files, not copied: back the bucket up with its own means/);
+  lines.length = 0;
+  const restoredDir = path.join(folder, 'restored');
+  t.equal(await run(['restore', backupFile], { ...io({ DATA_DIR: restoredDir }), database: undefined }), 0, 'the restore is made');
+  t.match(lines.join('\n'), /evidence files stay in the S3 bucket confidant-files/);
+  t.ok(existsSync(restoredDir), 'into the new data folder');
+});

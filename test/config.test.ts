@@ -121,3 +121,33 @@ t.test('mail: off without SMTP_URL; with it, a From, a daily time in UTC and a p
     t.throws(() => loadConfig(env), { name: 'ConfigError', variable }, `${JSON.stringify(env)}: refused, naming ${variable}`);
   }
 });
+
+t.test('S3: off without S3_BUCKET; with it, a region, an endpoint with path-style addresses, a key pair and a part size', async (t) => {
+  t.equal(loadConfig({}).s3, null, 'no S3_BUCKET: the files live in FILES_DIR');
+  t.same(loadConfig({ S3_BUCKET: 'confidant-files' }).s3, {
+    bucket: 'confidant-files',
+    region: 'us-east-1',
+    endpoint: undefined,
+    forcePathStyle: false,
+    credentials: undefined,
+    partBytes: 8 * 1024 * 1024,
+  }, 'AWS: the SDK finds its own credentials, virtual-host addresses, parts of 8 MiB');
+  t.same(
+    loadConfig({ S3_BUCKET: 'meldpunt.bestanden', S3_REGION: 'nl-ams', S3_ENDPOINT: 'https://s3.example.nl/', S3_ACCESS_KEY_ID: 'AK', S3_SECRET_ACCESS_KEY: 'SK', S3_PART_BYTES: String(16 * 1024 * 1024) }).s3,
+    { bucket: 'meldpunt.bestanden', region: 'nl-ams', endpoint: 'https://s3.example.nl', forcePathStyle: true, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, partBytes: 16 * 1024 * 1024 },
+    'an S3-compatible service: path-style by default, the trailing slash dropped',
+  );
+  t.equal(loadConfig({ S3_BUCKET: 'confidant-files', S3_ENDPOINT: 'https://s3.example.nl', S3_FORCE_PATH_STYLE: 'false' }).s3?.forcePathStyle, false, 'path style can be turned off');
+  const refused: Array<[Record<string, string>, string]> = [
+    [{ S3_BUCKET: 'Confidant_Files' }, 'S3_BUCKET'],
+    [{ S3_BUCKET: 'ab' }, 'S3_BUCKET'],
+    [{ S3_BUCKET: 'confidant-files', S3_ENDPOINT: 's3.example.nl' }, 'S3_ENDPOINT'],
+    [{ S3_BUCKET: 'confidant-files', S3_ENDPOINT: 'https://s3.example.nl/bucket' }, 'S3_ENDPOINT'],
+    [{ S3_BUCKET: 'confidant-files', S3_ACCESS_KEY_ID: 'AK' }, 'S3_SECRET_ACCESS_KEY'],
+    [{ S3_BUCKET: 'confidant-files', S3_SECRET_ACCESS_KEY: 'SK' }, 'S3_ACCESS_KEY_ID'],
+    [{ S3_BUCKET: 'confidant-files', S3_PART_BYTES: '1048576' }, 'S3_PART_BYTES'],
+  ];
+  for (const [env, variable] of refused) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', variable }, `${JSON.stringify(env)}: refused, naming ${variable}`);
+  }
+});

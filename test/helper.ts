@@ -79,7 +79,8 @@ export class LogCapture extends Writable {
 
 export interface TestApp {
   app: FastifyInstance;
-  database: DatabaseHandle;
+  /** With its URL on PostgreSQL, so that a second instance can open the same database. */
+  database: DatabaseHandle & { url: string | undefined };
   config: Config;
   logs: LogCapture;
   /** The app listening on a loopback port, for clients that speak real HTTP. */

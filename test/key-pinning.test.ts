@@ -173,7 +173,7 @@ t.test('a server that lists other public keys for the account is caught at sign-
 });
 
 t.test('submissions: the commitment must be signed, name the wraps, and leave out only advisers of the channel', async (t) => {
-  const { adviser, client, baseUrl } = await setUp(t);
+  const { adviser, baseUrl } = await setUp(t);
   const anna = await adviser('anna');
   const bart = await adviser('bart');
   // Capture a valid submission body, then replay altered copies of it.

@@ -12,7 +12,7 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, gt } from 'drizzle-orm';
 import {
   ConfidantClient,
   REGISTRATION_BLOCK,

@@ -474,7 +474,7 @@ t.test('the sweep deletes a closed, unheld case past its retention, and keeps th
   const now = new Date();
   await db.insert(files).values({ id: fileId, caseId: due.caseId, author: 'reporter', headerNonce: randomBytes(24), headerCiphertext: randomBytes(1024 + 16), bytes: 300, completedAt: now, createdAt: now });
   await app.services.fileBodies.create(fileId, 300, now);
-  await writeFile(path.join(app.services.fileBodies.store.directory, fileId), randomBytes(300));
+  await writeFile(path.join(app.config.filesDir, fileId), randomBytes(300));
   const oldToken = await mailboxToken(baseUrl, due.code);
   await anna.session.setStatus(due.caseId, 'in_progress');
   await anna.session.setStatus(due.caseId, 'closed');
@@ -559,7 +559,7 @@ t.test('the sweep deletes a closed, unheld case past its retention, and keeps th
   t.equal(await count(db.select().from(files).where(eq(files.caseId, due.caseId))), 0, 'files gone');
   t.ok((await app.services.fileBodies.ids()).includes(fileId), 'the file body waits for the file sweep');
   t.same(await app.services.files.sweep(sweepAt), { uploads: 0, bodies: 1 }, 'which removes it, the one body no row names');
-  t.notOk(existsSync(path.join(app.services.fileBodies.store.directory, fileId)), 'file body gone from the disk');
+  t.notOk(existsSync(path.join(app.config.filesDir, fileId)), 'file body gone from the disk');
   t.equal(await count(db.select().from(mailboxSessions).where(eq(mailboxSessions.caseId, due.caseId))), 0, 'mailbox sessions gone');
   t.equal(await count(db.select().from(reporterEvents).where(eq(reporterEvents.caseId, due.caseId))), 0, 'reporter events gone');
   const unsent = [approved.relayId, pending.relayId];

@@ -8,7 +8,7 @@
  * accounts here are made with random authKeys and real key pairs and bundles, without the
  * client's Argon2id, and time-dependent rules are driven through the services' `now`.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';

@@ -423,6 +423,7 @@ export const commands: Command[] = [
       'Both hold what the service holds: ciphertext, keys sealed to their owners, the audit log and the',
       'instance secrets. Keep them as confidential as the database. Restore them with "confidant restore".',
       'On PostgreSQL, use pg_dump instead: pg_dump --format=custom --file <file> "$DATABASE_URL", then copy FILES_DIR.',
+      'With S3_BUCKET the evidence files are in the bucket: back it up with its own means (versioning or replication).',
     ],
     plan: (input) => async ({ database, config, out }) => {
       const file = input.positionals[0]!;
@@ -436,6 +437,10 @@ export const commands: Command[] = [
         throw new UsageError(error.code === 'EEXIST' ? `${file} exists already: choose a new file` : `cannot write ${file}: ${error.message}`);
       });
       out(`Backup written to ${file} (${bytes.length} bytes).`);
+      if (config.s3) {
+        out(`The evidence files are in the S3 bucket ${config.s3.bucket}, not copied: back the bucket up with its own means (versioning or replication), after this dump.`);
+        return;
+      }
       // After the dump: the copy then holds every body the dump lists (bodies are written before their row counts them).
       const copied = await copyFileStore(config.filesDir, filesCopy).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(`cannot copy the evidence files to ${filesCopy}: ${error.message}`);
@@ -460,10 +465,12 @@ export const commands: Command[] = [
       });
       const withFiles = existsSync(filesCopy);
       // Checked before the database is made: a refused restore leaves nothing half done.
-      if (withFiles && existsSync(config.filesDir) && readdirSync(config.filesDir).length > 0) throw new UsageError(`FILES_DIR ${config.filesDir} is not empty: restore into a new folder`);
+      if (withFiles && !config.s3 && existsSync(config.filesDir) && readdirSync(config.filesDir).length > 0) throw new UsageError(`FILES_DIR ${config.filesDir} is not empty: restore into a new folder`);
       await restoreEmbedded(config.dataDir, dump);
       out(`Restored ${file} into ${config.dataDir}.`);
-      if (withFiles) {
+      if (config.s3) {
+        out(`The evidence files stay in the S3 bucket ${config.s3.bucket}${withFiles ? ` (${filesCopy} is not used)` : ''}: files the database lists answer file_body_missing until their bodies are in it.`);
+      } else if (withFiles) {
         if (existsSync(config.filesDir)) rmdirSync(config.filesDir);
         const copied = await copyFileStore(filesCopy, config.filesDir);
         out(`Restored the evidence files (${copied.files}) into ${config.filesDir}.`);

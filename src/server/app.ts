@@ -113,6 +113,7 @@ export async function buildApp(config: Config, database: DatabaseHandle, options
   app.decorate('config', config);
   app.decorate('database', database);
   app.decorate('services', await createServices(config, database));
+  app.addHook('onClose', async () => app.services.fileBodies.close());
   await app.register(auditSealer);
   await app.register(housekeeping);
   await app.register(mailer);

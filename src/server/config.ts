@@ -7,8 +7,10 @@ export interface Config {
   /** Absent: the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
-  /** Where encrypted file bodies live (the tus file store), on either database. */
+  /** Where encrypted file bodies live (the tus file store), on either database, unless `s3` is set. */
   filesDir: string;
+  /** An S3 bucket for the file bodies instead of `filesDir`, shared by several instances; null: the disk. */
+  s3: S3Config | null;
   /** The address people open; used in printed links. */
   publicUrl: string;
   /** The same service as a Tor onion service (`http://….onion`), announced to Tor Browser; absent: none. */
@@ -32,6 +34,20 @@ export interface Config {
   adminSocket: string | null;
   /** E-mail notifications to staff; null: off (SMTP_URL unset). */
   mail: MailConfig | null;
+}
+
+/** The S3 bucket of the file bodies (services/s3-file-bodies.ts). */
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** An S3-compatible service's address (MinIO, Ceph, a cloud's); absent: AWS. */
+  endpoint: string | undefined;
+  /** Addresses as endpoint/bucket/key rather than bucket.endpoint/key; most S3-compatible services want this. */
+  forcePathStyle: boolean;
+  /** Absent: the AWS SDK's own chain (AWS_ACCESS_KEY_ID, a profile, an instance role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** The size of a multipart part; S3 takes at least 5 MiB. */
+  partBytes: number;
 }
 
 /** Where and when notification mail goes (services/notifications.ts). */
@@ -213,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: databaseUrl(env),
     dataDir,
     filesDir,
+    s3: s3(env),
     publicUrl: serviceUrl,
     onionLocation: onionLocation(env),
     logLevel: logLevel(env),
@@ -227,6 +244,31 @@ export function loadConfig(env: Env = process.env): Config {
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     adminSocket: adminSocket(env, dataDir),
     mail: mail(env, serviceUrl),
+  };
+}
+
+/** S3_BUCKET moves the file bodies to S3; S3_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY say where and as whom. */
+function s3(env: Env): S3Config | null {
+  const bucket = text(env, 'S3_BUCKET');
+  if (bucket === undefined) return null;
+  // S3's rule for bucket names: 3 to 63 lower-case letters, digits, dots and hyphens.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('S3_BUCKET', `must be an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens), got "${bucket}"`);
+  const endpoint = text(env, 'S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) {
+    throw new ConfigError('S3_ENDPOINT', `must be an http:// or https:// address without a path, such as https://s3.example.nl, got "${endpoint}"`);
+  }
+  const accessKeyId = text(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = text(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(accessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY', 'must be set together with the other half of the key (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)');
+  }
+  return {
+    bucket,
+    region: text(env, 'S3_REGION') ?? 'us-east-1',
+    endpoint: endpoint?.replace(/\/$/, ''),
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    credentials: accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : undefined,
+    partBytes: integer(env, 'S3_PART_BYTES', 8 * MiB, 5 * MiB, 512 * MiB),
   };
 }
 

@@ -356,7 +356,7 @@ export const relayMessages = pgTable(
 );
 
 /**
- * A file's upload and encrypted body. The body lives in the file store (FILES_DIR, under the
+ * A file's upload and encrypted body. The body lives in the file store (FILES_DIR or S3_BUCKET, under the
  * file's id) and the file counts only once its last byte is written: until then it is an
  * upload, swept after a day. Two kinds share the table, so ids, uploads and limits are one:
  * - a file of the case, with its header sealed under the case key;

@@ -1,28 +1,32 @@
 /**
- * Encrypted file bodies on disk: the tus file store (@tus/file-store) under FILES_DIR, one file
- * per file id beside its `.json` upload record. The bodies are ciphertext; which case they belong
- * to lives in the database only (services/files.ts), so the folder alone tells nothing.
+ * Where encrypted file bodies live: the interface, and its disk form, the tus file store
+ * (@tus/file-store) under FILES_DIR, one file per file id beside its `.json` upload record (the
+ * S3 form is services/s3-file-bodies.ts). The bodies are ciphertext; which case they belong to
+ * lives in the database only (services/files.ts), so the store alone tells nothing.
  */
-import { constants, createReadStream, mkdirSync, type ReadStream } from 'node:fs';
+import { constants, createReadStream, mkdirSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
-import { Upload } from '@tus/server';
+import { Upload, type DataStore } from '@tus/server';
 
 export interface FileBodies {
   /** The tus data store the upload routes write through. */
-  readonly store: FileStore;
+  readonly store: DataStore;
   /** An empty body that takes exactly `bytes` bytes; `createdAt` is what its record keeps. */
   create(id: string, bytes: number, createdAt: Date): Promise<void>;
   /** Forces a finished body to the disk, so a 2xx for its last byte survives a power cut. */
   sync(id: string): Promise<void>;
-  read(id: string): ReadStream;
-  /** The bytes of a body on disk so far; null when there is none. */
+  read(id: string): Promise<Readable>;
+  /** The bytes of a body stored so far; null when there is none. */
   written(id: string): Promise<number | null>;
   /** Removes a body and its record; one that is gone already is no error. */
   remove(id: string): Promise<void>;
   /** Every id the store holds a body or a record for. */
   ids(): Promise<string[]>;
+  /** Lets go of connections, when the app closes. */
+  close(): void;
 }
 
 export function createFileBodies(directory: string): FileBodies {
@@ -50,7 +54,7 @@ export function createFileBodies(directory: string): FileBodies {
         await handle.close();
       }
     },
-    read: (id) => createReadStream(where(id)),
+    read: async (id) => createReadStream(where(id)),
     async written(id) {
       try {
         return (await stat(where(id))).size;
@@ -67,6 +71,7 @@ export function createFileBodies(directory: string): FileBodies {
       const names = await readdir(directory);
       return [...new Set(names.map((name) => (name.endsWith('.json') ? name.slice(0, -'.json'.length) : name)))];
     },
+    close() {},
   };
 }
 

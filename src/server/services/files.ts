@@ -68,8 +68,9 @@ export const UPLOAD_LIFETIME_MS = 24 * 3600 * 1000;
 
 const unknownUpload = () => notFound('unknown_upload', 'There is no unfinished upload with this id that you can write to.');
 const unknownFile = () => notFound('unknown_file', 'There is no file with this id in this case.');
+const storeUnavailable = () => unavailable('file_store_unavailable', 'The file store cannot be reached now; try again later.');
 const bodyMissing = () =>
-  notFound('file_body_missing', 'The file is listed, but its body is not in the file store (FILES_DIR), for example after a restore without that folder: tell the operator.');
+  notFound('file_body_missing', 'The file is listed, but its body is not in the file store (FILES_DIR or S3_BUCKET), for example after a restore without it: tell the operator.');
 /** A mailbox session that outlived its case: the same answer as any ended session. */
 const caseGone = () => unauthenticated('not_signed_in', 'Open the mailbox with your code first.');
 
@@ -151,7 +152,7 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
       await bodies.create(fileId, bytes, createdAt);
     } catch {
       await db.delete(files).where(eq(files.id, fileId));
-      throw unavailable('file_store_unavailable', 'The file store cannot take the file now; try again later.');
+      throw storeUnavailable();
     }
     return { fileId, bytes, expiresAt: new Date(createdAt.getTime() + UPLOAD_LIFETIME_MS) };
   }
@@ -161,8 +162,14 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
     const [row] = await db.select({ bytes: files.bytes }).from(files).where(and(eq(files.id, fileId), where, isNotNull(files.completedAt)));
     if (!row) throw unknownFile();
     // Checked before the answer starts: a stream that fails to open after the headers could only end as a 500.
-    if ((await bodies.written(fileId)) === null) throw bodyMissing();
-    return { bytes: row.bytes, body: bodies.read(fileId) };
+    const stored = await bodies.written(fileId).catch(() => {
+      throw storeUnavailable();
+    });
+    if (stored === null) throw bodyMissing();
+    const body = await bodies.read(fileId).catch(() => {
+      throw storeUnavailable();
+    });
+    return { bytes: row.bytes, body };
   }
 
   return {

@@ -28,7 +28,8 @@ export async function createServices(config: Config, database: DatabaseHandle) {
   const channels = createChannels(db);
   const proofOfWork = createProofOfWork(db, secrets.powKey);
   const cases = createCases(db);
-  const fileBodies = createFileBodies(config.filesDir);
+  // The S3 client is loaded only where a bucket is configured: 200 ms and tens of MiB otherwise spent for nothing.
+  const fileBodies = config.s3 ? (await import('./s3-file-bodies.js')).createS3FileBodies(config.s3) : createFileBodies(config.filesDir);
   return {
     secrets,
     /** The operator's work as the `confidant` command does it (audited as 'operator'). */
