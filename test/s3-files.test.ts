@@ -42,19 +42,8 @@ const newCase = async () => {
   return { caseId: submitted.caseId, mailbox: await openMailbox(client, submitted.code) };
 };
 
-/** Sends bytes [from, to) of an upload's body in PATCHes of 1 MiB, as tus-js-client would. */
-async function sendRange(upload: FileUpload, from: number, to: number, through = baseUrl): Promise<void> {
-  for (let offset = from; offset < to; ) {
-    const { value } = await upload.body.slice(offset, Math.min(to, offset + MiB));
-    const answer = await fetch(`${through}${upload.uploadUrl}`, {
-      method: 'PATCH',
-      headers: { ...upload.headers, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
-      body: new Blob([value as Uint8Array<ArrayBuffer>]),
-    });
-    if (answer.status !== 204) throw new Error(`PATCH answered ${answer.status}: ${await answer.text()}`);
-    offset += value.length;
-  }
-}
+/** Sends bytes [from, to) of an upload's body through the first instance, or another. */
+const sendRange = (upload: FileUpload, from: number, to: number, through = baseUrl) => sendBody(through, upload, from, to);
 const offsetOf = async (upload: FileUpload, through = baseUrl) =>
   Number((await fetch(`${through}${upload.uploadUrl}`, { method: 'HEAD', headers: { ...upload.headers, 'tus-resumable': '1.0.0' } })).headers.get('upload-offset'));
 /** The keys the bucket holds for one file id. */
@@ -129,13 +118,16 @@ t.test('cancelling, the sweep and a deleted case remove what the bucket holds', 
   t.strictSame(keysOf(kept.fileId), [], "a deleted case's body leaves the bucket");
 });
 
-t.test('an unreachable store: 503 file_store_unavailable for a new file and a download, nothing left behind', async (t) => {
+t.test('an unreachable store: 503 file_store_unavailable for a new file, an upload and a download, nothing left behind', async (t) => {
   const c = await newCase();
   const stored = await c.mailbox.attachFile(plainFile('eerder.bin', 'application/octet-stream', randomBytes(2000)));
   await sendBody(baseUrl, stored);
+  const unfinished = await c.mailbox.attachFile(plainFile('half.bin', 'application/octet-stream', randomBytes(2000)));
   const rowsBefore = (await db.select().from(files)).length;
   fake.down = true;
   try {
+    const asked = await fetch(`${baseUrl}${unfinished.uploadUrl}`, { method: 'HEAD', headers: { ...unfinished.headers, 'tus-resumable': '1.0.0' } });
+    t.equal(asked.status, 503, 'where an upload stands (a HEAD has no body)');
     t.match(await apiFailure(c.mailbox.attachFile(plainFile('nu.bin', 'application/octet-stream', randomBytes(100)))), { status: 503, code: 'file_store_unavailable' }, 'a new file');
     const download = await fetch(`${baseUrl}/api/v1/cases/${c.caseId}/files/${stored.fileId}`, { headers: { authorization: `Bearer ${anna.token}` } });
     t.equal(download.status, 503, 'a download');
@@ -145,6 +137,8 @@ t.test('an unreachable store: 503 file_store_unavailable for a new file and a do
   }
   t.equal((await db.select().from(files)).length, rowsBefore, 'no row for the refused file');
   t.equal((await fetch(`${baseUrl}/api/v1/cases/${c.caseId}/files/${stored.fileId}`, { headers: { authorization: `Bearer ${anna.token}` } })).status, 200, 'back up, it downloads');
+  await sendBody(baseUrl, unfinished);
+  t.ok((await c.mailbox.refresh()).files.some((f) => f.fileId === unfinished.fileId), 'and the upload goes on');
 });
 
 t.test(

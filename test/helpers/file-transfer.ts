@@ -11,10 +11,10 @@ export const plainFile = (name: string, type: string, bytes: Uint8Array): PlainF
   read: async (offset, length) => bytes.subarray(offset, offset + length),
 });
 
-/** Sends a whole upload's body in PATCHes of 1 MiB, as tus-js-client would. */
-export async function sendBody(baseUrl: string, upload: FileUpload): Promise<void> {
-  for (let offset = 0; offset < upload.body.size; ) {
-    const { value } = await upload.body.slice(offset, offset + 1024 * 1024);
+/** Sends an upload's body (bytes [from, to), by default all of it) in PATCHes of 1 MiB, as tus-js-client would. */
+export async function sendBody(baseUrl: string, upload: FileUpload, from = 0, to = upload.body.size): Promise<void> {
+  for (let offset = from; offset < to; ) {
+    const { value } = await upload.body.slice(offset, Math.min(to, offset + 1024 * 1024));
     const answer = await fetch(`${baseUrl}${upload.uploadUrl}`, {
       method: 'PATCH',
       headers: { ...upload.headers, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },

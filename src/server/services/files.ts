@@ -157,15 +157,18 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
     return { fileId, bytes, expiresAt: new Date(createdAt.getTime() + UPLOAD_LIFETIME_MS) };
   }
 
+  /** The bytes the store holds for a body; a store that cannot be asked is unavailable, not a fault. */
+  const storedBytes = (fileId: string) =>
+    bodies.written(fileId).catch(() => {
+      throw storeUnavailable();
+    });
+
   /** A complete file's encrypted length and body; `where` names the file and who may read it. */
   async function openBody(fileId: string, where: SQL) {
     const [row] = await db.select({ bytes: files.bytes }).from(files).where(and(eq(files.id, fileId), where, isNotNull(files.completedAt)));
     if (!row) throw unknownFile();
     // Checked before the answer starts: a stream that fails to open after the headers could only end as a 500.
-    const stored = await bodies.written(fileId).catch(() => {
-      throw storeUnavailable();
-    });
-    if (stored === null) throw bodyMissing();
+    if ((await storedBytes(fileId)) === null) throw bodyMissing();
     const body = await bodies.read(fileId).catch(() => {
       throw storeUnavailable();
     });
@@ -194,7 +197,7 @@ export function createFiles(db: Database, bodies: FileBodies, limits: Limits, ca
       // Every byte is in but the file does not count: the completion after the last PATCH
       // failed. The client's next tus request (a HEAD, to see where it stands) completes it,
       // rather than the sweep taking a whole file.
-      if (row.completedAt === null && (await bodies.written(fileId)) === row.bytes) await complete(fileId);
+      if (row.completedAt === null && (await storedBytes(fileId)) === row.bytes) await complete(fileId);
     },
 
     complete,
