@@ -179,7 +179,7 @@ t.test('only operators: others are refused, and the operator is refused case and
   t.strictSame(await failure(client.listOrganisations('not-a-token')), { status: 401, code: 'not_signed_in' }, 'no session');
   t.strictSame(await failure(client.listCases(olaf.token)), { status: 403, code: 'advisers_only' }, 'the operator and the cases');
   t.strictSame(await failure(client.listRelays(olaf.token)), { status: 403, code: 'recipients_only' }, 'the operator and the relays');
-  t.strictSame(await failure(client.operatorAttention(rita.token)), operatorOnly, 'a recipient and what needs the operator');
+  t.strictSame(await failure(client.getOperatorAttention(rita.token)), operatorOnly, 'a recipient and what needs the operator');
   t.match(await client.getNotificationSettings(olaf.token), { email: null, immediate: false }, 'notification settings are for operators too (the digest only)');
 });
 
@@ -189,7 +189,7 @@ t.test('what needs the operator: channels without an active adviser, organisatio
   const ownAdmin = own.app.services.administration;
   const ownClient = new ConfidantClient({ baseUrl: own.baseUrl });
   const otto = await personThroughApi(ownClient, ownAdmin, 'operator');
-  t.strictSame(seen(await ownClient.operatorAttention(otto.token)), { channelsWithoutAdviser: [], organisationsWithoutRecipient: [], invitesExpiringSoon: 0 }, 'an empty installation: nothing');
+  t.strictSame(seen(await ownClient.getOperatorAttention(otto.token)), { channelsWithoutAdviser: [], organisationsWithoutRecipient: [], invitesExpiringSoon: 0 }, 'an empty installation: nothing');
 
   await ownAdmin.createOrganisation({ slug: 'acme', name: 'Acme B.V.' });
   await ownAdmin.createOrganisation({ slug: 'beta', name: 'Beta B.V.' });
@@ -201,7 +201,7 @@ t.test('what needs the operator: channels without an active adviser, organisatio
   await ownAdmin.createInvite({ role: 'recipient', organisation: 'beta' }, new Date(now - 8 * day)); // lapsed
   await ownAdmin.createInvite({ role: 'adviser', channel: 'meldpunt' }); // a week left
   t.strictSame(
-    seen(await ownClient.operatorAttention(otto.token)),
+    seen(await ownClient.getOperatorAttention(otto.token)),
     { channelsWithoutAdviser: ['Beta meldt', 'Meldpunt Acme'], organisationsWithoutRecipient: ['Acme B.V.', 'Beta B.V.'], invitesExpiringSoon: 1 },
     'names in name order, and only the invite that lapses within two days',
   );
@@ -209,14 +209,14 @@ t.test('what needs the operator: channels without an active adviser, organisatio
   const adviser = await personThroughApi(ownClient, ownAdmin, 'adviser', 'meldpunt');
   await personThroughApi(ownClient, ownAdmin, 'recipient', 'acme');
   t.strictSame(
-    await ownClient.operatorAttention(otto.token),
+    await ownClient.getOperatorAttention(otto.token),
     { channelsWithoutAdviser: ['Beta meldt'], organisationsWithoutRecipient: ['Beta B.V.'], invitesExpiringSoon: 1 },
     'an adviser and a recipient take their channel and organisation off the list',
   );
   const adviserName = await own.database.db.execute(sql`select username from staff_accounts where id = ${adviser.id}`);
   await ownAdmin.disableAccount(String((adviserName as unknown as { rows: Array<{ username: string }> }).rows[0]?.username));
-  t.strictSame((await ownClient.operatorAttention(otto.token)).channelsWithoutAdviser, ['Beta meldt', 'Meldpunt Acme'], 'a disabled adviser is not an active one');
-  t.strictSame(await failure(ownClient.operatorAttention('not-a-token')), { status: 401, code: 'not_signed_in' }, 'no session');
+  t.strictSame((await ownClient.getOperatorAttention(otto.token)).channelsWithoutAdviser, ['Beta meldt', 'Meldpunt Acme'], 'a disabled adviser is not an active one');
+  t.strictSame(await failure(ownClient.getOperatorAttention('not-a-token')), { status: 401, code: 'not_signed_in' }, 'no session');
 });
 
 t.test('no answer the operator got in the tests above (organisations, channels, invites, accounts, removals) names a case', async (t) => {

@@ -348,7 +348,7 @@ export class ConfidantClient {
     return this.#call('putChannelLocations', 'PUT', '/api/v1/operator/channels/:slug/locations', { token, params: { slug }, body: { locations } });
   }
 
-  operatorAttention(token: string): Promise<Answer<'getOperatorAttention'>> {
+  getOperatorAttention(token: string): Promise<Answer<'getOperatorAttention'>> {
     return this.#call('getOperatorAttention', 'GET', '/api/v1/operator/attention', { token });
   }
 

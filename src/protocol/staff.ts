@@ -43,7 +43,7 @@ import type { CaseDetail, CaseList, CaseListQuery, PeriodRegistration, Registrat
 
 /** The operator's console calls of ConfidantClient, each taking the session token first. */
 export const OPERATOR_CALLS = [
-  'operatorAttention', 'listOrganisations', 'createOrganisation', 'listOperatorChannels', 'createChannel', 'updateChannel', 'putChannelLocations',
+  'getOperatorAttention', 'listOrganisations', 'createOrganisation', 'listOperatorChannels', 'createChannel', 'updateChannel', 'putChannelLocations',
   'listInvites', 'createInvite', 'revokeInvite', 'listAccounts', 'disableAccount', 'enableAccount', 'previewAdviserRemoval', 'removeAdviser',
 ] as const;
 export type OperatorCall = (typeof OPERATOR_CALLS)[number];

@@ -74,6 +74,7 @@ const calls: Record<string, [call: (c: ConfidantClient) => Promise<unknown>, pat
   createChannel: [(c) => c.createChannel('tok', { slug: 'c', name: 'C', organisation: 'o' }), '/api/v1/operator/channels'],
   updateChannel: [(c) => c.updateChannel('tok', odd, { name: 'C' }), `/api/v1/operator/channels/${enc}`],
   putChannelLocations: [(c) => c.putChannelLocations('tok', 'c', []), '/api/v1/operator/channels/c/locations'],
+  getOperatorAttention: [(c) => c.getOperatorAttention('tok'), '/api/v1/operator/attention'],
   listInvites: [(c) => c.listInvites('tok'), '/api/v1/operator/invites'],
   createInvite: [(c) => c.createInvite('tok', { role: 'operator' }), '/api/v1/operator/invites'],
   revokeInvite: [(c) => c.revokeInvite('tok', odd), `/api/v1/operator/invites/${enc}`],

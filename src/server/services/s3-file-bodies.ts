@@ -14,7 +14,8 @@ import type { FileBodies } from './file-bodies.js';
 /** The suffixes of the store's side objects: an upload's record, and its short unfinished tail. */
 const SIDE_OBJECTS = ['.info', '.part'];
 
-const notFound = (error: unknown): boolean => {
+/** An S3 answer that the key or upload does not exist. */
+const isMissing = (error: unknown): boolean => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 };
@@ -43,7 +44,7 @@ export function createS3FileBodies(config: S3Config): FileBodies {
     try {
       return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: id }))).ContentLength ?? 0;
     } catch (error) {
-      if (notFound(error)) return null;
+      if (isMissing(error)) return null;
       throw error;
     }
   }
@@ -62,7 +63,7 @@ export function createS3FileBodies(config: S3Config): FileBodies {
       try {
         return (await store.getUpload(id)).offset;
       } catch (error) {
-        if (error === ERRORS.FILE_NOT_FOUND || notFound(error)) return null;
+        if (error === ERRORS.FILE_NOT_FOUND || isMissing(error)) return null;
         throw error;
       }
     },
@@ -71,7 +72,7 @@ export function createS3FileBodies(config: S3Config): FileBodies {
         // Aborts an unfinished multipart upload; a finished or unknown one answers "not found".
         await store.remove(id);
       } catch (error) {
-        if (error !== ERRORS.FILE_NOT_FOUND && !notFound(error)) throw error;
+        if (error !== ERRORS.FILE_NOT_FOUND && !isMissing(error)) throw error;
       }
       await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [id, ...SIDE_OBJECTS.map((s) => `${id}${s}`)].map((Key) => ({ Key })), Quiet: true } }));
     },

@@ -25,7 +25,7 @@ function Console(props: { account: StaffAccount }) {
   const reload = async () => {
     try {
       const [attention, organisations, channels, invites, accounts] = await Promise.all([
-        operatorCall('operatorAttention'),
+        operatorCall('getOperatorAttention'),
         operatorCall('listOrganisations'),
         operatorCall('listOperatorChannels'),
         operatorCall('listInvites'),

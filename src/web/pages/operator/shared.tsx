@@ -88,7 +88,7 @@ type Answer<N extends OperatorCall> = Awaited<ReturnType<ConfidantClient[N]>>;
 
 /** Everything the console shows, loaded together and again after each change. */
 export interface ConsoleData {
-  attention: Answer<'operatorAttention'>;
+  attention: Answer<'getOperatorAttention'>;
   organisations: Answer<'listOrganisations'>['organisations'];
   channels: Answer<'listOperatorChannels'>['channels'];
   invites: Answer<'listInvites'>['invites'];
